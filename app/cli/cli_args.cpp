@@ -1,0 +1,64 @@
+#include "cli_args.h"
+
+namespace bitlens::cli {
+
+CliArgs CliArgs::parse(int argc, char** argv, const std::set<std::string>& valued, const std::set<std::string>& flags)
+{
+    CliArgs a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg.rfind("--", 0) == 0 && arg.size() > 2) {
+            std::string key = arg.substr(2);
+            std::string val;
+            const bool inlineValue = key.find('=') != std::string::npos;
+            if (inlineValue) {
+                val = key.substr(key.find('=') + 1);
+                key = key.substr(0, key.find('='));
+            }
+            if (flags.count(key) && !inlineValue) {
+                a.switches.insert(key);
+            } else if (valued.count(key)) {
+                if (!inlineValue) {
+                    if (i + 1 >= argc)
+                        throw UsageError("--" + key + " needs a value");
+                    val = argv[++i];
+                }
+                a.options[key] = val;
+            } else {
+                throw UsageError("unknown option --" + key);
+            }
+        } else if (a.command.empty()) {
+            a.command = arg;
+        } else {
+            a.positional.push_back(arg);
+        }
+    }
+    return a;
+}
+
+std::string CliArgs::value(const std::string& key, const std::string& fallback) const
+{
+    const auto it = options.find(key);
+    return it == options.end() ? fallback : it->second;
+}
+
+long long CliArgs::integer(const std::string& key, long long fallback, long long minimum) const
+{
+    const auto it = options.find(key);
+    if (it == options.end())
+        return fallback;
+    size_t used = 0;
+    long long v = 0;
+    try {
+        v = std::stoll(it->second, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != it->second.size() || it->second.empty())
+        throw UsageError("--" + key + " takes a whole number, not '" + it->second + "'");
+    if (v < minimum)
+        throw UsageError("--" + key + " must be at least " + std::to_string(minimum));
+    return v;
+}
+
+} // namespace bitlens::cli

@@ -1,0 +1,13 @@
+#pragma once
+// The bitlens-cli commands. Each returns the process exit code; errors propagate as exceptions
+// to main(), which prints them as one line.
+
+#include "cli_args.h"
+
+namespace bitlens::cli {
+
+int runInfo(const CliArgs& args);
+int runEval(const CliArgs& args);
+void printUsage();
+
+} // namespace bitlens::cli

@@ -1,0 +1,111 @@
+#include "hdf5_reader.h"
+
+#include "../errors.h"
+
+#include <H5Cpp.h>
+
+#include <filesystem>
+
+namespace bitlens {
+namespace {
+
+bool linkExists(hid_t loc, const std::string& name)
+{
+    return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::vector<hsize_t> extent(const H5::DataSet& ds)
+{
+    const H5::DataSpace space = ds.getSpace();
+    std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
+    space.getSimpleExtentDims(dims.data());
+    return dims;
+}
+
+} // namespace
+
+bool isHdf5File(const std::string& path)
+{
+    H5::Exception::dontPrint();
+    try {
+        return std::filesystem::is_regular_file(path) && H5::H5File::isHdf5(path);
+    } catch (const H5::Exception&) {
+        return false;
+    }
+}
+
+std::vector<std::string> hdf5Splits(const std::string& path)
+{
+    H5::Exception::dontPrint();
+    try {
+        H5::H5File file(path, H5F_ACC_RDONLY);
+        if (linkExists(file.getId(), "inputs"))
+            return {""};
+        std::vector<std::string> splits;
+        for (const char* g : {"train", "test"}) {
+            if (linkExists(file.getId(), g) && linkExists(file.getId(), std::string(g) + "/inputs"))
+                splits.emplace_back(g);
+        }
+        if (splits.empty())
+            throw DatasetError(path + ": no /inputs dataset (nor /train/inputs or /test/inputs) in this HDF5 file");
+        return splits;
+    } catch (const H5::Exception& e) {
+        throw DatasetError(path + ": cannot read the HDF5 file (" + e.getDetailMsg() + ")");
+    }
+}
+
+SampleSet readHdf5Split(const std::string& path, const std::string& group)
+{
+    H5::Exception::dontPrint();
+    const std::string prefix = group.empty() ? "/" : "/" + group + "/";
+    const std::string inputsName = prefix + "inputs";
+    const std::string labelsName = prefix + "labels";
+    try {
+        H5::H5File file(path, H5F_ACC_RDONLY);
+        if (!linkExists(file.getId(), labelsName))
+            throw DatasetError(path + ": " + inputsName + " has no matching " + labelsName + " dataset");
+        H5::DataSet inputs = file.openDataSet(inputsName);
+        H5::DataSet labels = file.openDataSet(labelsName);
+
+        const std::vector<hsize_t> idims = extent(inputs);
+        const std::vector<hsize_t> ldims = extent(labels);
+        if (idims.size() < 2)
+            throw DatasetError(path + ": " + inputsName + " must be N x ... (at least 2 dimensions)");
+        if (ldims.size() != 1)
+            throw DatasetError(path + ": " + labelsName + " must be one-dimensional, it has "
+                               + std::to_string(ldims.size()) + " dimensions");
+        if (ldims[0] != idims[0])
+            throw DatasetError(path + ": counts disagree: " + inputsName + " has " + std::to_string(idims[0])
+                               + " samples but " + labelsName + " has " + std::to_string(ldims[0]));
+        if (labels.getTypeClass() != H5T_INTEGER)
+            throw DatasetError(path + ": " + labelsName + " must hold integers");
+
+        SampleSet set;
+        set.source = path;
+        set.split = group.empty() ? "all" : group;
+        set.sampleShape.assign(idims.begin() + 1, idims.end());
+        const H5::DataType type = inputs.getDataType();
+        if (inputs.getTypeClass() == H5T_INTEGER && type.getSize() == 1) {
+            set.type = SampleType::UInt8;
+        } else if (inputs.getTypeClass() == H5T_FLOAT && type.getSize() == 4) {
+            set.type = SampleType::Float32;
+        } else {
+            throw DatasetError(path + ": " + inputsName + " must be float32 or uint8");
+        }
+        set.data.resize(static_cast<size_t>(idims[0]) * set.sampleBytes());
+        inputs.read(set.data.data(), set.type == SampleType::UInt8 ? H5::PredType::NATIVE_UINT8
+                                                                   : H5::PredType::NATIVE_FLOAT);
+        set.labels.resize(static_cast<size_t>(ldims[0]));
+        labels.read(set.labels.data(), H5::PredType::NATIVE_INT64);
+        for (int64_t l : set.labels) {
+            if (l < 0)
+                throw DatasetError(path + ": " + labelsName + " holds a negative label (" + std::to_string(l) + ")");
+        }
+        return set;
+    } catch (const H5::Exception& e) {
+        throw DatasetError(path + ": cannot read " + inputsName + " / " + labelsName + " (" + e.getDetailMsg()
+                           + "; is the file truncated?)");
+    }
+}
+
+} // namespace bitlens

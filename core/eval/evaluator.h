@@ -1,0 +1,26 @@
+#pragma once
+// Measures a model on a SampleSet, batch by batch, reporting running figures as it goes.
+
+#include "eval_result.h"
+
+#include <cstdint>
+#include <functional>
+
+namespace bitlens {
+
+class Model;
+class Progress;
+struct SampleSet;
+
+struct EvalOptions {
+    int64_t batchSize = 500;
+    int64_t limit = 0; // evaluate the first `limit` samples; 0 = all
+    // Called after every batch with the running result (on the evaluating thread).
+    std::function<void(const EvalResult&)> onBatch;
+};
+
+// Threading: runs on the calling thread and uses `model` exclusively until it returns.
+// Throws Cancelled between batches when progress.cancelled(); EvalError on unusable outputs.
+EvalResult evaluate(Model& model, const SampleSet& data, const EvalOptions& options, Progress& progress);
+
+} // namespace bitlens

@@ -1,0 +1,191 @@
+#include "model_impl.h"
+
+#include "../data/batch_tensor.h"
+#include "../errors.h"
+#include "../torch_error.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace bitlens {
+namespace {
+
+bool isZipArchive(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+}
+
+torch::jit::Module loadArchive(const std::string& path)
+{
+    if (!fs::exists(path))
+        throw ModelLoadError(path + ": file not found");
+    if (fs::is_directory(path))
+        throw ModelLoadError(path + ": is a folder, not a TorchScript archive");
+    if (!isZipArchive(path))
+        throw ModelLoadError(path + ": not a TorchScript archive (expected a zip written by torch.jit.save)");
+    try {
+        return torch::jit::load(path, torch::kCPU);
+    } catch (const std::exception& e) {
+        const std::string cause = torchErrorSummary(e);
+        if (cause.find("central directory") != std::string::npos || cause.find("failed reading") != std::string::npos)
+            throw ModelLoadError(path + ": truncated or corrupt TorchScript archive (" + cause + ")");
+        throw ModelLoadError(path + ": cannot be loaded as TorchScript (" + cause
+                             + "); was it saved with torch.save instead of torch.jit.save?");
+    }
+}
+
+// The class name TorchScript gives a module, without its package and mangling:
+// "__torch__.torch.nn.modules.conv.___torch_mangle_3.Conv2d" -> "Conv2d".
+std::string typeName(const torch::jit::Module& m)
+{
+    const auto& qualified = m.type()->name();
+    return qualified ? qualified->name() : std::string();
+}
+
+bool layerKindOf(const std::string& type, LayerKind& kind)
+{
+    static const std::pair<const char*, LayerKind> known[] = {
+        {"Conv1d", LayerKind::Conv1d}, {"Conv2d", LayerKind::Conv2d},
+        {"Linear", LayerKind::Linear}, {"Embedding", LayerKind::Embedding}};
+    for (const auto& [name, k] : known) {
+        if (type == name) {
+            kind = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<int64_t> toVector(c10::IntArrayRef sizes)
+{
+    return {sizes.begin(), sizes.end()};
+}
+
+} // namespace
+
+LayerGraph& Model::Impl::layerGraph()
+{
+    if (!graph) {
+        std::unordered_map<std::string, size_t> index;
+        for (size_t i = 0; i < layers.size(); ++i)
+            index.emplace(layers[i].name, i);
+        graph = std::make_unique<LayerGraph>(module, index);
+    }
+    return *graph;
+}
+
+torch::Tensor Model::Impl::forward(const torch::Tensor& input)
+{
+    const c10::IValue out = module.forward({input});
+    if (out.isTensor())
+        return out.toTensor();
+    if (out.isTuple() && !out.toTupleRef().elements().empty() && out.toTupleRef().elements()[0].isTensor())
+        return out.toTupleRef().elements()[0].toTensor();
+    throw EvalError(path + ": forward returns " + out.tagKind() + ", not a tensor of outputs");
+}
+
+Model::Model(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+Model::~Model() = default;
+
+std::unique_ptr<Model> Model::load(const std::string& path)
+{
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    impl->module = loadArchive(path);
+    impl->module.eval();
+    for (const auto& p : impl->module.parameters())
+        impl->totalParams += p.numel();
+
+    for (const auto& item : impl->module.named_modules()) {
+        LayerKind kind;
+        if (item.name.empty() || !layerKindOf(typeName(item.value), kind))
+            continue;
+        const torch::jit::Module& m = item.value;
+        if (!m.hasattr("weight") || !m.attr("weight").isTensor())
+            continue;
+        const torch::Tensor w = m.attr("weight").toTensor();
+        LayerInfo info;
+        info.name = item.name;
+        info.kind = kind;
+        info.weightShape = toVector(w.sizes());
+        info.weightParams = w.numel();
+        if (m.hasattr("bias") && m.attr("bias").isTensor())
+            info.biasParams = m.attr("bias").toTensor().numel();
+        impl->layers.push_back(std::move(info));
+        impl->weights.push_back(w);
+    }
+    if (impl->layers.empty())
+        throw ModelLoadError(path + ": the model has no compressible layer (no Conv1d, Conv2d, Linear or Embedding module)");
+    return std::unique_ptr<Model>(new Model(std::move(impl)));
+}
+
+const std::string& Model::path() const { return d->path; }
+const std::vector<LayerInfo>& Model::layers() const { return d->layers; }
+int64_t Model::totalParams() const { return d->totalParams; }
+bool Model::profiled() const { return !d->outputShape.empty(); }
+std::vector<int64_t> Model::outputShape() const { return d->outputShape; }
+Model::Impl& Model::impl() const { return *d; }
+
+int64_t Model::totalMacs() const
+{
+    if (!profiled())
+        return -1;
+    int64_t total = 0;
+    for (const LayerInfo& l : d->layers)
+        total += std::max<int64_t>(l.macsPerSample, 0);
+    return total;
+}
+
+void Model::profile(const SampleSet& probe)
+{
+    if (probe.count() == 0)
+        throw ModelLoadError(d->path + ": cannot profile on an empty dataset (" + probe.source + ")");
+    const int64_t n = std::min<int64_t>(2, probe.count());
+    const torch::Tensor input = inputBatch(probe, 0, n);
+    LayerGraph::Capture capture;
+    try {
+        torch::NoGradGuard noGrad;
+        capture = d->layerGraph().runCapturing(input);
+    } catch (const std::exception& e) {
+        throw ModelLoadError(d->path + ": forward fails on input of shape [" + shapeString(toVector(input.sizes()))
+                             + "] from " + probe.source + " (" + torchErrorSummary(e) + ")");
+    }
+    if (!capture.output.defined() || capture.output.dim() < 1)
+        throw ModelLoadError(d->path + ": forward does not return a batch of outputs");
+
+    const auto& calls = d->graph->calls();
+    for (LayerInfo& l : d->layers) {
+        l.macsPerSample = d->graph->nestedCalls() > 0 ? -1 : 0;
+        l.calls = 0;
+    }
+    for (size_t i = 0; i < calls.size(); ++i) {
+        LayerInfo& l = d->layers[calls[i].layer];
+        l.calls += 1;
+        if (l.kind == LayerKind::Embedding)
+            continue; // a lookup, no multiply-accumulates
+        // Every output element of conv/linear is one dot product over weight.numel() / out_features
+        // inputs, so MACs = (output elements / out_features) * weight elements.
+        const int64_t outPerSample = capture.outputs[i].numel() / n;
+        l.macsPerSample = std::max<int64_t>(l.macsPerSample, 0) + outPerSample / l.weightShape[0] * l.weightParams;
+    }
+    d->outputShape = toVector(capture.output.sizes().slice(1));
+}
+
+std::string demoModelDir()
+{
+    if (const char* env = std::getenv("BITLENS_DEMO_DIR"); env && *env)
+        return env;
+    return BITLENS_DEMO_DIR;
+}
+
+std::string defaultModelPath()
+{
+    return (fs::path(demoModelDir()) / "fmnist_resnet.pt").string();
+}
+
+} // namespace bitlens

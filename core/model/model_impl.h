@@ -1,0 +1,23 @@
+#pragma once
+// core-internal: the LibTorch side of Model. Never include from views/ or app/.
+
+#include "layer_graph.h"
+#include "model.h"
+
+namespace bitlens {
+
+struct Model::Impl {
+    std::string path;
+    torch::jit::Module module;
+    std::vector<LayerInfo> layers;
+    std::vector<torch::Tensor> weights; // layers[i]'s weight, shared with module
+    int64_t totalParams = 0;
+    std::unique_ptr<LayerGraph> graph;  // built on first use
+    std::vector<int64_t> outputShape;
+
+    LayerGraph& layerGraph();
+    // Forward through the unmodified module; inference only.
+    torch::Tensor forward(const torch::Tensor& input);
+};
+
+} // namespace bitlens
