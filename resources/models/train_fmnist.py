@@ -85,7 +85,7 @@ class BasicBlock(nn.Module):
 
 
 class ResNetFM(nn.Module):
-    """A small ResNet, widths 16-128, 15 compressible layers (incl. 3 downsample convs)."""
+    """A small ResNet, widths 16-128, 13 compressible layers (incl. 3 downsample convs)."""
 
     def __init__(self):
         super().__init__()

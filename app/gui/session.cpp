@@ -1,0 +1,68 @@
+#include "session.h"
+
+#include "core/model/model.h"
+
+#include <QUndoStack>
+
+namespace bitlens::app {
+
+Session::Session(QObject* parent) : QObject(parent), m_undo(new QUndoStack(this)) {}
+
+Session::~Session() = default;
+
+void Session::setModel(std::unique_ptr<Model> model, std::optional<ModelSidecar> sidecar)
+{
+    m_model = std::shared_ptr<Model>(std::move(model));
+    m_modelPath = m_model ? QString::fromStdString(m_model->path()) : QString();
+    m_totalParams = m_model ? m_model->totalParams() : 0;
+    m_sidecar = std::move(sidecar);
+    m_layers = m_model ? m_model->layers() : std::vector<LayerInfo>{};
+    ++m_generation;
+    m_baseline.reset();
+    m_undo->clear();
+    emit modelChanged();
+    emit layersChanged();
+    emit baselineChanged();
+}
+
+void Session::setDataset(std::shared_ptr<const DatasetSplits> dataset)
+{
+    m_dataset = std::move(dataset);
+    ++m_generation;
+    m_baseline.reset();
+    emit datasetChanged();
+    emit baselineChanged();
+}
+
+int64_t Session::totalMacs() const
+{
+    int64_t total = 0;
+    for (const LayerInfo& l : m_layers) {
+        if (l.macsPerSample < 0)
+            return -1;
+        total += l.macsPerSample;
+    }
+    return total;
+}
+
+void Session::setLayers(std::vector<LayerInfo> layers)
+{
+    m_layers = std::move(layers);
+    emit layersChanged();
+}
+
+void Session::setBaseline(const EvalResult& result, bool running)
+{
+    m_baseline = result;
+    m_baselineRunning = running;
+    emit baselineChanged();
+}
+
+void Session::clearBaseline()
+{
+    m_baseline.reset();
+    m_baselineRunning = false;
+    emit baselineChanged();
+}
+
+} // namespace bitlens::app

@@ -1,0 +1,15 @@
+#pragma once
+// Writes small files the test suites load: models and datasets with known answers.
+
+#include <string>
+
+namespace bitlens::testing {
+
+// A valid TorchScript module whose forward is x * 2: loads, but has no compressible layer.
+void writeModelWithoutLayers(const std::string& path);
+
+// A TorchScript module holding one Linear layer "fc" (in -> out, with bias) whose class carries
+// the stock torch.nn Linear type name, as a scripted nn.Linear does. forward flattens its input.
+void writeLinearModel(const std::string& path, int in, int out);
+
+} // namespace bitlens::testing

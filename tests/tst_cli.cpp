@@ -1,0 +1,138 @@
+// bitlens-cli as a script uses it: JSON on stdout, one-line errors and non-zero exit codes.
+
+#include "test_paths.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace bitlens;
+
+class TstCli : public QObject {
+    Q_OBJECT
+
+private:
+    struct Run {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+
+    Run cli(const QStringList& args)
+    {
+        QProcess p;
+        p.start(qEnvironmentVariable("BITLENS_CLI"), args);
+        Run r;
+        if (!p.waitForFinished(240000))
+            return r;
+        r.exitCode = p.exitCode();
+        r.out = p.readAllStandardOutput();
+        r.err = p.readAllStandardError();
+        return r;
+    }
+
+    QJsonObject json(const Run& r)
+    {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(r.out, &error);
+        if (error.error != QJsonParseError::NoError)
+            qWarning() << "not JSON:" << r.out << r.err;
+        return doc.object();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(QFileInfo(qEnvironmentVariable("BITLENS_CLI")).isExecutable(), "BITLENS_CLI must name bitlens-cli");
+    }
+
+    void infoJson()
+    {
+        const Run r = cli({"info", testing::demoModel("fmnist_resnet"), "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = json(r);
+        const QJsonArray layers = o["layers"].toArray();
+        QCOMPARE(o["layer_count"].toInt(), layers.size());
+        QVERIFY(layers.size() >= 12);
+        qint64 macs = 0;
+        qint64 params = 0;
+        for (const auto& v : layers) {
+            const QJsonObject l = v.toObject();
+            QVERIFY(!l["name"].toString().isEmpty());
+            QVERIFY(QStringList({"Conv2d", "Linear"}).contains(l["kind"].toString()));
+            QVERIFY(l["macs"].toInteger() > 0);
+            macs += l["macs"].toInteger();
+            params += l["params"].toInteger();
+        }
+        QCOMPARE(o["total_macs"].toInteger(), macs);
+        QCOMPARE(o["compressible_params"].toInteger(), params);
+        const QJsonObject sidecar = o["sidecar"].toObject();
+        QVERIFY(sidecar["test_accuracy"].toDouble() >= 0.91);
+        QVERIFY(sidecar["test_loss"].toDouble() > 0);
+        QVERIFY(sidecar["recipe"].toObject().contains("epochs"));
+    }
+
+    void evalJsonMatchesSidecar()
+    {
+        const QString model = testing::demoModel("fmnist_cnn");
+        const Run info = cli({"info", model, "--json"});
+        const Run r = cli({"eval", model, "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = json(r);
+        for (const char* key : {"loss", "top1", "top5", "samples", "seconds"})
+            QVERIFY2(o.contains(key), key);
+        QCOMPARE(o["samples"].toInt(), 10000);
+        QCOMPARE(o["top1"].toDouble(), json(info)["sidecar"].toObject()["test_accuracy"].toDouble());
+        QVERIFY(o["top1"].toDouble() <= o["top5"].toDouble());
+    }
+
+    void evalLimitAndData()
+    {
+        const Run r = cli({"eval", testing::demoModel("fmnist_cnn"), "--data", testing::fashionMnistDir(),
+                           "--limit", "300", "--json"});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(json(r)["samples"].toInt(), 300);
+    }
+
+    void textOutput()
+    {
+        const Run r = cli({"info", testing::demoModel("fmnist_cnn")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains("features.0"));
+        QVERIFY(r.out.contains("classifier.3"));
+        QVERIFY(r.out.contains("Conv2d"));
+    }
+
+    void failures_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("missing model") << QStringList{"eval", "/nonexistent/model.pt"} << 1 << "/nonexistent/model.pt: file not found";
+        QTest::newRow("missing data") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--data", "/nonexistent/data"}
+                                      << 1 << "/nonexistent/data: file or folder not found";
+        QTest::newRow("bad limit") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--limit", "ten"} << 2 << "--limit takes a whole number";
+        QTest::newRow("unknown command") << QStringList{"compress"} << 2 << "unknown command 'compress'";
+        QTest::newRow("unknown option") << QStringList{"info", "--frobnicate"} << 2 << "unknown option --frobnicate";
+        QTest::newRow("no model") << QStringList{"info"} << 2 << "takes one MODEL argument";
+    }
+
+    void failures()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, says);
+        const Run r = cli(args);
+        QCOMPARE(r.exitCode, exitCode);
+        QVERIFY(r.out.isEmpty());
+        const QString err = QString::fromUtf8(r.err).trimmed();
+        QVERIFY2(err.contains(says), qPrintable(err));
+        QVERIFY2(!err.contains('\n'), "one line");
+    }
+};
+
+QTEST_GUILESS_MAIN(TstCli)
+#include "tst_cli.moc"

@@ -1,0 +1,161 @@
+// The GUI shell, offscreen: opens the demo model, fills the table, measures the baseline in the
+// background, sorts, filters, reports bad files and cancels.
+
+#include "app/gui/job_runner.h"
+#include "app/gui/main_window.h"
+#include "app/gui/session.h"
+#include "app/gui/workspace_controller.h"
+#include "core/io/model_sidecar.h"
+#include "core/runtime.h"
+#include "test_paths.h"
+#include "views/layer_table_model.h"
+#include "views/model_summary_panel.h"
+
+#include <QElapsedTimer>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QToolButton>
+#include <QtTest>
+
+using namespace bitlens;
+
+class TstMainWindow : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<app::MainWindow> m_window;
+
+    bool baselineDone() const
+    {
+        const auto& b = m_window->session()->baseline();
+        return b && b->complete() && m_window->jobs()->idle();
+    }
+
+    // The Params column as shown, top to bottom.
+    std::vector<qlonglong> shownParams() const
+    {
+        const QAbstractItemModel* m = m_window->layerTable()->model();
+        std::vector<qlonglong> v;
+        for (int r = 0; r < m->rowCount(); ++r)
+            v.push_back(m->index(r, views::LayerTableModel::Params).data(views::LayerTableModel::SortRole).toLongLong());
+        return v;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        configureThreads();
+        m_window = std::make_unique<app::MainWindow>();
+        m_window->resize(1400, 900);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+
+    void cleanupTestCase() { m_window.reset(); }
+
+    void opensDemoModelAndMeasuresBaseline()
+    {
+        // The GUI thread must keep serving events while loading and evaluation run elsewhere.
+        qint64 longestStall = 0;
+        QElapsedTimer sinceTick;
+        sinceTick.start();
+        QTimer ticker;
+        connect(&ticker, &QTimer::timeout, this, [&] {
+            longestStall = std::max(longestStall, sinceTick.restart());
+        });
+        ticker.start(5);
+
+        m_window->workspace()->openDataset(testing::fashionMnistDir());
+        m_window->workspace()->openModel(testing::demoModel("fmnist_resnet"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->session()->baselineRunning(), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(baselineDone(), 180000);
+        ticker.stop();
+        qInfo("longest event-loop stall while loading and evaluating: %lld ms", longestStall);
+        QVERIFY2(longestStall < 250, qPrintable(QString("GUI thread stalled %1 ms").arg(longestStall)));
+
+        const auto sidecar = readSidecar(testing::demoModel("fmnist_resnet").toStdString());
+        QVERIFY(sidecar);
+        QCOMPARE(m_window->session()->baseline()->correctTop1, sidecar->testCorrect);
+        const QString text = m_window->summary()->baselineText();
+        QVERIFY2(text.contains(QString::number(100.0 * sidecar->testAccuracy, 'f', 2) + " %"), qPrintable(text));
+
+        const QAbstractItemModel* table = m_window->layerTable()->model();
+        QCOMPARE(table->rowCount(), int(m_window->session()->layers().size()));
+        QVERIFY(table->rowCount() >= 12);
+        for (int r = 0; r < table->rowCount(); ++r)
+            QVERIFY(table->index(r, views::LayerTableModel::Macs).data(views::LayerTableModel::SortRole).toLongLong() > 0);
+        QVERIFY(m_window->windowTitle().contains("fmnist_resnet.pt"));
+
+        const QImage shot = m_window->grab().toImage();
+        QVERIFY(shot.save(QDir(testing::testOutputDir()).filePath("main_window.png")));
+        QVERIFY(shot.width() >= 1000);
+    }
+
+    void sortsByClickingHeader()
+    {
+        QHeaderView* header = m_window->layerTable()->horizontalHeader();
+        const int x = header->sectionViewportPosition(views::LayerTableModel::Params) + header->sectionSize(views::LayerTableModel::Params) / 2;
+        QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, QPoint(x, header->height() / 2));
+        std::vector<qlonglong> first = shownParams();
+        QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, QPoint(x, header->height() / 2));
+        std::vector<qlonglong> second = shownParams();
+        QVERIFY(std::is_sorted(first.begin(), first.end()) || std::is_sorted(first.rbegin(), first.rend()));
+        std::reverse(second.begin(), second.end());
+        QCOMPARE(first, second); // the second click reverses the order
+        QVERIFY(first.front() != first.back());
+    }
+
+    void filtersByName()
+    {
+        auto* filter = m_window->findChild<QLineEdit*>();
+        QVERIFY(filter);
+        QTest::keyClicks(filter, "layer4");
+        const QAbstractItemModel* table = m_window->layerTable()->model();
+        QCOMPARE(table->rowCount(), 3); // conv1, conv2, downsample.0
+        for (int r = 0; r < table->rowCount(); ++r)
+            QVERIFY(table->index(r, 0).data().toString().startsWith("layer4."));
+        filter->clear();
+        QCOMPARE(table->rowCount(), int(m_window->session()->layers().size()));
+    }
+
+    void badModelIsReportedAndKeepsCurrentOne()
+    {
+        QTemporaryDir tmp;
+        const QString bad = tmp.filePath("weights.pt");
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not a model");
+        f.close();
+        QSignalSpy errors(m_window->workspace(), &app::WorkspaceController::errorOccurred);
+        m_window->workspace()->openModel(bad);
+        QTRY_COMPARE_WITH_TIMEOUT(errors.count(), 1, 30000);
+        const QString message = errors.first().first().toString();
+        QVERIFY2(message.contains(bad) && message.contains("not a TorchScript archive"), qPrintable(message));
+        QVERIFY(m_window->session()->modelPath().endsWith("fmnist_resnet.pt"));
+        QTRY_VERIFY(m_window->jobs()->idle());
+    }
+
+    void cancelStopsBaselineAndKeepsPartialFigures()
+    {
+        QSignalSpy cancelled(m_window->jobs(), &app::JobRunner::cancelled);
+        m_window->workspace()->evaluateBaseline();
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->session()->baselineRunning() && m_window->session()->baseline()->samples > 0, 60000);
+        auto* cancel = m_window->findChild<QToolButton*>("cancelTask");
+        QVERIFY(cancel && cancel->isVisible());
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 30000);
+        const auto& b = m_window->session()->baseline();
+        QVERIFY(b && !m_window->session()->baselineRunning());
+        QVERIFY2(!b->complete(), "cancelled well before the 10,000th sample");
+        QVERIFY(m_window->summary()->baselineText().contains("stopped"));
+        QTRY_VERIFY(!cancel->isVisible());
+    }
+};
+
+QTEST_MAIN(TstMainWindow)
+#include "tst_main_window.moc"

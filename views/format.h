@@ -1,0 +1,15 @@
+#pragma once
+// How numbers read in every view: 1.23 M, 92.13 %, 4.2 MB.
+
+#include <QString>
+
+#include <cstdint>
+#include <vector>
+
+namespace bitlens::views {
+
+QString humanCount(double value);   // 421.5 k, 4.24 M, 1.10 G
+QString percent(double fraction, int decimals = 2);
+QString shapeText(const std::vector<int64_t>& shape);
+
+} // namespace bitlens::views

@@ -1,0 +1,45 @@
+#pragma once
+// The panel above the layer table: what is open (model, dataset) and how well the model does.
+
+#include "core/data/dataset.h"
+#include "core/eval/eval_result.h"
+#include "core/model/layer_info.h"
+
+#include <QWidget>
+
+#include <optional>
+
+class QLabel;
+
+namespace bitlens::views {
+
+struct ModelFacts {
+    QString path;
+    std::vector<LayerInfo> layers;
+    int64_t totalParams = 0;
+    int64_t totalMacs = -1;
+    std::optional<double> referenceAccuracy; // the training sidecar's test accuracy
+};
+
+// Threading: GUI thread only.
+class ModelSummaryPanel final : public QWidget {
+    Q_OBJECT
+public:
+    explicit ModelSummaryPanel(QWidget* parent = nullptr);
+
+    void setModel(const ModelFacts& facts);
+    void setDataset(const DatasetSplits& data);
+    // running: more batches are coming; the figures are those of the samples seen so far.
+    void setBaseline(const EvalResult& result, bool running);
+    void clearBaseline(const QString& why);
+
+    QString baselineText() const;
+
+private:
+    QLabel* m_model;
+    QLabel* m_dataset;
+    QLabel* m_baseline;
+    std::optional<double> m_reference;
+};
+
+} // namespace bitlens::views
