@@ -22,6 +22,21 @@ std::vector<hsize_t> extent(const H5::DataSet& ds)
     return dims;
 }
 
+// The C++ API's message only names the failing call ("H5Fopen failed"); the innermost entry of
+// HDF5's error stack says why (e.g. "truncated file: eof = ...").
+std::string cause(const H5::Exception& e)
+{
+    std::string innermost;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD,
+             [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
+                 if (n == 0 && err->desc && *err->desc)
+                     *static_cast<std::string*>(out) = err->desc;
+                 return 0;
+             },
+             &innermost);
+    return innermost.empty() ? e.getDetailMsg() : e.getDetailMsg() + ": " + innermost;
+}
+
 } // namespace
 
 bool isHdf5File(const std::string& path)
@@ -50,7 +65,7 @@ std::vector<std::string> hdf5Splits(const std::string& path)
             throw DatasetError(path + ": no /inputs dataset (nor /train/inputs or /test/inputs) in this HDF5 file");
         return splits;
     } catch (const H5::Exception& e) {
-        throw DatasetError(path + ": cannot read the HDF5 file (" + e.getDetailMsg() + ")");
+        throw DatasetError(path + ": cannot read the HDF5 file (" + cause(e) + ")");
     }
 }
 
@@ -85,7 +100,7 @@ SampleSet readHdf5Split(const std::string& path, const std::string& group)
         set.split = group.empty() ? "all" : group;
         set.sampleShape.assign(idims.begin() + 1, idims.end());
         const H5::DataType type = inputs.getDataType();
-        if (inputs.getTypeClass() == H5T_INTEGER && type.getSize() == 1) {
+        if (inputs.getTypeClass() == H5T_INTEGER && type.getSize() == 1 && inputs.getIntType().getSign() == H5T_SGN_NONE) {
             set.type = SampleType::UInt8;
         } else if (inputs.getTypeClass() == H5T_FLOAT && type.getSize() == 4) {
             set.type = SampleType::Float32;
@@ -103,7 +118,7 @@ SampleSet readHdf5Split(const std::string& path, const std::string& group)
         }
         return set;
     } catch (const H5::Exception& e) {
-        throw DatasetError(path + ": cannot read " + inputsName + " / " + labelsName + " (" + e.getDetailMsg()
+        throw DatasetError(path + ": cannot read " + inputsName + " / " + labelsName + " (" + cause(e)
                            + "; is the file truncated?)");
     }
 }

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 
@@ -35,23 +36,17 @@ public:
     const std::string& path() const { return m_path; }
 
     // Reads exactly n bytes or throws, naming what was being read.
-    void read(void* into, size_t n, const char* what)
+    void read(void* into, size_t n, const char* what) { fill(static_cast<uint8_t*>(into), 0, n, n, what); }
+
+    // Like read, but `out` grows as data arrives, so a corrupt header claiming more than the file
+    // holds ends in "truncated" rather than in an allocation that fails or exhausts memory.
+    void read(std::vector<uint8_t>& out, size_t n, const char* what)
     {
-        auto* out = static_cast<uint8_t*>(into);
-        size_t done = 0;
-        while (done < n) {
-            const unsigned chunk = static_cast<unsigned>(std::min<size_t>(n - done, 1u << 30));
-            const int got = gzread(m_file.get(), out + done, chunk);
-            if (got < 0) {
-                int code = 0;
-                const char* msg = gzerror(m_file.get(), &code);
-                throw DatasetError(m_path + ": corrupt compressed data while reading the " + what
-                                   + " (" + msg + ")");
-            }
-            if (got == 0)
-                throw DatasetError(m_path + ": truncated: the " + what + " should be " + std::to_string(n)
-                                   + " bytes but the file ends after " + std::to_string(done));
-            done += static_cast<size_t>(got);
+        out.clear();
+        while (out.size() < n) {
+            const size_t done = out.size();
+            out.resize(std::min(n, done + (size_t(64) << 20)));
+            fill(out.data() + done, done, out.size(), n, what);
         }
     }
 
@@ -62,6 +57,26 @@ public:
     }
 
 private:
+    // Reads bytes [begin, end) of an item `total` bytes long into out.
+    void fill(uint8_t* out, size_t begin, size_t end, size_t total, const char* what)
+    {
+        size_t done = begin;
+        while (done < end) {
+            const unsigned chunk = static_cast<unsigned>(std::min<size_t>(end - done, 1u << 30));
+            const int got = gzread(m_file.get(), out + (done - begin), chunk);
+            if (got < 0) {
+                int code = 0;
+                const char* msg = gzerror(m_file.get(), &code);
+                throw DatasetError(m_path + ": corrupt compressed data while reading the " + what
+                                   + " (" + msg + ")");
+            }
+            if (got == 0)
+                throw DatasetError(m_path + ": truncated: the " + what + " should be " + std::to_string(total)
+                                   + " bytes but the file ends after " + std::to_string(done));
+            done += static_cast<size_t>(got);
+        }
+    }
+
     std::string m_path;
     GzFile m_file;
 };
@@ -77,9 +92,12 @@ IdxHeader readHeader(IdxFile& f)
     f.read(magic.data(), 4, "header");
     if (magic[0] != 0 || magic[1] != 0 || magic[3] == 0 || magic[3] > 4)
         throw DatasetError(f.path() + ": not an IDX file (wrong magic number)");
-    if (magic[2] != kUnsignedByte && magic[2] != kFloat32)
-        throw DatasetError(f.path() + ": IDX element type 0x" + std::to_string(magic[2])
+    if (magic[2] != kUnsignedByte && magic[2] != kFloat32) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", magic[2]);
+        throw DatasetError(f.path() + ": IDX element type " + hex
                            + " is not supported (only unsigned byte and float32)");
+    }
     IdxHeader h;
     h.type = magic[2];
     for (int i = 0; i < magic[3]; ++i) {
@@ -123,9 +141,14 @@ SampleSet readIdxPair(const std::string& imagesPath, const std::string& labelsPa
     if (set.sampleShape.size() == 2)
         set.sampleShape.insert(set.sampleShape.begin(), 1);
 
+    // Four 32-bit dimensions can multiply past 64 bits; no real file comes near 2^62 bytes.
+    double claimed = set.type == SampleType::UInt8 ? 1.0 : 4.0;
+    for (int64_t d : ih.dims)
+        claimed *= static_cast<double>(d);
+    if (claimed > 0x1p62)
+        throw DatasetError(imagesPath + ": corrupt header: its dimensions multiply to more than 2^62 bytes");
     const int64_t n = ih.dims[0];
-    set.data.resize(static_cast<size_t>(n) * set.sampleBytes());
-    images.read(set.data.data(), set.data.size(), "image data");
+    images.read(set.data, static_cast<size_t>(n) * set.sampleBytes(), "image data");
     if (set.type == SampleType::Float32) {
         // IDX stores big-endian floats.
         for (size_t i = 0; i < set.data.size(); i += 4)
@@ -133,8 +156,8 @@ SampleSet readIdxPair(const std::string& imagesPath, const std::string& labelsPa
     }
     expectEnd(images);
 
-    std::vector<uint8_t> raw(static_cast<size_t>(n));
-    labels.read(raw.data(), raw.size(), "labels");
+    std::vector<uint8_t> raw;
+    labels.read(raw, static_cast<size_t>(n), "labels");
     expectEnd(labels);
     set.labels.assign(raw.begin(), raw.end());
     return set;

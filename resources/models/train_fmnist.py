@@ -172,38 +172,45 @@ def main():
     model.eval()
     scripted = torch.jit.script(model)
     test_loss, correct = evaluate(scripted, xte, yte)
-    os.makedirs(args.out, exist_ok=True)
-    pt = os.path.join(args.out, spec["name"] + ".pt")
+    recipe = {
+        "command": f"/usr/bin/python3 resources/models/train_fmnist.py --arch {args.arch} "
+                   f"--epochs {epochs} --seed {args.seed}",
+        "epochs": epochs, "batch_size": batch, "optimizer": "SGD nesterov momentum 0.9",
+        "max_lr": spec["lr"], "schedule": "one-cycle", "weight_decay": 5e-4,
+        "augmentation": "flip + 2 px shift" if spec["augment"] else "none",
+        "seed": args.seed, "threads": args.threads, "torch_version": torch.__version__,
+        "train_seconds": round(train_seconds, 1),
+    }
+    write_model(scripted, model, args.out, spec["name"], spec["cls"].__name__, test_loss, correct,
+                xte.shape[0], recipe)
+
+
+def write_model(scripted, model, out_dir, name, architecture, test_loss, correct, test_samples, recipe):
+    """Saves NAME.pt and its NAME.json sidecar, each through a temporary file and a rename."""
+    os.makedirs(out_dir, exist_ok=True)
+    pt = os.path.join(out_dir, name + ".pt")
     scripted.save(pt + ".tmp")
     os.replace(pt + ".tmp", pt)
     sidecar = {
-        "name": spec["name"],
-        "model_file": spec["name"] + ".pt",
-        "architecture": spec["cls"].__name__,
+        "name": name,
+        "model_file": name + ".pt",
+        "architecture": architecture,
         "parameters": sum(p.numel() for p in model.parameters()),
         "input_shape": [1, 28, 28],
         "input_scaling": "uint8 pixels / 255, N x 1 x 28 x 28; the model normalises internally",
         "dataset": DATA_DIR,
-        "test_samples": int(xte.shape[0]),
+        "test_samples": int(test_samples),
         "test_correct": correct,
-        "test_accuracy": correct / xte.shape[0],
+        "test_accuracy": correct / test_samples,
         "test_loss": test_loss,
-        "recipe": {
-            "command": f"/usr/bin/python3 resources/models/train_fmnist.py --arch {args.arch} "
-                       f"--epochs {epochs} --seed {args.seed}",
-            "epochs": epochs, "batch_size": batch, "optimizer": "SGD nesterov momentum 0.9",
-            "max_lr": spec["lr"], "schedule": "one-cycle", "weight_decay": 5e-4,
-            "augmentation": "flip + 2 px shift" if spec["augment"] else "none",
-            "seed": args.seed, "threads": args.threads, "torch_version": torch.__version__,
-            "train_seconds": round(train_seconds, 1),
-        },
+        "recipe": recipe,
     }
-    with open(os.path.join(args.out, spec["name"] + ".json.tmp"), "w") as f:
+    js = os.path.join(out_dir, name + ".json")
+    with open(js + ".tmp", "w") as f:
         json.dump(sidecar, f, indent=2)
         f.write("\n")
-    os.replace(os.path.join(args.out, spec["name"] + ".json.tmp"), os.path.join(args.out, spec["name"] + ".json"))
+    os.replace(js + ".tmp", js)
     print(json.dumps({k: sidecar[k] for k in ("name", "test_accuracy", "test_loss")}))
-
 
 if __name__ == "__main__":
     main()
