@@ -3,6 +3,7 @@
 
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
+#include "app/gui/recent_files.h"
 #include "app/gui/session.h"
 #include "app/gui/workspace_controller.h"
 #include "core/io/model_sidecar.h"
@@ -12,6 +13,9 @@
 #include "views/model_summary_panel.h"
 
 #include <QElapsedTimer>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMimeData>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QStandardPaths>
@@ -138,6 +142,31 @@ private slots:
         QVERIFY2(message.contains(bad) && message.contains("not a TorchScript archive"), qPrintable(message));
         QVERIFY(m_window->session()->modelPath().endsWith("fmnist_resnet.pt"));
         QTRY_VERIFY(m_window->jobs()->idle());
+    }
+
+    void droppedModelOpensAndIsRemembered()
+    {
+        const QString cnn = testing::demoModel("fmnist_cnn");
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(cnn)});
+        const QPoint centre = m_window->rect().center();
+        QDragEnterEvent enter(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(m_window.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(m_window.get(), &drop);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->session()->modelPath() == cnn && baselineDone(), 120000);
+        QCOMPARE(m_window->layerTable()->model()->rowCount(), 4);
+
+        QCOMPARE(app::RecentFiles::list("models").value(0), QFileInfo(cnn).absoluteFilePath());
+        bool listed = false;
+        for (QMenu* menu : m_window->menuBar()->findChildren<QMenu*>()) {
+            if (menu->title() != QLatin1String("Recent Models"))
+                continue;
+            for (QAction* a : menu->actions())
+                listed = listed || a->text() == QFileInfo(cnn).absoluteFilePath();
+        }
+        QVERIFY2(listed, "File > Recent Models lists the dropped model");
     }
 
     void cancelStopsBaselineAndKeepsPartialFigures()

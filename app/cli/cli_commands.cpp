@@ -48,12 +48,24 @@ std::string modelArgument(const CliArgs& args)
     return args.positional[0];
 }
 
-DatasetSplits openData(const CliArgs& args, Progress& progress)
+// The MODEL argument loaded and profiled on the --data dataset (MACs need one forward pass).
+struct Workspace {
+    std::string modelPath;
+    std::unique_ptr<Model> model;
+    DatasetSplits data;
+};
+
+Workspace openWorkspace(const CliArgs& args, Progress& progress)
 {
+    Workspace w;
+    w.modelPath = modelArgument(args);
+    w.model = Model::load(w.modelPath);
     DatasetOptions options;
     options.calibrationSize = args.integer("calib", options.calibrationSize, 1);
     options.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
-    return loadDataset(args.value("data", defaultDatasetPath()), options, progress);
+    w.data = loadDataset(args.value("data", defaultDatasetPath()), options, progress);
+    w.model->profile(w.data.evaluation);
+    return w;
 }
 
 std::string humanCount(double v)
@@ -90,11 +102,11 @@ void printUsage()
 
 int runInfo(const CliArgs& args)
 {
-    const std::string modelPath = modelArgument(args);
     TerminalProgress progress;
-    const auto model = Model::load(modelPath);
-    const DatasetSplits data = openData(args, progress);
-    model->profile(data.evaluation);
+    const Workspace w = openWorkspace(args, progress);
+    const std::string& modelPath = w.modelPath;
+    const Model* model = w.model.get();
+    const DatasetSplits& data = w.data;
     const auto sidecar = readSidecar(modelPath);
 
     int64_t compressible = 0;
@@ -136,15 +148,14 @@ int runInfo(const CliArgs& args)
 
 int runEval(const CliArgs& args)
 {
-    const std::string modelPath = modelArgument(args);
     TerminalProgress progress;
-    const auto model = Model::load(modelPath);
-    const DatasetSplits data = openData(args, progress);
-    model->profile(data.evaluation);
+    Workspace w = openWorkspace(args, progress);
+    const std::string& modelPath = w.modelPath;
+    const DatasetSplits& data = w.data;
     EvalOptions options;
     options.limit = args.integer("limit", 0, 1);
     options.batchSize = args.integer("batch", options.batchSize, 1);
-    const EvalResult r = evaluate(*model, data.evaluation, options, progress);
+    const EvalResult r = evaluate(*w.model, data.evaluation, options, progress);
     const Interval ci = top1Interval(r);
 
     if (args.has("json")) {
