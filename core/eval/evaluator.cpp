@@ -5,18 +5,31 @@
 #include "../model/model_impl.h"
 #include "../progress.h"
 #include "../torch_error.h"
+#include "evaluation_loop.h"
 #include "task.h"
 
 #include <chrono>
 
 namespace bitlens {
+namespace {
 
-EvalResult evaluate(Model& model, const SampleSet& data, const EvalOptions& options, Progress& progress)
+torch::Tensor outputTensor(const c10::IValue& out, const std::string& modelPath)
+{
+    if (out.isTensor())
+        return out.toTensor();
+    if (out.isTuple() && !out.toTupleRef().elements().empty() && out.toTupleRef().elements()[0].isTensor())
+        return out.toTupleRef().elements()[0].toTensor();
+    throw EvalError(modelPath + ": forward returns " + out.tagKind() + ", not a tensor of outputs");
+}
+
+} // namespace
+
+EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath, const SampleSet& data,
+                         const EvalOptions& options, Progress& progress)
 {
     if (options.batchSize <= 0)
         throw EvalError("the batch size must be positive, not " + std::to_string(options.batchSize));
     const ClassificationTask task;
-    Model::Impl& m = model.impl();
     EvalResult result;
     result.total = options.limit > 0 ? std::min(options.limit, data.count()) : data.count();
     if (result.total == 0)
@@ -27,19 +40,17 @@ EvalResult evaluate(Model& model, const SampleSet& data, const EvalOptions& opti
     for (int64_t begin = 0; begin < result.total; begin += options.batchSize) {
         progress.checkCancelled();
         const int64_t end = std::min(begin + options.batchSize, result.total);
-        const torch::Tensor input = inputBatch(data, begin, end);
         const torch::Tensor targets = labelBatch(data, begin, end);
-        torch::Tensor outputs;
+        c10::IValue raw;
         try {
-            outputs = m.forward(input);
-        } catch (const EvalError&) {
-            throw;
+            raw = forward(inputBatch(data, begin, end));
         } catch (const std::exception& e) {
-            throw EvalError(m.path + ": forward fails on a batch from " + data.source + " ("
+            throw EvalError(modelPath + ": forward fails on a batch from " + data.source + " ("
                             + torchErrorSummary(e) + ")");
         }
+        const torch::Tensor outputs = outputTensor(raw, modelPath);
         if (begin == 0)
-            task.checkOutputs(outputs, targets, m.path);
+            task.checkOutputs(outputs, targets, modelPath);
         task.accumulate(outputs, targets, result);
         result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         progress.report(static_cast<double>(end) / static_cast<double>(result.total),
@@ -48,6 +59,13 @@ EvalResult evaluate(Model& model, const SampleSet& data, const EvalOptions& opti
             options.onBatch(result);
     }
     return result;
+}
+
+EvalResult evaluate(Model& model, const SampleSet& data, const EvalOptions& options, Progress& progress)
+{
+    Model::Impl& m = model.impl();
+    return runEvaluation([&m](const torch::Tensor& input) { return m.module.forward({input}); }, m.path, data,
+                         options, progress);
 }
 
 } // namespace bitlens

@@ -79,26 +79,24 @@ LayerGraph::LayerGraph(torch::jit::Module& module, const std::unordered_map<std:
     m_graph = module.get_method("forward").graph()->copy();
     torch::jit::Inline(*m_graph);
     const Value* self = m_graph->inputs()[0];
-    std::vector<size_t> positions; // of each call among the top-level nodes
     size_t pos = 0;
     for (Node* n : m_graph->nodes()) {
         if (const size_t layer = layerOf(n, self, layerIndex); layer != std::string::npos) {
             m_calls.push_back({layer, n});
-            positions.push_back(pos);
+            m_positions.push_back(pos);
         }
         ++pos;
     }
     m_nestedCalls = countCalls(m_graph->block(), self, layerIndex) - static_cast<int>(m_calls.size());
 
-    // The capturing variant returns (output, inputs..., outputs...). It is built on a copy so
-    // m_graph stays the plain forward that later variants start from; copy() keeps node order.
-    auto g = m_graph->copy();
-    const std::vector<Node*> nodes(g->nodes().begin(), g->nodes().end());
+    // The capturing variant returns (output, inputs..., outputs...).
+    GraphCopy copy = copyGraph();
+    auto& g = copy.graph;
     std::vector<Value*> outs{g->outputs()[0]};
-    for (size_t p : positions)
-        outs.push_back(nodes[p]->input(static_cast<size_t>(layerOpInputs(nodes[p]->kind()).data)));
-    for (size_t p : positions)
-        outs.push_back(nodes[p]->output());
+    for (Node* n : copy.callNodes)
+        outs.push_back(n->input(dataInput(n)));
+    for (Node* n : copy.callNodes)
+        outs.push_back(n->output());
     g->setInsertPoint(g->return_node());
     Node* tuple = g->insertNode(g->createTuple(outs));
     g->eraseOutput(0);
@@ -106,9 +104,37 @@ LayerGraph::LayerGraph(torch::jit::Module& module, const std::unordered_map<std:
     m_capturing = std::make_unique<torch::jit::GraphFunction>("bitlens_capture", g, nullptr);
 }
 
+LayerGraph::GraphCopy LayerGraph::copyGraph() const
+{
+    GraphCopy copy;
+    copy.graph = m_graph->copy(); // copy() keeps node order
+    const std::vector<Node*> nodes(copy.graph->nodes().begin(), copy.graph->nodes().end());
+    for (size_t p : m_positions)
+        copy.callNodes.push_back(nodes[p]);
+    return copy;
+}
+
+size_t LayerGraph::weightInput(const Node* node)
+{
+    return static_cast<size_t>(layerOpInputs(node->kind()).weight);
+}
+
+size_t LayerGraph::dataInput(const Node* node)
+{
+    return static_cast<size_t>(layerOpInputs(node->kind()).data);
+}
+
+c10::IValue LayerGraph::run(torch::jit::GraphFunction& variant, const torch::Tensor& input,
+                            const std::vector<torch::Tensor>& extraInputs)
+{
+    std::vector<c10::IValue> stack{m_module._ivalue(), input};
+    stack.insert(stack.end(), extraInputs.begin(), extraInputs.end());
+    return variant(std::move(stack));
+}
+
 LayerGraph::Capture LayerGraph::runCapturing(const torch::Tensor& input)
 {
-    const c10::IValue result = (*m_capturing)({m_module._ivalue(), input});
+    const c10::IValue result = run(*m_capturing, input);
     const auto& items = result.toTupleRef().elements();
     Capture c;
     c.output = items[0].isTensor() ? items[0].toTensor() : torch::Tensor();

@@ -25,6 +25,20 @@ public:
     // Layer call sites inside loops or branches, which cannot be captured from the top level.
     int nestedCalls() const { return m_nestedCalls; }
 
+    // A private copy of the inlined forward, with the nodes of calls() in the copy, in order;
+    // variants (capturing, fake-quantized, weights as inputs) are built by editing one.
+    struct GraphCopy {
+        std::shared_ptr<torch::jit::Graph> graph;
+        std::vector<torch::jit::Node*> callNodes;
+    };
+    GraphCopy copyGraph() const;
+    // Which input of a call node carries the layer's weight, and which its data.
+    static size_t weightInput(const torch::jit::Node* node);
+    static size_t dataInput(const torch::jit::Node* node);
+    // Runs a variant built from copyGraph() with extra inputs after (self, input).
+    c10::IValue run(torch::jit::GraphFunction& variant, const torch::Tensor& input,
+                    const std::vector<torch::Tensor>& extraInputs = {});
+
     struct Capture {
         torch::Tensor output;
         std::vector<torch::Tensor> inputs;  // per call, the layer's input
@@ -37,6 +51,7 @@ private:
     torch::jit::Module& m_module;
     std::shared_ptr<torch::jit::Graph> m_graph; // inlined copy of forward
     std::vector<Call> m_calls;
+    std::vector<size_t> m_positions; // of each call among the top-level nodes
     int m_nestedCalls = 0;
     std::unique_ptr<torch::jit::GraphFunction> m_capturing;
 };

@@ -79,16 +79,6 @@ LayerGraph& Model::Impl::layerGraph()
     return *graph;
 }
 
-torch::Tensor Model::Impl::forward(const torch::Tensor& input)
-{
-    const c10::IValue out = module.forward({input});
-    if (out.isTensor())
-        return out.toTensor();
-    if (out.isTuple() && !out.toTupleRef().elements().empty() && out.toTupleRef().elements()[0].isTensor())
-        return out.toTupleRef().elements()[0].toTensor();
-    throw EvalError(path + ": forward returns " + out.tagKind() + ", not a tensor of outputs");
-}
-
 Model::Model(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
 Model::~Model() = default;
 

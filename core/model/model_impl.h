@@ -1,6 +1,7 @@
 #pragma once
 // core-internal: the LibTorch side of Model. Never include from views/ or app/.
 
+#include "../quant/activation_calibration.h"
 #include "layer_graph.h"
 #include "model.h"
 
@@ -15,9 +16,11 @@ struct Model::Impl {
     std::unique_ptr<LayerGraph> graph;  // built on first use
     std::vector<int64_t> outputShape;
 
+    // Input histograms of the FP32 model on a calibration set, named by calibrationKey().
+    std::string histogramKey;
+    std::vector<ActivationHistogram> histograms;
+
     LayerGraph& layerGraph();
-    // Forward through the unmodified module; inference only.
-    torch::Tensor forward(const torch::Tensor& input);
 };
 
 } // namespace bitlens

@@ -1,0 +1,115 @@
+#include "applied_plan_impl.h"
+
+#include "../data/sample_set.h"
+#include "../model/model_impl.h"
+#include "../progress.h"
+#include "../quant/plan_graph.h"
+#include "evaluation_loop.h"
+
+#include <chrono>
+
+namespace bitlens {
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+bool quantizesInputs(const CompressionPlan& plan, const std::vector<LayerInfo>& layers)
+{
+    for (const LayerInfo& l : layers) {
+        if (plan.optionFor(l.name).activation.format != NumberFormat::Float32)
+            return true;
+    }
+    return false;
+}
+
+// Histograms depend only on the FP32 model and the calibration samples, so they are computed
+// once per calibration set and reused by every plan.
+const std::vector<ActivationHistogram>& histogramsFor(Model& model, const SampleSet& calibration, Progress& progress)
+{
+    Model::Impl& m = model.impl();
+    const std::string key = calibration.source + "|" + calibration.split + "|" + std::to_string(calibration.count())
+        + "|" + std::to_string(std::hash<std::string_view>{}(std::string_view(
+                    reinterpret_cast<const char*>(calibration.data.data()), calibration.data.size())));
+    if (m.histogramKey != key) {
+        m.histograms = collectActivationHistograms(model, calibration, progress);
+        m.histogramKey = key;
+    }
+    return m.histograms;
+}
+
+} // namespace
+
+std::vector<torch::Tensor> AppliedPlan::Impl::effectiveWeights() const
+{
+    std::vector<torch::Tensor> w;
+    w.reserve(layers.size());
+    for (const CompressedWeight& c : layers)
+        w.push_back(c.effective);
+    return w;
+}
+
+AppliedPlan::AppliedPlan(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+AppliedPlan::~AppliedPlan() = default;
+
+std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionPlan& plan,
+                                                const SampleSet& calibration, Progress& progress)
+{
+    Model::Impl& m = model.impl();
+    validatePlan(plan, m.layers, "plan");
+    auto impl = std::make_unique<Impl>();
+    impl->model = &model;
+    impl->plan = plan;
+
+    const bool inputs = quantizesInputs(plan, m.layers);
+    const double compressShare = inputs ? 0.5 : 1.0;
+    const auto start = std::chrono::steady_clock::now();
+    torch::NoGradGuard noGrad;
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+        progress.checkCancelled();
+        const LayerOption& option = plan.optionFor(m.layers[i].name);
+        if (option.weight.format == NumberFormat::Float32 && option.rank == 0) {
+            impl->layers.push_back({m.weights[i], std::nullopt, std::nullopt, std::nullopt});
+        } else {
+            try {
+                impl->layers.push_back(compressWeight(m.weights[i], option));
+            } catch (const PlanError& e) {
+                throw PlanError("plan: layer '" + m.layers[i].name + "': " + e.what());
+            }
+        }
+        progress.report(compressShare * static_cast<double>(i + 1) / static_cast<double>(m.layers.size()),
+                        "Compressing " + m.layers[i].name);
+    }
+    impl->applySeconds = secondsSince(start);
+
+    impl->encodings.assign(m.layers.size(), ActivationEncoding{});
+    if (inputs) {
+        const auto calibrationStart = std::chrono::steady_clock::now();
+        SubProgress sub(progress, compressShare, 1.0);
+        const std::vector<ActivationHistogram>& hist = histogramsFor(model, calibration, sub);
+        for (size_t i = 0; i < m.layers.size(); ++i)
+            impl->encodings[i] = encodeActivation(hist[i], plan.optionFor(m.layers[i].name).activation);
+        impl->calibrationSeconds = secondsSince(calibrationStart);
+    }
+    impl->forward = std::make_unique<torch::jit::GraphFunction>(
+        "bitlens_plan", buildPlanGraph(m.layerGraph(), m.layers.size(), impl->encodings, true), nullptr);
+    return std::unique_ptr<AppliedPlan>(new AppliedPlan(std::move(impl)));
+}
+
+EvalResult AppliedPlan::evaluate(const SampleSet& data, const EvalOptions& options, Progress& progress)
+{
+    Model::Impl& m = d->model->impl();
+    const std::vector<torch::Tensor> weights = d->effectiveWeights();
+    return runEvaluation([&](const torch::Tensor& input) { return m.layerGraph().run(*d->forward, input, weights); },
+                         m.path, data, options, progress);
+}
+
+const CompressionPlan& AppliedPlan::plan() const { return d->plan; }
+const std::vector<ActivationEncoding>& AppliedPlan::activationEncodings() const { return d->encodings; }
+double AppliedPlan::applySeconds() const { return d->applySeconds; }
+double AppliedPlan::calibrationSeconds() const { return d->calibrationSeconds; }
+AppliedPlan::Impl& AppliedPlan::impl() const { return *d; }
+
+} // namespace bitlens

@@ -1,0 +1,44 @@
+#pragma once
+// A CompressionPlan applied to a model: every layer's compressed weight and input encoding,
+// ready to evaluate. The model itself is never modified.
+
+#include "../quant/activation_calibration.h"
+#include "../quant/compression_plan.h"
+#include "eval_result.h"
+#include "evaluator.h"
+
+#include <memory>
+
+namespace bitlens {
+
+class Model;
+class Progress;
+struct SampleSet;
+
+// Ownership: holds its own weight tensors; `model` must outlive it. Threading: use from one
+// thread at a time, the thread that may use `model`.
+class AppliedPlan {
+public:
+    // Validates the plan, compresses every layer, and (when the plan quantizes any layer input)
+    // calibrates input ranges on `calibration` (histograms are cached in the model). Throws
+    // PlanError, Cancelled.
+    static std::unique_ptr<AppliedPlan> apply(Model& model, const CompressionPlan& plan,
+                                              const SampleSet& calibration, Progress& progress);
+    ~AppliedPlan();
+
+    EvalResult evaluate(const SampleSet& data, const EvalOptions& options, Progress& progress);
+
+    const CompressionPlan& plan() const;
+    const std::vector<ActivationEncoding>& activationEncodings() const;
+    double applySeconds() const; // compressing the weights, calibration excluded
+    double calibrationSeconds() const;
+
+    struct Impl;
+    Impl& impl() const;
+
+private:
+    explicit AppliedPlan(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace bitlens

@@ -1,0 +1,368 @@
+#include "compression_plan.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace bitlens {
+namespace {
+
+constexpr int PlanVersion = 1;
+constexpr std::array<NumberFormat, 6> AllFormats{NumberFormat::Float32, NumberFormat::Int, NumberFormat::Float16,
+                                                 NumberFormat::BFloat16, NumberFormat::Fp8E4M3, NumberFormat::Fp8E5M2};
+constexpr std::array<Granularity, 3> AllGranularities{Granularity::PerTensor, Granularity::PerChannel,
+                                                      Granularity::PerGroup};
+constexpr std::array<WeightRange, 2> AllWeightRanges{WeightRange::MinMax, WeightRange::Mse};
+constexpr std::array<ActivationRange, 3> AllActivationRanges{ActivationRange::MinMax, ActivationRange::Percentile,
+                                                             ActivationRange::Mse};
+
+// Keys and names from files end up in messages that must stay on one line.
+std::string printable(const std::string& s)
+{
+    std::string out = s;
+    std::replace_if(out.begin(), out.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }, '?');
+    return out;
+}
+
+std::string number(double v)
+{
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+// "" when `bits` suits `format`; otherwise why not, naming `field`.
+std::string bitsProblem(const std::string& field, NumberFormat format, int bits, bool allow16)
+{
+    if (format != NumberFormat::Int) {
+        if (bits == formatBits(format))
+            return {};
+        return field + " " + std::to_string(bits) + " does not match format " + formatName(format) + " ("
+            + std::to_string(formatBits(format)) + " bits)";
+    }
+    if ((bits >= 2 && bits <= 8) || (allow16 && bits == 16))
+        return {};
+    return field + " " + std::to_string(bits) + " is out of range (2-8" + (allow16 ? " or 16)" : ")");
+}
+
+// What is wrong with `o`, or "". Without a layer only the checks that need no shape run.
+std::string optionProblem(const LayerOption& o, const LayerInfo* layer)
+{
+    const WeightQuant& w = o.weight;
+    const ActivationQuant& a = o.activation;
+    if (auto p = bitsProblem("weight.bits", w.format, w.bits, true); !p.empty())
+        return p;
+    if (auto p = bitsProblem("activation.bits", a.format, a.bits, false); !p.empty())
+        return p;
+    if (a.range == ActivationRange::Percentile && !(a.percentile > 0 && a.percentile <= 100))
+        return "activation.percentile " + number(a.percentile) + " is out of range (0, 100]";
+    const bool grouped = w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup;
+    if (grouped && w.groupSize <= 0)
+        return "weight.group_size " + std::to_string(w.groupSize) + " must be positive";
+    if (o.rank < 0)
+        return "rank " + std::to_string(o.rank) + " is negative";
+    if (!layer)
+        return {};
+    const WeightMatrix m = weightMatrix(*layer);
+    const int64_t maxRank = std::min(m.rows, m.cols);
+    if (o.rank > maxRank)
+        return "rank " + std::to_string(o.rank) + " is out of range (0 or 1-" + std::to_string(maxRank) + " for the "
+            + std::to_string(m.rows) + "x" + std::to_string(m.cols) + " weight)";
+    // U [m x r] and V [r x n] are each grouped along their input dimension.
+    if (grouped && m.cols % w.groupSize != 0)
+        return "weight.group_size " + std::to_string(w.groupSize) + " does not divide the input dimension "
+            + std::to_string(m.cols);
+    if (grouped && o.rank % w.groupSize != 0)
+        return "weight.group_size " + std::to_string(w.groupSize) + " does not divide the rank "
+            + std::to_string(o.rank);
+    return {};
+}
+
+class JsonReader {
+public:
+    explicit JsonReader(const std::string& source) : m_source(source) {}
+
+    [[noreturn]] void fail(const std::string& what) const { throw PlanError(m_source + ": " + what); }
+
+    // Only the schema's fields: a misspelt one must not silently leave the default in place.
+    void checkObject(const json& j, const std::string& path, std::initializer_list<const char*> fields) const
+    {
+        if (!j.is_object())
+            fail(path + " must be an object, not " + j.type_name());
+        for (const auto& item : j.items())
+            if (std::none_of(fields.begin(), fields.end(), [&](const char* f) { return item.key() == f; }))
+                fail("unknown field '" + printable(item.key()) + "' in " + path);
+    }
+
+    int integer(const json& j, const std::string& path) const
+    {
+        if (!j.is_number_integer())
+            fail(path + " must be an integer, not " + j.type_name());
+        if ((j.is_number_unsigned() && j.get<uint64_t>() > uint64_t(INT_MAX))
+            || (!j.is_number_unsigned() && (j.get<int64_t>() < INT_MIN || j.get<int64_t>() > INT_MAX)))
+            fail(path + " " + j.dump() + " is out of range");
+        return j.get<int>();
+    }
+
+    template <typename Enum, size_t N>
+    Enum choice(const json& j, const std::string& path, const std::array<Enum, N>& values,
+                const char* (*name)(Enum)) const
+    {
+        if (!j.is_string())
+            fail(path + " must be a string, not " + j.type_name());
+        std::string expected;
+        for (Enum v : values) {
+            if (j.get<std::string>() == name(v))
+                return v;
+            expected += (expected.empty() ? "" : ", ") + std::string(name(v));
+        }
+        fail(path + " '" + printable(j.get<std::string>()) + "' is not one of " + expected);
+    }
+
+    // Float formats imply their width; int takes bits from the entry, else from what it inherits.
+    int bits(const json& j, const std::string& path, NumberFormat format, NumberFormat baseFormat,
+             int baseBits) const
+    {
+        const bool given = j.contains("bits");
+        const int value = given ? integer(j.at("bits"), path + ".bits") : 0;
+        if (format != NumberFormat::Int) {
+            if (given && value != formatBits(format))
+                fail(bitsProblem(path + ".bits", format, value, true));
+            return formatBits(format);
+        }
+        if (given)
+            return value;
+        if (baseFormat != NumberFormat::Int)
+            fail(path + ".bits missing (format int needs a bit width)");
+        return baseBits;
+    }
+
+    WeightQuant weight(const json& j, const std::string& path, const WeightQuant& base) const
+    {
+        checkObject(j, path, {"format", "bits", "granularity", "group_size", "symmetric", "range"});
+        WeightQuant w = base;
+        if (j.contains("format"))
+            w.format = choice(j.at("format"), path + ".format", AllFormats, formatName);
+        w.bits = bits(j, path, w.format, base.format, base.bits);
+        if (j.contains("granularity"))
+            w.granularity = choice(j.at("granularity"), path + ".granularity", AllGranularities, granularityName);
+        if (j.contains("group_size"))
+            w.groupSize = integer(j.at("group_size"), path + ".group_size");
+        if (j.contains("symmetric")) {
+            if (!j.at("symmetric").is_boolean())
+                fail(path + ".symmetric must be a boolean, not " + j.at("symmetric").type_name());
+            w.symmetric = j.at("symmetric").get<bool>();
+        }
+        if (j.contains("range"))
+            w.range = choice(j.at("range"), path + ".range", AllWeightRanges, weightRangeName);
+        return w;
+    }
+
+    ActivationQuant activation(const json& j, const std::string& path, const ActivationQuant& base) const
+    {
+        checkObject(j, path, {"format", "bits", "range", "percentile"});
+        ActivationQuant a = base;
+        if (j.contains("format"))
+            a.format = choice(j.at("format"), path + ".format", AllFormats, formatName);
+        a.bits = bits(j, path, a.format, base.format, base.bits);
+        if (j.contains("range"))
+            a.range = choice(j.at("range"), path + ".range", AllActivationRanges, activationRangeName);
+        if (j.contains("percentile")) {
+            if (!j.at("percentile").is_number())
+                fail(path + ".percentile must be a number, not " + j.at("percentile").type_name());
+            a.percentile = j.at("percentile").get<double>();
+        }
+        return a;
+    }
+
+    LayerOption option(const json& j, const std::string& path, const LayerOption& base) const
+    {
+        checkObject(j, path, {"weight", "rank", "activation"});
+        LayerOption o = base;
+        if (j.contains("weight"))
+            o.weight = weight(j.at("weight"), path + ".weight", base.weight);
+        if (j.contains("rank"))
+            o.rank = integer(j.at("rank"), path + ".rank");
+        if (j.contains("activation"))
+            o.activation = activation(j.at("activation"), path + ".activation", base.activation);
+        return o;
+    }
+
+private:
+    std::string m_source;
+};
+
+nlohmann::ordered_json optionToJson(const LayerOption& o)
+{
+    // ordered_json keeps the fields in schema order, so saved plans read and diff well.
+    const WeightQuant& w = o.weight;
+    const ActivationQuant& a = o.activation;
+    return {{"weight", {{"format", formatName(w.format)}, {"bits", w.bits}, {"granularity", granularityName(w.granularity)},
+                        {"group_size", w.groupSize}, {"symmetric", w.symmetric}, {"range", weightRangeName(w.range)}}},
+            {"rank", o.rank},
+            {"activation", {{"format", formatName(a.format)}, {"bits", a.bits},
+                            {"range", activationRangeName(a.range)}, {"percentile", a.percentile}}}};
+}
+
+} // namespace
+
+WeightMatrix weightMatrix(const LayerInfo& layer)
+{
+    WeightMatrix m;
+    if (!layer.weightShape.empty() && layer.weightShape[0] > 0) {
+        m.rows = layer.weightShape[0];
+        m.cols = layer.weightParams / m.rows;
+    }
+    return m;
+}
+
+const LayerOption& CompressionPlan::optionFor(const std::string& layer) const
+{
+    const auto it = layers.find(layer);
+    return it == layers.end() ? defaults : it->second;
+}
+
+void validatePlan(const CompressionPlan& plan, const std::vector<LayerInfo>& layers, const std::string& source)
+{
+    std::set<std::string> names;
+    for (const LayerInfo& layer : layers)
+        names.insert(layer.name);
+    for (const auto& entry : plan.layers)
+        if (!names.count(entry.first))
+            throw PlanError(source + ": layer '" + printable(entry.first)
+                            + "' is not a compressible layer of the model");
+    for (const LayerInfo& layer : layers) {
+        const bool listed = plan.layers.count(layer.name) > 0;
+        if (auto p = optionProblem(plan.optionFor(layer.name), &layer); !p.empty())
+            throw PlanError(source + ": layer '" + layer.name + "'" + (listed ? "" : " (from the defaults)") + ": " + p);
+    }
+    // Defaults that no layer uses must still make sense: the next model may use them.
+    if (auto p = optionProblem(plan.defaults, nullptr); !p.empty())
+        throw PlanError(source + ": defaults: " + p);
+}
+
+std::string planToJson(const CompressionPlan& plan)
+{
+    nlohmann::ordered_json j;
+    j["format"] = "bitlens-plan";
+    j["version"] = PlanVersion;
+    j["defaults"] = optionToJson(plan.defaults);
+    j["layers"] = nlohmann::ordered_json::object();
+    for (const auto& [name, option] : plan.layers)
+        j["layers"][name] = optionToJson(option);
+    return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+CompressionPlan planFromJson(const std::string& text, const std::string& source)
+{
+    const JsonReader reader(source);
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error& e) {
+        // Drop nlohmann's "[json.exception.parse_error.101] " tag: the rest says where and why.
+        const std::string what = e.what();
+        const size_t tag = what.find("] ");
+        reader.fail("malformed JSON: " + (tag == std::string::npos ? what : what.substr(tag + 2)));
+    }
+    if (!j.is_object())
+        reader.fail(std::string("not a BitLens plan (a JSON ") + j.type_name() + ", not an object)");
+    if (!j.contains("format"))
+        reader.fail("not a BitLens plan (\"format\": \"bitlens-plan\" missing)");
+    if (j.at("format") != "bitlens-plan")
+        reader.fail("not a BitLens plan (\"format\" is " + j.at("format").dump() + ", not \"bitlens-plan\")");
+    if (!j.contains("version"))
+        reader.fail("version missing");
+    if (const int version = reader.integer(j.at("version"), "version"); version != PlanVersion)
+        reader.fail("unsupported plan version " + std::to_string(version) + " (this BitLens reads version "
+                    + std::to_string(PlanVersion) + ")");
+    reader.checkObject(j, "the plan", {"format", "version", "defaults", "layers"});
+    CompressionPlan plan;
+    if (j.contains("defaults"))
+        plan.defaults = reader.option(j.at("defaults"), "defaults", LayerOption{});
+    if (j.contains("layers")) {
+        const json& layers = j.at("layers");
+        if (!layers.is_object())
+            reader.fail(std::string("layers must be an object, not ") + layers.type_name());
+        for (const auto& item : layers.items())
+            plan.layers[item.key()] = reader.option(item.value(), "layers." + printable(item.key()), plan.defaults);
+    }
+    return plan;
+}
+
+CompressionPlan readPlanFile(const std::string& path)
+{
+    if (!fs::exists(path))
+        throw PlanError(path + ": file not found");
+    if (fs::is_directory(path))
+        throw PlanError(path + ": is a folder, not a plan file");
+    std::ifstream in(path, std::ios::binary);
+    const std::string text = in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();
+    if (!in || in.bad())
+        throw PlanError(path + ": cannot be read (" + std::generic_category().message(errno) + ")");
+    return planFromJson(text, path);
+}
+
+void writePlanFile(const CompressionPlan& plan, const std::string& path)
+{
+    const std::string temporary = path + ".tmp";
+    const auto failed = [&](const std::string& cause) {
+        std::error_code ignored;
+        fs::remove(temporary, ignored);
+        return PlanError(path + ": cannot write the plan (" + cause + ")");
+    };
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out)
+            throw failed(std::generic_category().message(errno));
+        out << planToJson(plan);
+        out.close();
+        if (!out)
+            throw failed(std::generic_category().message(errno));
+    }
+    std::error_code ec;
+    fs::rename(temporary, path, ec);
+    if (ec)
+        throw failed(ec.message());
+}
+
+CompressionPlan uniformPlan(const std::string& spec, double rankFraction, const std::vector<LayerInfo>& layers)
+{
+    if (!(rankFraction >= 0 && rankFraction <= 1))
+        throw PlanError("--uniform: the rank fraction " + number(rankFraction) + " is out of range (0, 1]");
+    CompressionPlan plan;
+    plan.defaults = optionFromSpec(spec);
+    for (const LayerInfo& layer : layers) {
+        LayerOption option = plan.defaults;
+        const WeightMatrix m = weightMatrix(layer);
+        if (rankFraction > 0) {
+            // The epsilon keeps 0.1 * 30 (3.0000000000000004 in binary) at rank 3, not 4.
+            const int64_t full = std::min(m.rows, m.cols);
+            const auto rank = static_cast<int64_t>(std::ceil(rankFraction * double(full) - 1e-9));
+            option.rank = static_cast<int>(std::min(full, std::max<int64_t>(1, rank)));
+        }
+        const WeightQuant& w = option.weight;
+        if (w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup
+            && (m.cols % w.groupSize != 0 || option.rank % w.groupSize != 0))
+            option.weight.granularity = Granularity::PerChannel;
+        if (option != plan.defaults)
+            plan.layers[layer.name] = option;
+    }
+    validatePlan(plan, layers, "--uniform");
+    return plan;
+}
+
+} // namespace bitlens

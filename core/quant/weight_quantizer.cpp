@@ -1,0 +1,139 @@
+#include "weight_quantizer.h"
+
+#include "compression_plan.h"
+
+namespace bitlens {
+namespace {
+
+// Candidate clip ratios for MSE-optimal ranges: 1.0 down to 0.325 in steps of 0.025.
+constexpr int kClipCandidates = 28;
+
+// The matrix as [R, G, S]: R rows sharing nothing, G groups per row, S values per group.
+torch::Tensor groupedView(const torch::Tensor& m, const WeightQuant& q)
+{
+    const int64_t rows = m.size(0);
+    const int64_t cols = m.size(1);
+    switch (q.granularity) {
+    case Granularity::PerTensor: return m.reshape({1, 1, rows * cols});
+    case Granularity::PerChannel: return m.reshape({rows, 1, cols});
+    case Granularity::PerGroup:
+        if (q.groupSize <= 0 || cols % q.groupSize != 0)
+            throw PlanError("group size " + std::to_string(q.groupSize) + " does not divide the input dimension "
+                            + std::to_string(cols));
+        return m.reshape({rows, cols / q.groupSize, q.groupSize});
+    }
+    return m;
+}
+
+struct Affine {
+    torch::Tensor scale; // [R, G, 1], fp16-representable
+    torch::Tensor zeroPoint;
+};
+
+// Scales and zero-points for ranges [lo, hi] per group, PyTorch observer conventions.
+Affine affineFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qmax, bool symmetric)
+{
+    lo = lo.clamp_max(0.0);
+    hi = hi.clamp_min(0.0);
+    Affine a;
+    if (symmetric) {
+        a.scale = torch::maximum(-lo, hi) / (static_cast<double>(qmax - qmin) / 2.0);
+    } else {
+        a.scale = (hi - lo) / static_cast<double>(qmax - qmin);
+    }
+    // Scales are stored as fp16; rounding them first makes the packed file reproduce these
+    // values exactly. An all-zero group gets scale 1 (any scale maps it to zero).
+    a.scale = a.scale.to(torch::kHalf).to(torch::kFloat32);
+    a.scale = torch::where(a.scale > 0, a.scale, torch::ones_like(a.scale));
+    if (symmetric) {
+        a.zeroPoint = torch::zeros_like(a.scale, torch::kInt32);
+    } else {
+        a.zeroPoint = (qmin - torch::round(lo / a.scale)).clamp(qmin, qmax).to(torch::kInt32);
+    }
+    return a;
+}
+
+// Codes with the rounding fake_quantize_per_*_affine uses: round-half-even of x * (1/scale).
+torch::Tensor codesFor(const torch::Tensor& x, const Affine& a, int64_t qmin, int64_t qmax)
+{
+    return (torch::round(x * (1.0f / a.scale)) + a.zeroPoint).clamp(qmin, qmax);
+}
+
+torch::Tensor dequantize(const torch::Tensor& codes, const Affine& a)
+{
+    return (codes - a.zeroPoint) * a.scale;
+}
+
+} // namespace
+
+std::pair<int64_t, int64_t> integerRange(int bits, bool symmetric)
+{
+    if (symmetric)
+        return {-(int64_t(1) << (bits - 1)), (int64_t(1) << (bits - 1)) - 1};
+    return {0, (int64_t(1) << bits) - 1};
+}
+
+torch::Tensor roundToFormat(const torch::Tensor& values, NumberFormat format)
+{
+    switch (format) {
+    case NumberFormat::Float32: return values;
+    case NumberFormat::Float16: return values.to(torch::kHalf).to(torch::kFloat32);
+    case NumberFormat::BFloat16: return values.to(torch::kBFloat16).to(torch::kFloat32);
+    case NumberFormat::Fp8E4M3:
+    case NumberFormat::Fp8E5M2: {
+        // E4M3 (the "fn" variant, no infinities): 3 mantissa bits, normals from 2^-6, max 448.
+        // E5M2: 2 mantissa bits, normals from 2^-14, max 57344. Below the smallest normal the
+        // spacing stays that of the smallest binade: subnormals.
+        const bool e4m3 = format == NumberFormat::Fp8E4M3;
+        const double mantissa = e4m3 ? 3 : 2;
+        const double minExponent = e4m3 ? -6 : -14;
+        const double maxValue = e4m3 ? 448.0 : 57344.0;
+        const torch::Tensor a = values.abs();
+        const torch::Tensor exponent = torch::floor(torch::log2(a)).clamp_min(minExponent);
+        const torch::Tensor step = torch::exp2(exponent - mantissa);
+        // Dividing by a power of two is exact, so torch::round's half-to-even applies to the
+        // true mantissa: round-to-nearest-even.
+        const torch::Tensor q = (torch::round(a / step) * step).clamp_max(maxValue);
+        return torch::where(a > 0, q.copysign(values), values);
+    }
+    case NumberFormat::Int: break;
+    }
+    throw PlanError("roundToFormat needs a float format");
+}
+
+QuantizedMatrix quantizeMatrix(const torch::Tensor& matrix, const WeightQuant& quant)
+{
+    const torch::Tensor m = matrix.to(torch::kFloat32).contiguous();
+    QuantizedMatrix out;
+    if (quant.format != NumberFormat::Int) {
+        out.dequantized = roundToFormat(m, quant.format);
+        return out;
+    }
+    std::tie(out.qmin, out.qmax) = integerRange(quant.bits, quant.symmetric);
+    const torch::Tensor x = groupedView(m, quant);
+    const torch::Tensor lo = std::get<0>(x.min(2, true));
+    const torch::Tensor hi = std::get<0>(x.max(2, true));
+
+    Affine best = affineFor(lo, hi, out.qmin, out.qmax, quant.symmetric);
+    if (quant.range == WeightRange::Mse) {
+        // Per group, the clip ratio whose quantization error is smallest.
+        torch::Tensor bestError = (dequantize(codesFor(x, best, out.qmin, out.qmax), best) - x).square().sum(2, true);
+        for (int k = 1; k < kClipCandidates; ++k) {
+            const double ratio = 1.0 - 0.025 * k;
+            const Affine a = affineFor(lo * ratio, hi * ratio, out.qmin, out.qmax, quant.symmetric);
+            const torch::Tensor error = (dequantize(codesFor(x, a, out.qmin, out.qmax), a) - x).square().sum(2, true);
+            const torch::Tensor better = error < bestError;
+            best.scale = torch::where(better, a.scale, best.scale);
+            best.zeroPoint = torch::where(better, a.zeroPoint, best.zeroPoint);
+            bestError = torch::where(better, error, bestError);
+        }
+    }
+    const torch::Tensor codes = codesFor(x, best, out.qmin, out.qmax);
+    out.dequantized = dequantize(codes, best).reshape(m.sizes());
+    out.codes = codes.to(torch::kInt32).reshape(m.sizes());
+    out.scales = best.scale.squeeze(2);
+    out.zeroPoints = best.zeroPoint.squeeze(2);
+    return out;
+}
+
+} // namespace bitlens

@@ -1,0 +1,234 @@
+// Weight quantizers, float formats and low-rank factors, each checked against an independent
+// implementation: LibTorch's fake-quant ops, a brute-force fp8 table, Eigen's SVD.
+
+#include <torch/script.h>
+
+#include "core/quant/compression_plan.h"
+#include "core/quant/layer_compressor.h"
+#include "core/quant/weight_quantizer.h"
+#include "core/runtime.h"
+
+#include <Eigen/SVD>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace bitlens;
+
+namespace {
+
+WeightQuant intQuant(int bits, Granularity g, bool symmetric, int groupSize = 128, WeightRange range = WeightRange::MinMax)
+{
+    WeightQuant q;
+    q.format = NumberFormat::Int;
+    q.bits = bits;
+    q.granularity = g;
+    q.symmetric = symmetric;
+    q.groupSize = groupSize;
+    q.range = range;
+    return q;
+}
+
+// A conv-like weight with heavy tails: most values small, a few channels with outliers.
+torch::Tensor testWeight(int64_t rows, int64_t cols, uint64_t seed)
+{
+    torch::manual_seed(seed);
+    torch::Tensor w = torch::randn({rows, cols}) * 0.05;
+    w.index_put_({torch::indexing::Slice(0, rows, 7), 3}, 0.9);
+    return w;
+}
+
+float maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b)
+{
+    return (a - b).abs().max().item<float>();
+}
+
+// Every finite value of an fp8 format, decoded from its bit patterns.
+std::vector<double> fp8Values(int exponentBits, int mantissaBits, int bias, bool e4m3)
+{
+    std::vector<double> values;
+    for (int e = 0; e < (1 << exponentBits); ++e) {
+        for (int m = 0; m < (1 << mantissaBits); ++m) {
+            if (e4m3 && e == 15 && m == 7)
+                continue; // E4M3fn: the one NaN pattern
+            if (!e4m3 && e == 31)
+                continue; // E5M2: infinities and NaNs
+            const double frac = double(m) / double(1 << mantissaBits);
+            values.push_back(e == 0 ? std::ldexp(frac, 1 - bias) : std::ldexp(1.0 + frac, e - bias));
+        }
+    }
+    return values; // non-negative, ascending in bit order = ascending in value
+}
+
+// Nearest representable value, ties to the even bit pattern, saturating at the largest.
+double bruteForceRound(double x, const std::vector<double>& table)
+{
+    const double a = std::abs(x);
+    if (a >= table.back())
+        return std::copysign(table.back(), x);
+    size_t best = 0;
+    for (size_t i = 1; i < table.size(); ++i) {
+        const double di = std::abs(table[i] - a), db = std::abs(table[best] - a);
+        if (di < db || (di == db && i % 2 == 0))
+            best = i;
+    }
+    return std::copysign(table[best], x);
+}
+
+} // namespace
+
+class TstQuantizers : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { configureThreads(); }
+
+    void perChannelMatchesLibTorch_data()
+    {
+        QTest::addColumn<int>("bits");
+        QTest::addColumn<bool>("symmetric");
+        for (int bits : {2, 3, 4, 8, 16}) {
+            QTest::addRow("w%d sym", bits) << bits << true;
+            QTest::addRow("w%d asym", bits) << bits << false;
+        }
+    }
+
+    void perChannelMatchesLibTorch()
+    {
+        QFETCH(int, bits);
+        QFETCH(bool, symmetric);
+        const torch::Tensor w = testWeight(48, 147, 1);
+        const QuantizedMatrix q = quantizeMatrix(w, intQuant(bits, Granularity::PerChannel, symmetric));
+        QCOMPARE(q.scales.sizes(), (c10::IntArrayRef{48, 1}));
+        const torch::Tensor reference = torch::fake_quantize_per_channel_affine(
+            w, q.scales.squeeze(1), q.zeroPoints.squeeze(1), 0, q.qmin, q.qmax);
+        QVERIFY(maxAbsDiff(q.dequantized, reference) <= 1e-6f);
+        // The codes and scales a packed file stores give back exactly the fake-quantized weight.
+        QCOMPARE(maxAbsDiff((q.codes - q.zeroPoints).to(torch::kFloat32) * q.scales, q.dequantized), 0.0f);
+        QVERIFY(q.codes.min().item<int>() >= q.qmin && q.codes.max().item<int>() <= q.qmax);
+        QVERIFY(torch::equal(q.scales, q.scales.to(torch::kHalf).to(torch::kFloat32)));
+    }
+
+    void perTensorMatchesLibTorch()
+    {
+        const torch::Tensor w = testWeight(32, 64, 2);
+        for (bool symmetric : {true, false}) {
+            const QuantizedMatrix q = quantizeMatrix(w, intQuant(4, Granularity::PerTensor, symmetric));
+            QCOMPARE(q.scales.numel(), int64_t(1));
+            const torch::Tensor reference = torch::fake_quantize_per_tensor_affine(
+                w, q.scales.item<double>(), q.zeroPoints.item<int64_t>(), q.qmin, q.qmax);
+            QVERIFY(maxAbsDiff(q.dequantized, reference) <= 1e-6f);
+        }
+    }
+
+    void perGroupMatchesLibTorch()
+    {
+        const torch::Tensor w = testWeight(16, 256, 3);
+        const QuantizedMatrix q = quantizeMatrix(w, intQuant(4, Granularity::PerGroup, false, 64));
+        QCOMPARE(q.scales.sizes(), (c10::IntArrayRef{16, 4}));
+        // Per group is per channel of the [rows * groups, groupSize] view.
+        const torch::Tensor reference = torch::fake_quantize_per_channel_affine(
+            w.reshape({64, 64}), q.scales.reshape({64}), q.zeroPoints.reshape({64}), 0, q.qmin, q.qmax);
+        QVERIFY(maxAbsDiff(q.dequantized, reference.reshape({16, 256})) <= 1e-6f);
+        QVERIFY_THROWS_EXCEPTION(PlanError, quantizeMatrix(w.slice(1, 0, 100), intQuant(4, Granularity::PerGroup, true, 64)));
+    }
+
+    void mseClippingBeatsMinMax()
+    {
+        const torch::Tensor w = testWeight(64, 288, 4);
+        for (int bits : {3, 4}) {
+            const auto minmax = quantizeMatrix(w, intQuant(bits, Granularity::PerChannel, true));
+            const auto mse = quantizeMatrix(w, intQuant(bits, Granularity::PerChannel, true, 128, WeightRange::Mse));
+            const torch::Tensor eMinmax = (minmax.dequantized - w).square().sum(1);
+            const torch::Tensor eMse = (mse.dequantized - w).square().sum(1);
+            QVERIFY((eMse <= eMinmax + 1e-9).all().item<bool>());   // never worse per channel
+            QVERIFY(eMse.sum().item<double>() < 0.9 * eMinmax.sum().item<double>()); // and clearly better overall
+            // Clipped ranges: outlier channels get scales below their min-max scales.
+            QVERIFY((mse.scales < minmax.scales).any().item<bool>());
+        }
+    }
+
+    void halfFormatsMatchLibTorchCasts()
+    {
+        const torch::Tensor w = testWeight(8, 100, 5) * 1000;
+        QCOMPARE(maxAbsDiff(roundToFormat(w, NumberFormat::Float16), w.to(torch::kHalf).to(torch::kFloat32)), 0.0f);
+        QCOMPARE(maxAbsDiff(roundToFormat(w, NumberFormat::BFloat16), w.to(torch::kBFloat16).to(torch::kFloat32)), 0.0f);
+    }
+
+    void fp8MatchesBruteForce_data()
+    {
+        QTest::addColumn<bool>("e4m3");
+        QTest::newRow("E4M3") << true;
+        QTest::newRow("E5M2") << false;
+    }
+
+    void fp8MatchesBruteForce()
+    {
+        QFETCH(bool, e4m3);
+        const std::vector<double> table = e4m3 ? fp8Values(4, 3, 7, true) : fp8Values(5, 2, 15, false);
+        QCOMPARE(table.back(), e4m3 ? 448.0 : 57344.0);
+        // Every representable value, every midpoint (the ties), and random values over many scales.
+        std::vector<float> inputs;
+        for (size_t i = 0; i < table.size(); ++i) {
+            inputs.push_back(float(table[i]));
+            inputs.push_back(-float(table[i]));
+            if (i + 1 < table.size())
+                inputs.push_back(float((table[i] + table[i + 1]) / 2));
+        }
+        torch::manual_seed(6);
+        const torch::Tensor random = torch::randn({2000}) * torch::exp2(torch::randint(-20, 18, {2000}).to(torch::kFloat32));
+        for (int64_t i = 0; i < random.numel(); ++i)
+            inputs.push_back(random[i].item<float>());
+        inputs.push_back(1e6f);
+        const torch::Tensor x = torch::tensor(inputs);
+        const torch::Tensor ours = roundToFormat(x, e4m3 ? NumberFormat::Fp8E4M3 : NumberFormat::Fp8E5M2);
+        for (int64_t i = 0; i < x.numel(); ++i) {
+            const double expected = bruteForceRound(inputs[size_t(i)], table);
+            const double got = ours[i].item<float>();
+            if (got != expected)
+                QFAIL(qPrintable(QString("%1 -> %2, brute force says %3").arg(inputs[size_t(i)], 0, 'g', 9).arg(got, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+        }
+    }
+
+    void lowRankIsOptimalByEckartYoung()
+    {
+        const torch::Tensor w = testWeight(40, 90, 7);
+        Eigen::MatrixXd m(40, 90);
+        for (int r = 0; r < 40; ++r)
+            for (int c = 0; c < 90; ++c)
+                m(r, c) = w[r][c].item<double>();
+        const Eigen::VectorXd sigma = Eigen::BDCSVD<Eigen::MatrixXd>(m).singularValues();
+        for (int rank : {1, 5, 20, 40}) {
+            LayerOption option;
+            option.rank = rank;
+            const CompressedWeight c = compressWeight(w, option);
+            QVERIFY(c.left && c.right && !c.full);
+            QCOMPARE(c.left->dequantized.sizes(), (c10::IntArrayRef{40, rank}));
+            const double error = (c.effective.to(torch::kFloat64) - w.to(torch::kFloat64)).square().sum().item<double>();
+            const double optimum = sigma.tail(40 - rank).squaredNorm();
+            QVERIFY2(std::abs(error - optimum) <= 1e-6 + 1e-4 * optimum,
+                     qPrintable(QString("rank %1: %2 vs %3").arg(rank).arg(error).arg(optimum)));
+        }
+    }
+
+    void quantizedFactorsCombine()
+    {
+        const torch::Tensor w = testWeight(32, 16 * 9, 8).reshape({32, 16, 3, 3});
+        LayerOption option;
+        option.rank = 8;
+        option.weight = intQuant(8, Granularity::PerChannel, true);
+        const CompressedWeight c = compressWeight(w, option);
+        QCOMPARE(c.effective.sizes(), w.sizes());
+        const torch::Tensor product = torch::matmul(c.left->dequantized, c.right->dequantized).reshape(w.sizes());
+        QCOMPARE(maxAbsDiff(product, c.effective), 0.0f);
+        LayerOption fullRank;
+        fullRank.rank = 8;
+        const double lowRankOnly = (compressWeight(w, fullRank).effective - w).square().sum().item<double>();
+        const double both = (c.effective - w).square().sum().item<double>();
+        QVERIFY(both >= lowRankOnly * 0.999); // quantizing the factors adds error, never removes it
+        QVERIFY(both < lowRankOnly * 1.05);   // at 8 bits, only a little
+    }
+};
+
+QTEST_GUILESS_MAIN(TstQuantizers)
+#include "tst_quantizers.moc"
