@@ -474,9 +474,9 @@ private slots:
         const QString path = dir.filePath(relative);
         const QString message = planError([&] { writePlanFile(CompressionPlan{}, path.toStdString()); });
         QFile::setPermissions(readonly, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-        QVERIFY2(message.startsWith(path + ": cannot write the plan ("), qPrintable(message));
+        QVERIFY2(message.startsWith(path + ": cannot write ("), qPrintable(message));
         QVERIFY2(!message.contains('\n'), qPrintable(message));
-        QVERIFY(!QFileInfo::exists(path + ".tmp"));
+        QVERIFY(QDir(QFileInfo(path).path()).entryList({"*.tmp*"}, QDir::Files).isEmpty());
         QVERIFY(!QFileInfo(path).isFile());
     }
 

@@ -3,6 +3,7 @@
 
 #include <torch/script.h>
 
+#include "core/io/minifloat.h"
 #include "core/quant/compression_plan.h"
 #include "core/quant/layer_compressor.h"
 #include "core/quant/weight_quantizer.h"
@@ -187,6 +188,37 @@ private slots:
             const double got = ours[i].item<float>();
             if (got != expected)
                 QFAIL(qPrintable(QString("%1 -> %2, brute force says %3").arg(inputs[size_t(i)], 0, 'g', 9).arg(got, 0, 'g', 9).arg(expected, 0, 'g', 9)));
+        }
+    }
+
+    // The packed file's bit patterns: fp16/bf16 against LibTorch's own types for all 65,536
+    // patterns, fp8 against the table built from the format's definition (index = pattern).
+    void minifloatPatternsMatchReferences()
+    {
+        for (uint32_t bits = 0; bits < 65536; ++bits) {
+            const c10::Half half(static_cast<uint16_t>(bits), c10::Half::from_bits());
+            const c10::BFloat16 brain(static_cast<uint16_t>(bits), c10::BFloat16::from_bits());
+            const float h = static_cast<float>(half);
+            const float b = static_cast<float>(brain);
+            if (std::isnan(h) != std::isnan(decodeMinifloat(uint16_t(bits), NumberFormat::Float16))
+                || (!std::isnan(h) && h != decodeMinifloat(uint16_t(bits), NumberFormat::Float16)))
+                QFAIL(qPrintable(QString("fp16 pattern %1").arg(bits, 4, 16)));
+            if (!std::isnan(b) && b != decodeMinifloat(uint16_t(bits), NumberFormat::BFloat16))
+                QFAIL(qPrintable(QString("bf16 pattern %1").arg(bits, 4, 16)));
+            if (std::isfinite(h) && encodeMinifloat(h, NumberFormat::Float16) != bits)
+                QFAIL(qPrintable(QString("fp16 encode %1").arg(bits, 4, 16)));
+            if (std::isfinite(b) && encodeMinifloat(b, NumberFormat::BFloat16) != bits)
+                QFAIL(qPrintable(QString("bf16 encode %1").arg(bits, 4, 16)));
+        }
+        for (const bool e4m3 : {true, false}) {
+            const NumberFormat f = e4m3 ? NumberFormat::Fp8E4M3 : NumberFormat::Fp8E5M2;
+            const std::vector<double> table = e4m3 ? fp8Values(4, 3, 7, true) : fp8Values(5, 2, 15, false);
+            for (size_t i = 0; i < table.size(); ++i) {
+                QCOMPARE(double(decodeMinifloat(uint16_t(i), f)), table[i]);
+                QCOMPARE(double(decodeMinifloat(uint16_t(i | 0x80), f)), -table[i]);
+                QCOMPARE(encodeMinifloat(float(table[i]), f), uint16_t(i));
+                QCOMPARE(encodeMinifloat(-float(table[i]), f), uint16_t(i | 0x80));
+            }
         }
     }
 

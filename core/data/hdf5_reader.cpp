@@ -1,6 +1,7 @@
 #include "hdf5_reader.h"
 
 #include "../errors.h"
+#include "../hdf5_error.h"
 
 #include <H5Cpp.h>
 
@@ -20,21 +21,6 @@ std::vector<hsize_t> extent(const H5::DataSet& ds)
     std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
     space.getSimpleExtentDims(dims.data());
     return dims;
-}
-
-// The C++ API's message only names the failing call ("H5Fopen failed"); the innermost entry of
-// HDF5's error stack says why (e.g. "truncated file: eof = ...").
-std::string cause(const H5::Exception& e)
-{
-    std::string innermost;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD,
-             [](unsigned n, const H5E_error2_t* err, void* out) -> herr_t {
-                 if (n == 0 && err->desc && *err->desc)
-                     *static_cast<std::string*>(out) = err->desc;
-                 return 0;
-             },
-             &innermost);
-    return innermost.empty() ? e.getDetailMsg() : e.getDetailMsg() + ": " + innermost;
 }
 
 } // namespace
@@ -65,7 +51,7 @@ std::vector<std::string> hdf5Splits(const std::string& path)
             throw DatasetError(path + ": no /inputs dataset (nor /train/inputs or /test/inputs) in this HDF5 file");
         return splits;
     } catch (const H5::Exception& e) {
-        throw DatasetError(path + ": cannot read the HDF5 file (" + cause(e) + ")");
+        throw DatasetError(path + ": cannot read the HDF5 file (" + hdf5ErrorCause(e) + ")");
     }
 }
 
@@ -118,7 +104,7 @@ SampleSet readHdf5Split(const std::string& path, const std::string& group)
         }
         return set;
     } catch (const H5::Exception& e) {
-        throw DatasetError(path + ": cannot read " + inputsName + " / " + labelsName + " (" + cause(e)
+        throw DatasetError(path + ": cannot read " + inputsName + " / " + labelsName + " (" + hdf5ErrorCause(e)
                            + "; is the file truncated?)");
     }
 }

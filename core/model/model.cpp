@@ -104,10 +104,13 @@ std::unique_ptr<Model> Model::load(const std::string& path)
         info.kind = kind;
         info.weightShape = toVector(w.sizes());
         info.weightParams = w.numel();
+        torch::Tensor bias;
         if (m.hasattr("bias") && m.attr("bias").isTensor())
-            info.biasParams = m.attr("bias").toTensor().numel();
+            bias = m.attr("bias").toTensor();
+        info.biasParams = bias.defined() ? bias.numel() : 0;
         impl->layers.push_back(std::move(info));
         impl->weights.push_back(w);
+        impl->biases.push_back(bias);
     }
     if (impl->layers.empty())
         throw ModelLoadError(path + ": the model has no compressible layer (no Conv1d, Conv2d, Linear or Embedding module)");

@@ -12,6 +12,7 @@ struct Model::Impl {
     torch::jit::Module module;
     std::vector<LayerInfo> layers;
     std::vector<torch::Tensor> weights; // layers[i]'s weight, shared with module
+    std::vector<torch::Tensor> biases;  // layers[i]'s bias (undefined when it has none)
     int64_t totalParams = 0;
     std::unique_ptr<LayerGraph> graph;  // built on first use
     std::vector<int64_t> outputShape;

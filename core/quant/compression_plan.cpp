@@ -1,5 +1,7 @@
 #include "compression_plan.h"
 
+#include "../io/atomic_file.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -318,25 +320,11 @@ CompressionPlan readPlanFile(const std::string& path)
 
 void writePlanFile(const CompressionPlan& plan, const std::string& path)
 {
-    const std::string temporary = path + ".tmp";
-    const auto failed = [&](const std::string& cause) {
-        std::error_code ignored;
-        fs::remove(temporary, ignored);
-        return PlanError(path + ": cannot write the plan (" + cause + ")");
-    };
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw failed(std::generic_category().message(errno));
-        out << planToJson(plan);
-        out.close();
-        if (!out)
-            throw failed(std::generic_category().message(errno));
+    try {
+        replaceWholeFile(path, planToJson(plan));
+    } catch (const Error& e) {
+        throw PlanError(e.what());
     }
-    std::error_code ec;
-    fs::rename(temporary, path, ec);
-    if (ec)
-        throw failed(ec.message());
 }
 
 CompressionPlan uniformPlan(const std::string& spec, double rankFraction, const std::vector<LayerInfo>& layers)

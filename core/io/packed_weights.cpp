@@ -1,0 +1,375 @@
+#include "packed_weights.h"
+
+#include "../errors.h"
+#include "../eval/applied_plan_impl.h"
+#include "../hdf5_error.h"
+#include "../model/model_impl.h"
+#include "bit_packing.h"
+#include "minifloat.h"
+
+#include <Eigen/Core>
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace bitlens {
+namespace {
+
+constexpr const char* kFileFormat = "bitlens-packed-weights";
+constexpr int kVersion = 1;
+
+// IEEE binary16 described to HDF5, so any HDF5 reader (h5py: numpy float16) decodes scales and
+// fp16 values without knowing BitLens.
+H5::FloatType halfType()
+{
+    H5::FloatType t(H5::PredType::IEEE_F32LE);
+    H5Tset_fields(t.getId(), 15, 10, 5, 0, 10);
+    H5Tset_precision(t.getId(), 16);
+    H5Tset_size(t.getId(), 2);
+    H5Tset_ebias(t.getId(), 15);
+    return t;
+}
+
+void setString(H5::H5Object& o, const std::string& name, const std::string& value)
+{
+    const H5::StrType type(H5::PredType::C_S1, std::max<size_t>(1, value.size()));
+    o.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value.c_str());
+}
+
+void setInt(H5::H5Object& o, const std::string& name, int64_t value)
+{
+    o.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_INT64, &value);
+}
+
+void setReal(H5::H5Object& o, const std::string& name, double value)
+{
+    o.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_DOUBLE, &value);
+}
+
+void setInts(H5::H5Object& o, const std::string& name, const std::vector<int64_t>& values)
+{
+    const hsize_t n = values.size();
+    o.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(1, &n)).write(H5::PredType::NATIVE_INT64, values.data());
+}
+
+std::string getString(const H5::H5Object& o, const std::string& name)
+{
+    const H5::Attribute a = o.openAttribute(name);
+    std::string value;
+    a.read(a.getStrType(), value);
+    return value.c_str(); // fixed-length strings may carry padding NULs
+}
+
+int64_t getInt(const H5::H5Object& o, const std::string& name)
+{
+    int64_t value = 0;
+    o.openAttribute(name).read(H5::PredType::NATIVE_INT64, &value);
+    return value;
+}
+
+double getReal(const H5::H5Object& o, const std::string& name)
+{
+    double value = 0;
+    o.openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+}
+
+std::vector<int64_t> getInts(const H5::H5Object& o, const std::string& name)
+{
+    const H5::Attribute a = o.openAttribute(name);
+    std::vector<int64_t> values(static_cast<size_t>(a.getSpace().getSimpleExtentNpoints()));
+    a.read(H5::PredType::NATIVE_INT64, values.data());
+    return values;
+}
+
+void writeData(H5::Group& g, const std::string& name, const H5::DataType& fileType, const H5::DataType& memType,
+               const std::vector<hsize_t>& dims, const void* data)
+{
+    const H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+    g.createDataSet(name, fileType, space).write(data, memType);
+}
+
+template <typename T>
+std::vector<T> readData(const H5::Group& g, const std::string& name, const H5::PredType& memType,
+                        std::vector<hsize_t>* dims = nullptr)
+{
+    const H5::DataSet ds = g.openDataSet(name);
+    const H5::DataSpace space = ds.getSpace();
+    if (dims) {
+        dims->resize(static_cast<size_t>(space.getSimpleExtentNdims()));
+        space.getSimpleExtentDims(dims->data());
+    }
+    std::vector<T> values(static_cast<size_t>(space.getSimpleExtentNpoints()));
+    ds.read(values.data(), memType);
+    return values;
+}
+
+template <typename T>
+std::vector<T> tensorValues(const torch::Tensor& t)
+{
+    const torch::Tensor c = t.contiguous();
+    return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
+}
+
+template <typename Enum, size_t N>
+Enum parseName(const std::string& text, const Enum (&all)[N], const char* (*name)(Enum), const char* field)
+{
+    for (Enum e : all) {
+        if (text == name(e))
+            return e;
+    }
+    throw Error(std::string("unknown ") + field + " '" + text + "'");
+}
+
+const NumberFormat kFormats[] = {NumberFormat::Float32, NumberFormat::Int,     NumberFormat::Float16,
+                                 NumberFormat::BFloat16, NumberFormat::Fp8E4M3, NumberFormat::Fp8E5M2};
+const Granularity kGranularities[] = {Granularity::PerTensor, Granularity::PerChannel, Granularity::PerGroup};
+
+// One stored matrix: a group with rows, cols, format, bits and the datasets its format needs.
+void writeMatrix(H5::Group& parent, const std::string& name, const torch::Tensor& values,
+                 const QuantizedMatrix* q, const WeightQuant& w)
+{
+    H5::Group g = parent.createGroup(name);
+    const hsize_t rows = static_cast<hsize_t>(values.size(0));
+    const hsize_t cols = static_cast<hsize_t>(values.size(1));
+    setInt(g, "rows", static_cast<int64_t>(rows));
+    setInt(g, "cols", static_cast<int64_t>(cols));
+    const NumberFormat format = q ? w.format : NumberFormat::Float32;
+    setString(g, "format", formatName(format));
+    setInt(g, "bits", q ? w.bits : 32);
+    switch (format) {
+    case NumberFormat::Float32: {
+        const std::vector<float> v = tensorValues<float>(values.to(torch::kFloat32));
+        writeData(g, "values", H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, {rows, cols}, v.data());
+        return;
+    }
+    case NumberFormat::Int: {
+        const std::vector<int32_t> codes = tensorValues<int32_t>(q->codes);
+        const std::vector<uint8_t> packed = packBits(codes.data(), codes.size(), static_cast<int32_t>(q->qmin), w.bits);
+        writeData(g, "codes", H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8, {packed.size()}, packed.data());
+        setInt(g, "qmin", q->qmin);
+        setInt(g, "qmax", q->qmax);
+        setString(g, "granularity", granularityName(w.granularity));
+        setInt(g, "group_size", w.granularity == Granularity::PerGroup ? w.groupSize : 0);
+        setInt(g, "symmetric", w.symmetric ? 1 : 0);
+        const std::vector<hsize_t> scaleDims{static_cast<hsize_t>(q->scales.size(0)), static_cast<hsize_t>(q->scales.size(1))};
+        const std::vector<float> scales = tensorValues<float>(q->scales);
+        writeData(g, "scales", halfType(), H5::PredType::NATIVE_FLOAT, scaleDims, scales.data());
+        if (!w.symmetric) {
+            const std::vector<int32_t> zp = tensorValues<int32_t>(q->zeroPoints);
+            writeData(g, "zero_points", H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32, scaleDims, zp.data());
+        }
+        return;
+    }
+    case NumberFormat::Float16: {
+        const std::vector<float> v = tensorValues<float>(q->dequantized);
+        writeData(g, "values", halfType(), H5::PredType::NATIVE_FLOAT, {rows, cols}, v.data());
+        return;
+    }
+    case NumberFormat::BFloat16:
+    case NumberFormat::Fp8E4M3:
+    case NumberFormat::Fp8E5M2: {
+        // No HDF5 or numpy type for these: their bit patterns, decoded by the documented layout.
+        const std::vector<float> v = tensorValues<float>(q->dequantized);
+        std::vector<uint16_t> bits(v.size());
+        std::transform(v.begin(), v.end(), bits.begin(), [&](float x) { return encodeMinifloat(x, format); });
+        if (format == NumberFormat::BFloat16) {
+            writeData(g, "value_bits", H5::PredType::STD_U16LE, H5::PredType::NATIVE_UINT16, {rows, cols}, bits.data());
+        } else {
+            const std::vector<uint8_t> narrow(bits.begin(), bits.end());
+            writeData(g, "value_bits", H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8, {rows, cols}, narrow.data());
+        }
+        return;
+    }
+    }
+}
+
+PackedMatrix readMatrix(const H5::Group& parent, const std::string& name)
+{
+    const H5::Group g = parent.openGroup(name);
+    PackedMatrix m;
+    m.rows = getInt(g, "rows");
+    m.cols = getInt(g, "cols");
+    m.format = parseName(getString(g, "format"), kFormats, formatName, "format");
+    m.bits = static_cast<int>(getInt(g, "bits"));
+    const size_t count = static_cast<size_t>(m.rows * m.cols);
+    switch (m.format) {
+    case NumberFormat::Float32:
+    case NumberFormat::Float16: // HDF5 converts the half type to float exactly
+        m.values = readData<float>(g, "values", H5::PredType::NATIVE_FLOAT);
+        break;
+    case NumberFormat::Int: {
+        m.qmin = static_cast<int32_t>(getInt(g, "qmin"));
+        m.granularity = parseName(getString(g, "granularity"), kGranularities, granularityName, "granularity");
+        m.groupSize = getInt(g, "group_size");
+        m.symmetric = getInt(g, "symmetric") != 0;
+        m.codes = unpackBits(readData<uint8_t>(g, "codes", H5::PredType::NATIVE_UINT8), count, m.qmin, m.bits);
+        std::vector<hsize_t> dims;
+        m.scales = readData<float>(g, "scales", H5::PredType::NATIVE_FLOAT, &dims);
+        if (dims.size() != 2 || dims[0] == 0 || dims[1] == 0 || m.cols % static_cast<int64_t>(dims[1]) != 0)
+            throw Error("matrix '" + name + "': scales of the wrong shape");
+        m.scaleRows = static_cast<int64_t>(dims[0]);
+        m.scaleColumns = static_cast<int64_t>(dims[1]);
+        m.zeroPoints = m.symmetric ? std::vector<int32_t>(m.scales.size(), 0)
+                                   : readData<int32_t>(g, "zero_points", H5::PredType::NATIVE_INT32);
+        // value = (code - zero_point) * scale, the scale of the code's row (or row 0) and group.
+        const int64_t width = m.cols / m.scaleColumns;
+        m.values.resize(count);
+        for (int64_t r = 0; r < m.rows; ++r) {
+            for (int64_t c = 0; c < m.cols; ++c) {
+                const size_t s = static_cast<size_t>((m.scaleRows == 1 ? 0 : r) * m.scaleColumns + c / width);
+                const size_t i = static_cast<size_t>(r * m.cols + c);
+                m.values[i] = static_cast<float>(m.codes[i] - m.zeroPoints[s]) * m.scales[s];
+            }
+        }
+        break;
+    }
+    case NumberFormat::BFloat16:
+    case NumberFormat::Fp8E4M3:
+    case NumberFormat::Fp8E5M2: {
+        const std::vector<uint16_t> bits = readData<uint16_t>(g, "value_bits", H5::PredType::NATIVE_UINT16);
+        m.values.resize(bits.size());
+        std::transform(bits.begin(), bits.end(), m.values.begin(),
+                       [&](uint16_t b) { return decodeMinifloat(b, m.format); });
+        break;
+    }
+    }
+    if (m.values.size() != count)
+        throw Error("matrix '" + name + "': " + std::to_string(m.values.size()) + " values for " + std::to_string(m.rows)
+                    + "x" + std::to_string(m.cols));
+    return m;
+}
+
+std::vector<float> product(const PackedMatrix& left, const PackedMatrix& right)
+{
+    using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const Eigen::Map<const RowMajor> l(left.values.data(), left.rows, left.cols);
+    const Eigen::Map<const RowMajor> r(right.values.data(), right.rows, right.cols);
+    const RowMajor p = l * r;
+    return std::vector<float>(p.data(), p.data() + p.size());
+}
+
+} // namespace
+
+void writePackedWeights(const AppliedPlan& plan, const std::string& path)
+{
+    const AppliedPlan::Impl& p = plan.impl();
+    const Model::Impl& m = p.model->impl();
+    H5::Exception::dontPrint();
+    try {
+        H5::H5File file(path, H5F_ACC_TRUNC);
+        setString(file, "format", kFileFormat);
+        setInt(file, "version", kVersion);
+        setString(file, "model", std::filesystem::path(m.path).filename().string());
+        setString(file, "plan", planToJson(p.plan));
+        H5::Group layers = file.createGroup("layers");
+        for (size_t i = 0; i < m.layers.size(); ++i) {
+            const LayerInfo& info = m.layers[i];
+            const LayerOption& option = p.plan.optionFor(info.name);
+            const CompressedWeight& c = p.layers[i];
+            H5::Group g = layers.createGroup(info.name);
+            setInt(g, "index", static_cast<int64_t>(i));
+            setString(g, "kind", kindName(info.kind));
+            setInts(g, "shape", info.weightShape);
+            setInt(g, "rank", c.left ? option.rank : 0);
+            if (c.left) {
+                writeMatrix(g, "left", c.left->dequantized, &*c.left, option.weight);
+                writeMatrix(g, "right", c.right->dequantized, &*c.right, option.weight);
+            } else {
+                const torch::Tensor matrix = c.effective.reshape({c.effective.size(0), -1});
+                writeMatrix(g, "weight", matrix, c.full ? &*c.full : nullptr, option.weight);
+            }
+            if (m.biases[i].defined()) {
+                const std::vector<float> bias = tensorValues<float>(m.biases[i].detach().to(torch::kFloat32));
+                writeData(g, "bias", H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, {bias.size()}, bias.data());
+            }
+            const ActivationEncoding& e = p.encodings[i];
+            if (e.enabled) {
+                setString(g, "input_format", formatName(e.format));
+                setInt(g, "input_bits", e.bits);
+                setReal(g, "input_min", e.min);
+                setReal(g, "input_max", e.max);
+                if (e.format == NumberFormat::Int) {
+                    setReal(g, "input_scale", e.scale);
+                    setInt(g, "input_zero_point", e.zeroPoint);
+                    setInt(g, "input_qmin", e.qmin);
+                    setInt(g, "input_qmax", e.qmax);
+                }
+            }
+        }
+    } catch (const H5::Exception& e) {
+        throw Error(path + ": cannot write the packed weights (" + hdf5ErrorCause(e) + ")");
+    } catch (const std::invalid_argument& e) {
+        throw Error(path + ": cannot write the packed weights (" + e.what() + ")");
+    }
+}
+
+PackedWeights readPackedWeights(const std::string& path)
+{
+    H5::Exception::dontPrint();
+    if (!std::filesystem::is_regular_file(path))
+        throw Error(path + ": file not found");
+    try {
+        const H5::H5File file(path, H5F_ACC_RDONLY);
+        if (!file.attrExists("format") || getString(file, "format") != kFileFormat)
+            throw Error(path + ": not a BitLens packed-weights file (no format attribute '" + std::string(kFileFormat) + "')");
+        PackedWeights out;
+        out.version = static_cast<int>(getInt(file, "version"));
+        if (out.version != kVersion)
+            throw Error(path + ": packed-weights version " + std::to_string(out.version) + " is not supported (this build reads "
+                        + std::to_string(kVersion) + ")");
+        out.model = getString(file, "model");
+        out.planJson = getString(file, "plan");
+        const H5::Group layers = file.openGroup("layers");
+        std::vector<std::pair<int64_t, PackedLayer>> ordered;
+        for (hsize_t i = 0; i < layers.getNumObjs(); ++i) {
+            const std::string name = layers.getObjnameByIdx(i);
+            const H5::Group g = layers.openGroup(name);
+            try {
+                PackedLayer l;
+                l.name = name;
+                l.kind = getString(g, "kind");
+                l.shape = getInts(g, "shape");
+                l.rank = static_cast<int>(getInt(g, "rank"));
+                if (l.rank > 0) {
+                    l.left = readMatrix(g, "left");
+                    l.right = readMatrix(g, "right");
+                    if (l.left->cols != l.rank || l.right->rows != l.rank)
+                        throw Error("factors do not match rank " + std::to_string(l.rank));
+                    l.effective = product(*l.left, *l.right);
+                } else {
+                    l.weight = readMatrix(g, "weight");
+                    l.effective = l.weight->values;
+                }
+                if (H5Lexists(g.getId(), "bias", H5P_DEFAULT) > 0)
+                    l.bias = readData<float>(g, "bias", H5::PredType::NATIVE_FLOAT);
+                if (g.attrExists("input_format")) {
+                    l.inputQuantized = true;
+                    l.inputFormat = getString(g, "input_format");
+                    l.inputBits = static_cast<int>(getInt(g, "input_bits"));
+                    l.inputMin = getReal(g, "input_min");
+                    l.inputMax = getReal(g, "input_max");
+                    if (g.attrExists("input_scale")) {
+                        l.inputScale = getReal(g, "input_scale");
+                        l.inputZeroPoint = getInt(g, "input_zero_point");
+                    }
+                }
+                ordered.emplace_back(getInt(g, "index"), std::move(l));
+            } catch (const Error& e) {
+                throw Error(path + ": layer '" + name + "': " + e.what());
+            }
+        }
+        // HDF5 lists groups alphabetically; the model's order is their index attribute.
+        std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& [index, layer] : ordered)
+            out.layers.push_back(std::move(layer));
+        return out;
+    } catch (const H5::Exception& e) {
+        throw Error(path + ": cannot read the packed weights (" + hdf5ErrorCause(e) + ")");
+    } catch (const std::invalid_argument& e) {
+        throw Error(path + ": damaged packed weights (" + e.what() + ")");
+    }
+}
+
+} // namespace bitlens

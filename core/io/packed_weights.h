@@ -1,0 +1,69 @@
+#pragma once
+// The packed deployment file (weights.h5): per compressible layer its stored form — bit-packed
+// integer codes with fp16 scales and zero-points, or narrow-float values, or the two low-rank
+// factors — plus bias and input encoding. Layout documented in README ("Packed weights").
+// The reader dequantizes with the documented formulas, so it doubles as the reference decoder.
+
+#include "../quant/layer_option.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bitlens {
+
+class AppliedPlan;
+
+struct PackedMatrix {
+    int64_t rows = 0;
+    int64_t cols = 0;
+    NumberFormat format = NumberFormat::Float32;
+    int bits = 32;
+    // Int only:
+    Granularity granularity = Granularity::PerChannel;
+    int64_t groupSize = 0;
+    bool symmetric = true;
+    int32_t qmin = 0;
+    std::vector<int32_t> codes;      // rows * cols, row-major
+    int64_t scaleRows = 0;           // 1 (per-tensor) or rows
+    int64_t scaleColumns = 0;        // groups per row (1 unless per-group)
+    std::vector<float> scales;       // scaleRows * scaleColumns
+    std::vector<int32_t> zeroPoints; // like scales; all zero when symmetric
+    // Every format: the values the layer computes with, rows * cols, row-major.
+    std::vector<float> values;
+};
+
+struct PackedLayer {
+    std::string name;
+    std::string kind;
+    std::vector<int64_t> shape; // the weight's shape in the model
+    int rank = 0;
+    std::optional<PackedMatrix> weight; // rank == 0
+    std::optional<PackedMatrix> left;   // rank > 0: [out, rank]
+    std::optional<PackedMatrix> right;  // rank > 0: [rank, in*k*k]
+    std::vector<float> bias;
+    std::vector<float> effective;       // the weight, `shape`, row-major (left * right when factored)
+    bool inputQuantized = false;
+    std::string inputFormat;
+    int inputBits = 32;
+    double inputScale = 1.0;
+    int64_t inputZeroPoint = 0;
+    double inputMin = 0.0;
+    double inputMax = 0.0;
+};
+
+struct PackedWeights {
+    int version = 0;
+    std::string model;    // the source model's file name
+    std::string planJson;
+    std::vector<PackedLayer> layers; // in the model's layer order
+};
+
+// Writes `path` directly; callers wanting all-or-nothing write to a temporary (AtomicFile).
+// Throws Error naming `path` and the cause.
+void writePackedWeights(const AppliedPlan& plan, const std::string& path);
+// Throws Error naming `path` and the cause (not HDF5, not a packed-weights file, damaged).
+PackedWeights readPackedWeights(const std::string& path);
+
+} // namespace bitlens
