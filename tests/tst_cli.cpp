@@ -106,6 +106,48 @@ private slots:
         QVERIFY(r.out.contains("Conv2d"));
     }
 
+    // plan -> eval --plan -> export, as a script chains them.
+    void planEvalExport()
+    {
+        QTemporaryDir dir;
+        const QString model = testing::demoModel("fmnist_cnn");
+        const QString planPath = dir.filePath("w4.json");
+        const Run plan = cli({"plan", model, "--uniform", "w4:per-channel,a8", "--rank", "0.5", "--out", planPath, "--json"});
+        QCOMPARE(plan.exitCode, 0);
+        const QJsonObject p = json(plan);
+        QCOMPARE(p["plan"].toString(), planPath);
+        QVERIFY(QFileInfo(planPath).isFile());
+        QVERIFY(p["compression_ratio"].toDouble() > 8.0); // 4 bits at half rank
+        QVERIFY(p["average_bits"].toDouble() < 4.0);
+
+        const Run eval = cli({"eval", model, "--plan", planPath, "--limit", "1000", "--json"});
+        QCOMPARE(eval.exitCode, 0);
+        const QJsonObject e = json(eval);
+        for (const char* key : {"bytes", "fp32_bytes", "average_bits", "compression_ratio", "bops", "top1"})
+            QVERIFY2(e.contains(key), key);
+        QCOMPARE(e["bytes"].toInteger(), p["bytes"].toInteger());
+        QCOMPARE(e["samples"].toInt(), 1000);
+        QVERIFY(e["bops"].toDouble() > 0);
+
+        const Run exported = cli({"export", model, "--plan", planPath, "--out", dir.filePath("out"), "--json"});
+        QCOMPARE(exported.exitCode, 0);
+        QCOMPARE(json(exported)["files"].toArray().size(), 4);
+        QCOMPARE(QDir(dir.filePath("out")).entryList(QDir::Files),
+                 (QStringList{"encodings.json", "model.pt", "plan.json", "weights.h5"}));
+    }
+
+    void planForAnotherModelIsRefused()
+    {
+        QTemporaryDir dir;
+        const QString planPath = dir.filePath("resnet.json");
+        QCOMPARE(cli({"plan", testing::demoModel("fmnist_resnet"), "--uniform", "w4:group32", "--out", planPath}).exitCode, 0);
+        const Run r = cli({"eval", testing::demoModel("fmnist_cnn"), "--plan", planPath});
+        QCOMPARE(r.exitCode, 1);
+        const QString err = QString::fromUtf8(r.err).trimmed();
+        QVERIFY2(err.startsWith("bitlens-cli: " + planPath + ": layer 'layer1.conv1' is not a compressible layer"), qPrintable(err));
+        QVERIFY2(!err.contains('\n'), qPrintable(err));
+    }
+
     void failures_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -118,6 +160,16 @@ private slots:
         QTest::newRow("unknown command") << QStringList{"compress"} << 2 << "unknown command 'compress'";
         QTest::newRow("unknown option") << QStringList{"info", "--frobnicate"} << 2 << "unknown option --frobnicate";
         QTest::newRow("no model") << QStringList{"info"} << 2 << "takes one MODEL argument";
+        QTest::newRow("plan without --out") << QStringList{"plan", testing::demoModel("fmnist_cnn"), "--uniform", "w4"}
+                                            << 2 << "'plan' needs --out";
+        QTest::newRow("bad spec") << QStringList{"plan", testing::demoModel("fmnist_cnn"), "--uniform", "w9", "--out", "/tmp/x.json"}
+                                  << 1 << "--uniform: ";
+        QTest::newRow("bad rank") << QStringList{"plan", testing::demoModel("fmnist_cnn"), "--uniform", "w4", "--rank", "2", "--out", "/tmp/x.json"}
+                                  << 2 << "--rank must lie between 0 and 1";
+        QTest::newRow("missing plan") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--plan", "/nonexistent/plan.json"}
+                                      << 1 << "/nonexistent/plan.json: file not found";
+        QTest::newRow("export without --plan") << QStringList{"export", testing::demoModel("fmnist_cnn"), "--out", "/tmp/x"}
+                                               << 2 << "'export' needs --plan";
     }
 
     void failures()

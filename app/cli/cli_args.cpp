@@ -1,5 +1,7 @@
 #include "cli_args.h"
 
+#include <cstdio>
+
 namespace bitlens::cli {
 
 CliArgs CliArgs::parse(int argc, char** argv, const std::set<std::string>& valued, const std::set<std::string>& flags)
@@ -58,6 +60,29 @@ long long CliArgs::integer(const std::string& key, long long fallback, long long
         throw UsageError("--" + key + " takes a whole number, not '" + it->second + "'");
     if (v < minimum)
         throw UsageError("--" + key + " must be at least " + std::to_string(minimum));
+    return v;
+}
+
+double CliArgs::real(const std::string& key, double fallback, double minimum, double maximum) const
+{
+    const auto it = options.find(key);
+    if (it == options.end())
+        return fallback;
+    size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(it->second, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != it->second.size() || it->second.empty())
+        throw UsageError("--" + key + " takes a number, not '" + it->second + "'");
+    if (!(v >= minimum && v <= maximum))
+    {
+        char range[64];
+        std::snprintf(range, sizeof range, "%g and %g", minimum, maximum);
+        throw UsageError("--" + key + " must lie between " + range);
+    }
     return v;
 }
 

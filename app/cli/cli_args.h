@@ -29,6 +29,8 @@ struct CliArgs {
     std::string value(const std::string& key, const std::string& fallback) const;
     // An integer option, checked to be >= minimum.
     long long integer(const std::string& key, long long fallback, long long minimum) const;
+    // A decimal option, checked to lie in [minimum, maximum].
+    double real(const std::string& key, double fallback, double minimum, double maximum) const;
 };
 
 } // namespace bitlens::cli

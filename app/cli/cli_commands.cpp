@@ -1,95 +1,31 @@
 #include "cli_commands.h"
+#include "cli_support.h"
 
-#include "core/data/dataset.h"
+#include "core/eval/applied_plan.h"
 #include "core/eval/evaluator.h"
 #include "core/io/model_sidecar.h"
-#include "core/model/model.h"
-#include "core/progress.h"
 #include "core/runtime.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 namespace bitlens::cli {
-namespace {
 
 using nlohmann::json;
-
-// Progress on stderr for a person at a terminal; silent when stderr is a pipe or file.
-class TerminalProgress final : public Progress {
-public:
-    TerminalProgress() : m_tty(isatty(STDERR_FILENO) != 0) {}
-    ~TerminalProgress() override
-    {
-        if (m_tty && m_shown)
-            std::fprintf(stderr, "\r\033[K");
-    }
-    void report(double fraction, const std::string& message) override
-    {
-        if (!m_tty)
-            return;
-        std::fprintf(stderr, "\r\033[K[%3.0f%%] %s", 100.0 * fraction, message.c_str());
-        m_shown = true;
-    }
-    bool cancelled() const override { return false; }
-
-private:
-    bool m_tty;
-    bool m_shown = false;
-};
-
-std::string modelArgument(const CliArgs& args)
-{
-    if (args.positional.size() != 1)
-        throw UsageError("'" + args.command + "' takes one MODEL argument (a TorchScript .pt file)");
-    return args.positional[0];
-}
-
-// The MODEL argument loaded and profiled on the --data dataset (MACs need one forward pass).
-struct Workspace {
-    std::string modelPath;
-    std::unique_ptr<Model> model;
-    DatasetSplits data;
-};
-
-Workspace openWorkspace(const CliArgs& args, Progress& progress)
-{
-    Workspace w;
-    w.modelPath = modelArgument(args);
-    w.model = Model::load(w.modelPath);
-    DatasetOptions options;
-    options.calibrationSize = args.integer("calib", options.calibrationSize, 1);
-    options.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
-    w.data = loadDataset(args.value("data", defaultDatasetPath()), options, progress);
-    w.model->profile(w.data.evaluation);
-    return w;
-}
-
-std::string humanCount(double v)
-{
-    char buf[32];
-    if (v >= 1e9)
-        std::snprintf(buf, sizeof buf, "%.2f G", v / 1e9);
-    else if (v >= 1e6)
-        std::snprintf(buf, sizeof buf, "%.2f M", v / 1e6);
-    else if (v >= 1e3)
-        std::snprintf(buf, sizeof buf, "%.1f k", v / 1e3);
-    else
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    return buf;
-}
-
-} // namespace
 
 void printUsage()
 {
     std::cout << "usage: bitlens-cli COMMAND [options]\n\n"
                  "commands:\n"
-                 "  info MODEL [--data PATH]             compressible layers (name, kind, shape, params, MACs)\n"
-                 "  eval MODEL [--data PATH] [--limit N] loss, top-1, top-5 on the evaluation split\n\n"
+                 "  info MODEL                           compressible layers (name, kind, shape, params, MACs)\n"
+                 "  eval MODEL [--plan PLAN.json]        loss, top-1, top-5 on the evaluation split; with a plan,\n"
+                 "                                       of the compressed model, plus bytes, bits and BOPs\n"
+                 "  plan MODEL --uniform SPEC [--rank F] --out PLAN.json\n"
+                 "                                       write a uniform plan, e.g. SPEC w4:per-channel,a8\n"
+                 "  export MODEL --plan PLAN.json --out DIR\n"
+                 "                                       write model.pt, weights.h5, plan.json, encodings.json\n\n"
                  "options:\n"
                  "  --data PATH    IDX folder/file or HDF5 file (default: Debian's Fashion-MNIST)\n"
                  "  --calib N      calibration samples drawn from the training split (default 1024)\n"
@@ -150,27 +86,44 @@ int runEval(const CliArgs& args)
 {
     TerminalProgress progress;
     Workspace w = openWorkspace(args, progress);
-    const std::string& modelPath = w.modelPath;
     const DatasetSplits& data = w.data;
     EvalOptions options;
     options.limit = args.integer("limit", 0, 1);
     options.batchSize = args.integer("batch", options.batchSize, 1);
-    const EvalResult r = evaluate(*w.model, data.evaluation, options, progress);
+
+    const std::string planPath = args.value("plan", "");
+    std::unique_ptr<AppliedPlan> applied;
+    if (!planPath.empty())
+        applied = AppliedPlan::apply(*w.model, readPlanFor(*w.model, planPath), data.calibration, progress);
+    const EvalResult r = applied ? applied->evaluate(data.evaluation, options, progress)
+                                 : evaluate(*w.model, data.evaluation, options, progress);
     const Interval ci = top1Interval(r);
+    const PlanCost cost = planCost(w.model->layers(), w.model->totalParams(), applied ? applied->plan() : CompressionPlan{});
 
     if (args.has("json")) {
-        json out = {{"model", modelPath}, {"data", data.path}, {"split", data.evaluation.split},
+        json out = {{"model", w.modelPath}, {"data", data.path}, {"split", data.evaluation.split},
                     {"loss", r.loss()}, {"top1", r.top1()}, {"top5", r.top5()},
                     {"top1_ci95", {ci.low, ci.high}}, {"correct_top1", r.correctTop1},
                     {"samples", r.samples}, {"seconds", r.seconds},
                     {"samples_per_second", r.samplesPerSecond()}, {"threads", threadCount()}};
+        if (applied) {
+            out["plan"] = planPath;
+            out.update(planCostJson(cost));
+            out["apply_seconds"] = applied->applySeconds();
+            out["calibration_seconds"] = applied->calibrationSeconds();
+        }
         std::cout << out.dump() << "\n";
         return 0;
     }
-    std::printf("%s on %s (%s split, %lld samples)\n", modelPath.c_str(), data.path.c_str(),
-                data.evaluation.split.c_str(), static_cast<long long>(r.samples));
+    std::printf("%s%s%s on %s (%s split, %lld samples)\n", w.modelPath.c_str(), applied ? " with " : "",
+                planPath.c_str(), data.path.c_str(), data.evaluation.split.c_str(), static_cast<long long>(r.samples));
     std::printf("loss %.6f  top-1 %.4f (95%% CI %.4f-%.4f)  top-5 %.4f  %.2f s (%.0f samples/s, %d threads)\n",
                 r.loss(), r.top1(), ci.low, ci.high, r.top5(), r.seconds, r.samplesPerSecond(), threadCount());
+    if (applied) {
+        std::printf("%s bytes (fp32 %s, %.2fx smaller), %.3f bits per weight, %s BOPs per sample\n",
+                    humanCount(double(cost.totalBytes)).c_str(), humanCount(double(cost.fp32Bytes)).c_str(),
+                    cost.compressionRatio, cost.averageBits, humanCount(double(cost.bops)).c_str());
+    }
     return 0;
 }
 

@@ -8,6 +8,8 @@ namespace bitlens::cli {
 
 int runInfo(const CliArgs& args);
 int runEval(const CliArgs& args);
+int runPlan(const CliArgs& args);
+int runExport(const CliArgs& args);
 void printUsage();
 
 } // namespace bitlens::cli

@@ -5,13 +5,17 @@
 #include "core/errors.h"
 #include "core/runtime.h"
 
+#include <csignal>
 #include <iostream>
 
 int main(int argc, char** argv)
 {
     using namespace bitlens::cli;
+    // Over a file-size limit the kernel would kill us with SIGXFSZ; ignored, the write fails
+    // with EFBIG like on a full disk, and the user gets the one-line error naming the file.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
-        const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads"},
+        const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out"},
                                             {"json", "help"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
             printUsage();
@@ -22,6 +26,10 @@ int main(int argc, char** argv)
             return runInfo(args);
         if (args.command == "eval")
             return runEval(args);
+        if (args.command == "plan")
+            return runPlan(args);
+        if (args.command == "export")
+            return runExport(args);
         throw UsageError("unknown command '" + args.command + "' (try bitlens-cli --help)");
     } catch (const UsageError& e) {
         std::cerr << "bitlens-cli: " << e.what() << "\n";

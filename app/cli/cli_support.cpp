@@ -1,0 +1,71 @@
+#include "cli_support.h"
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace bitlens::cli {
+
+TerminalProgress::TerminalProgress() : m_tty(isatty(STDERR_FILENO) != 0) {}
+
+TerminalProgress::~TerminalProgress()
+{
+    if (m_tty && m_shown)
+        std::fprintf(stderr, "\r\033[K");
+}
+
+void TerminalProgress::report(double fraction, const std::string& message)
+{
+    if (!m_tty)
+        return;
+    std::fprintf(stderr, "\r\033[K[%3.0f%%] %s", 100.0 * fraction, message.c_str());
+    m_shown = true;
+}
+
+std::string modelArgument(const CliArgs& args)
+{
+    if (args.positional.size() != 1)
+        throw UsageError("'" + args.command + "' takes one MODEL argument (a TorchScript .pt file)");
+    return args.positional[0];
+}
+
+Workspace openWorkspace(const CliArgs& args, Progress& progress)
+{
+    Workspace w;
+    w.modelPath = modelArgument(args);
+    w.model = Model::load(w.modelPath);
+    DatasetOptions options;
+    options.calibrationSize = args.integer("calib", options.calibrationSize, 1);
+    options.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
+    w.data = loadDataset(args.value("data", defaultDatasetPath()), options, progress);
+    w.model->profile(w.data.evaluation);
+    return w;
+}
+
+CompressionPlan readPlanFor(const Model& model, const std::string& planPath)
+{
+    CompressionPlan plan = readPlanFile(planPath);
+    validatePlan(plan, model.layers(), planPath);
+    return plan;
+}
+
+std::string humanCount(double v)
+{
+    char buf[32];
+    if (v >= 1e9)
+        std::snprintf(buf, sizeof buf, "%.2f G", v / 1e9);
+    else if (v >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.2f M", v / 1e6);
+    else if (v >= 1e3)
+        std::snprintf(buf, sizeof buf, "%.1f k", v / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+}
+
+nlohmann::json planCostJson(const PlanCost& cost)
+{
+    return {{"bytes", cost.totalBytes}, {"fp32_bytes", cost.fp32Bytes}, {"average_bits", cost.averageBits},
+            {"compression_ratio", cost.compressionRatio}, {"bops", cost.bops}};
+}
+
+} // namespace bitlens::cli

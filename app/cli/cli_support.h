@@ -1,0 +1,49 @@
+#pragma once
+// What every bitlens-cli command shares: terminal progress, the MODEL argument, opening a model
+// with its dataset, and number formatting.
+
+#include "cli_args.h"
+
+#include "core/data/dataset.h"
+#include "core/model/model.h"
+#include "core/progress.h"
+#include "core/quant/memory_cost.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace bitlens::cli {
+
+// Progress on stderr for a person at a terminal; silent when stderr is a pipe or file.
+class TerminalProgress final : public Progress {
+public:
+    TerminalProgress();
+    ~TerminalProgress() override;
+    void report(double fraction, const std::string& message) override;
+    bool cancelled() const override { return false; }
+
+private:
+    bool m_tty;
+    bool m_shown = false;
+};
+
+std::string modelArgument(const CliArgs& args);
+
+// The MODEL argument loaded and profiled on the --data dataset (MACs need one forward pass).
+struct Workspace {
+    std::string modelPath;
+    std::unique_ptr<Model> model;
+    DatasetSplits data;
+};
+Workspace openWorkspace(const CliArgs& args, Progress& progress);
+
+// Reads PLAN.json and checks it against the model; errors name the plan file.
+CompressionPlan readPlanFor(const Model& model, const std::string& planPath);
+
+std::string humanCount(double v); // "1.23 M"
+
+// The figures every command that takes a plan reports (JSON keys documented in README).
+nlohmann::json planCostJson(const PlanCost& cost);
+
+} // namespace bitlens::cli
