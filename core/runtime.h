@@ -4,7 +4,8 @@
 
 namespace bitlens {
 
-// threads <= 0 means one per core. Returns the count now in effect.
+// threads <= 0 means one per core. Also keeps freed memory in the heap for reuse (see runtime.cpp).
+// Returns the count now in effect.
 int configureThreads(int threads = 0);
 int threadCount();
 int coreCount();
