@@ -12,4 +12,8 @@ void writeModelWithoutLayers(const std::string& path);
 // the stock torch.nn Linear type name, as a scripted nn.Linear does. forward flattens its input.
 void writeLinearModel(const std::string& path, int in, int out);
 
+// `depth` Linear layers "l0", "l1", ... of width x width (no bias) with ReLUs between them: a
+// synthetic model of any size, for benchmarks at the scale of large language models' blocks.
+void writeLinearStack(const std::string& path, int width, int depth);
+
 } // namespace bitlens::testing
