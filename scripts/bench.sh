@@ -10,3 +10,4 @@ if [ "${1:-}" = "--resnet18" ] && [ ! -f "$HOME/.cache/bitlens/resnet18_fmnist.p
 fi
 build/tests/bench/bench_model_load
 build/tests/bench/bench_eval
+build/tests/bench/bench_apply
