@@ -195,6 +195,7 @@ private slots:
         QTest::newRow("resnet w8 a8, all 10,000") << "fmnist_resnet" << "w8:per-channel,a8" << 0.0 << 0;
         QTest::newRow("cnn w3 g32 asym a4 pct") << "fmnist_cnn" << "w3:group32:asym,a4:percentile" << 0.0 << 2000;
         QTest::newRow("resnet w4 rank 0.5 a-bf16") << "fmnist_resnet" << "w4:per-channel,abf16" << 0.5 << 2000;
+        QTest::newRow("resnet fp8 e5m2 inputs") << "fmnist_resnet" << "w8,afp8_e5m2" << 0.0 << 2000;
     }
 
     // Stock PyTorch (Debian's python3-torch) loads model.pt and gets the same answer on every sample.

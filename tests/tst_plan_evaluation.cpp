@@ -61,6 +61,7 @@ private slots:
             QTest::addRow("%s w8 per-channel", name) << name << "w8:per-channel" << -0.005 << 0.005;
             QTest::addRow("%s fp16", name) << name << "fp16" << -0.002 << 0.002;
             QTest::addRow("%s w8 a8", name) << name << "w8,a8" << -0.01 << 0.01;
+            QTest::addRow("%s fp8 weights and inputs", name) << name << "fp8_e4m3,afp8_e4m3" << -0.01 << 0.01;
             // Measured: the CNN keeps 80.5 % (-11.7 pp), the residual net 66.5 % (-26.7 pp).
             QTest::addRow("%s w2 per-channel", name) << name << "w2:per-channel" << 0.10 << 1.0;
         }

@@ -1,6 +1,7 @@
 #include "cli_args.h"
 
 #include <cstdio>
+#include <optional>
 
 namespace bitlens::cli {
 
@@ -44,23 +45,35 @@ std::string CliArgs::value(const std::string& key, const std::string& fallback) 
     return it == options.end() ? fallback : it->second;
 }
 
+namespace {
+
+// The whole of `text` read by `convert` (std::stoll, std::stod), or nothing.
+template <typename Convert>
+auto wholeValue(const std::string& text, Convert convert) -> std::optional<decltype(convert(text, nullptr))>
+{
+    size_t used = 0;
+    try {
+        const auto v = convert(text, &used);
+        if (!text.empty() && used == text.size())
+            return v;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 long long CliArgs::integer(const std::string& key, long long fallback, long long minimum) const
 {
     const auto it = options.find(key);
     if (it == options.end())
         return fallback;
-    size_t used = 0;
-    long long v = 0;
-    try {
-        v = std::stoll(it->second, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != it->second.size() || it->second.empty())
+    const auto v = wholeValue(it->second, [](const std::string& s, size_t* used) { return std::stoll(s, used); });
+    if (!v)
         throw UsageError("--" + key + " takes a whole number, not '" + it->second + "'");
-    if (v < minimum)
+    if (*v < minimum)
         throw UsageError("--" + key + " must be at least " + std::to_string(minimum));
-    return v;
+    return *v;
 }
 
 double CliArgs::real(const std::string& key, double fallback, double minimum, double maximum) const
@@ -68,22 +81,15 @@ double CliArgs::real(const std::string& key, double fallback, double minimum, do
     const auto it = options.find(key);
     if (it == options.end())
         return fallback;
-    size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(it->second, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != it->second.size() || it->second.empty())
+    const auto v = wholeValue(it->second, [](const std::string& s, size_t* used) { return std::stod(s, used); });
+    if (!v)
         throw UsageError("--" + key + " takes a number, not '" + it->second + "'");
-    if (!(v >= minimum && v <= maximum))
-    {
+    if (!(*v >= minimum && *v <= maximum)) {
         char range[64];
         std::snprintf(range, sizeof range, "%g and %g", minimum, maximum);
         throw UsageError("--" + key + " must lie between " + range);
     }
-    return v;
+    return *v;
 }
 
 } // namespace bitlens::cli

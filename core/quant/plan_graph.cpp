@@ -8,6 +8,27 @@ namespace {
 using torch::jit::NamedValue;
 using torch::jit::Value;
 
+Value* op(torch::jit::Graph& g, const char* name, std::vector<NamedValue> args)
+{
+    return g.insert(c10::Symbol::fromQualString(name), args);
+}
+
+// roundToFormat's fp8 emulation (weight_quantizer.cpp) as graph ops, op for op, so inputs round
+// exactly as weights do and stock PyTorch can run the exported graph (1.13 has no fp8 dtype).
+Value* insertFp8Round(torch::jit::Graph& g, Value* x, NumberFormat format)
+{
+    const bool e4m3 = format == NumberFormat::Fp8E4M3;
+    const double mantissa = e4m3 ? 3 : 2;
+    const double minExponent = e4m3 ? -6 : -14;
+    const double maxValue = e4m3 ? 448.0 : 57344.0;
+    Value* a = op(g, "aten::abs", {x});
+    Value* exponent = op(g, "aten::clamp_min", {op(g, "aten::floor", {op(g, "aten::log2", {a})}), minExponent});
+    Value* step = op(g, "aten::exp2", {op(g, "aten::sub", {exponent, mantissa})});
+    Value* q = op(g, "aten::clamp_max", {op(g, "aten::mul", {op(g, "aten::round", {op(g, "aten::div", {a, step})}), step}),
+                                         maxValue});
+    return op(g, "aten::where", {op(g, "aten::gt", {a, 0.0}), op(g, "aten::copysign", {q, x}), x});
+}
+
 Value* insertFakeQuant(torch::jit::Graph& g, Value* x, const ActivationEncoding& e)
 {
     switch (e.format) {
@@ -22,10 +43,11 @@ Value* insertFakeQuant(torch::jit::Graph& g, Value* x, const ActivationEncoding&
         Value* low = g.insert(to, {NamedValue(x), NamedValue(static_cast<int64_t>(narrow))});
         return g.insert(to, {NamedValue(low), NamedValue(static_cast<int64_t>(c10::kFloat))});
     }
-    default:
-        throw PlanError(std::string("activations in ") + formatName(e.format)
-                        + " are not supported (use int 2-8 bits, float16 or bfloat16)");
+    case NumberFormat::Fp8E4M3:
+    case NumberFormat::Fp8E5M2: return insertFp8Round(g, x, e.format);
+    case NumberFormat::Float32: break;
     }
+    throw PlanError("float32 inputs need no fake quantization");
 }
 
 } // namespace
