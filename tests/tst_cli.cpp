@@ -136,6 +136,24 @@ private slots:
                  (QStringList{"encodings.json", "model.pt", "plan.json", "weights.h5"}));
     }
 
+    void analyzeAndShow()
+    {
+        QTemporaryDir dir;
+        const QString bundle = dir.filePath("cnn.h5");
+        const Run analyzed = cli({"analyze", testing::demoModel("fmnist_cnn"), "--spectra", "--out", bundle, "--json"});
+        QCOMPARE(analyzed.exitCode, 0);
+        const QJsonArray layers = json(analyzed)["layers"].toArray();
+        QCOMPARE(layers.size(), 4);
+        QVERIFY(layers[0].toObject()["stable_rank"].toDouble() >= 1.0);
+        QVERIFY(!layers[0].toObject().contains("kurtosis")); // --spectra alone
+        const Run shown = cli({"show", bundle, "--json"});
+        QCOMPARE(shown.exitCode, 0);
+        QCOMPARE(json(shown)["layers"].toArray(), layers);
+        QCOMPARE(json(shown)["sha256"].toString().size(), 64);
+        const Run text = cli({"show", bundle});
+        QVERIFY(text.out.contains("features.0"));
+    }
+
     void planForAnotherModelIsRefused()
     {
         QTemporaryDir dir;
@@ -168,6 +186,8 @@ private slots:
                                   << 2 << "--rank must lie between 0 and 1";
         QTest::newRow("missing plan") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--plan", "/nonexistent/plan.json"}
                                       << 1 << "/nonexistent/plan.json: file not found";
+        QTest::newRow("show a model") << QStringList{"show", testing::demoModel("fmnist_cnn")} << 1 << "cannot read the analysis bundle";
+        QTest::newRow("analyze without --out") << QStringList{"analyze", testing::demoModel("fmnist_cnn")} << 2 << "'analyze' needs --out";
         QTest::newRow("export without --plan") << QStringList{"export", testing::demoModel("fmnist_cnn"), "--out", "/tmp/x"}
                                                << 2 << "'export' needs --plan";
     }

@@ -10,6 +10,8 @@ int runInfo(const CliArgs& args);
 int runEval(const CliArgs& args);
 int runPlan(const CliArgs& args);
 int runExport(const CliArgs& args);
+int runAnalyze(const CliArgs& args);
+int runShow(const CliArgs& args);
 void printUsage();
 
 } // namespace bitlens::cli

@@ -16,7 +16,7 @@ int main(int argc, char** argv)
     std::signal(SIGXFSZ, SIG_IGN);
     try {
         const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out"},
-                                            {"json", "help"});
+                                            {"json", "help", "stats", "spectra", "quant-error"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
             printUsage();
             return args.command.empty() && !args.has("help") ? 2 : 0;
@@ -30,6 +30,10 @@ int main(int argc, char** argv)
             return runPlan(args);
         if (args.command == "export")
             return runExport(args);
+        if (args.command == "analyze")
+            return runAnalyze(args);
+        if (args.command == "show")
+            return runShow(args);
         throw UsageError("unknown command '" + args.command + "' (try bitlens-cli --help)");
     } catch (const UsageError& e) {
         std::cerr << "bitlens-cli: " << e.what() << "\n";

@@ -5,6 +5,7 @@
 #include "../hdf5_error.h"
 #include "../model/model_impl.h"
 #include "bit_packing.h"
+#include "hdf5_helpers.h"
 #include "minifloat.h"
 
 #include <Eigen/Core>
@@ -15,6 +16,8 @@
 
 namespace bitlens {
 namespace {
+
+using namespace h5;
 
 constexpr const char* kFileFormat = "bitlens-packed-weights";
 constexpr int kVersion = 1;
@@ -29,80 +32,6 @@ H5::FloatType halfType()
     H5Tset_size(t.getId(), 2);
     H5Tset_ebias(t.getId(), 15);
     return t;
-}
-
-void setString(H5::H5Object& o, const std::string& name, const std::string& value)
-{
-    const H5::StrType type(H5::PredType::C_S1, std::max<size_t>(1, value.size()));
-    o.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value.c_str());
-}
-
-void setInt(H5::H5Object& o, const std::string& name, int64_t value)
-{
-    o.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_INT64, &value);
-}
-
-void setReal(H5::H5Object& o, const std::string& name, double value)
-{
-    o.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_DOUBLE, &value);
-}
-
-void setInts(H5::H5Object& o, const std::string& name, const std::vector<int64_t>& values)
-{
-    const hsize_t n = values.size();
-    o.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(1, &n)).write(H5::PredType::NATIVE_INT64, values.data());
-}
-
-std::string getString(const H5::H5Object& o, const std::string& name)
-{
-    const H5::Attribute a = o.openAttribute(name);
-    std::string value;
-    a.read(a.getStrType(), value);
-    return value.c_str(); // fixed-length strings may carry padding NULs
-}
-
-int64_t getInt(const H5::H5Object& o, const std::string& name)
-{
-    int64_t value = 0;
-    o.openAttribute(name).read(H5::PredType::NATIVE_INT64, &value);
-    return value;
-}
-
-double getReal(const H5::H5Object& o, const std::string& name)
-{
-    double value = 0;
-    o.openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &value);
-    return value;
-}
-
-std::vector<int64_t> getInts(const H5::H5Object& o, const std::string& name)
-{
-    const H5::Attribute a = o.openAttribute(name);
-    std::vector<int64_t> values(static_cast<size_t>(a.getSpace().getSimpleExtentNpoints()));
-    a.read(H5::PredType::NATIVE_INT64, values.data());
-    return values;
-}
-
-void writeData(H5::Group& g, const std::string& name, const H5::DataType& fileType, const H5::DataType& memType,
-               const std::vector<hsize_t>& dims, const void* data)
-{
-    const H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
-    g.createDataSet(name, fileType, space).write(data, memType);
-}
-
-template <typename T>
-std::vector<T> readData(const H5::Group& g, const std::string& name, const H5::PredType& memType,
-                        std::vector<hsize_t>* dims = nullptr)
-{
-    const H5::DataSet ds = g.openDataSet(name);
-    const H5::DataSpace space = ds.getSpace();
-    if (dims) {
-        dims->resize(static_cast<size_t>(space.getSimpleExtentNdims()));
-        space.getSimpleExtentDims(dims->data());
-    }
-    std::vector<T> values(static_cast<size_t>(space.getSimpleExtentNpoints()));
-    ds.read(values.data(), memType);
-    return values;
 }
 
 template <typename T>
@@ -307,18 +236,10 @@ void writePackedWeights(const AppliedPlan& plan, const std::string& path)
 
 PackedWeights readPackedWeights(const std::string& path)
 {
-    H5::Exception::dontPrint();
-    if (!std::filesystem::is_regular_file(path))
-        throw Error(path + ": file not found");
     try {
-        const H5::H5File file(path, H5F_ACC_RDONLY);
-        if (!file.attrExists("format") || getString(file, "format") != kFileFormat)
-            throw Error(path + ": not a BitLens packed-weights file (no format attribute '" + std::string(kFileFormat) + "')");
+        const H5::H5File file = openVersionedFile(path, kFileFormat, "packed-weights file", kVersion);
         PackedWeights out;
-        out.version = static_cast<int>(getInt(file, "version"));
-        if (out.version != kVersion)
-            throw Error(path + ": packed-weights version " + std::to_string(out.version) + " is not supported (this build reads "
-                        + std::to_string(kVersion) + ")");
+        out.version = kVersion;
         out.model = getString(file, "model");
         out.planJson = getString(file, "plan");
         const H5::Group layers = file.openGroup("layers");
@@ -342,7 +263,7 @@ PackedWeights readPackedWeights(const std::string& path)
                     l.weight = readMatrix(g, "weight");
                     l.effective = l.weight->values;
                 }
-                if (H5Lexists(g.getId(), "bias", H5P_DEFAULT) > 0)
+                if (exists(g, "bias"))
                     l.bias = readData<float>(g, "bias", H5::PredType::NATIVE_FLOAT);
                 if (g.attrExists("input_format")) {
                     l.inputQuantized = true;

@@ -24,6 +24,9 @@ struct LayerInfo {
 };
 
 const char* kindName(LayerKind kind);
+// The inverse of kindName; false for an unknown name.
+bool layerKindFromName(const std::string& name, LayerKind& kind);
 std::string shapeString(const std::vector<int64_t>& shape); // "32x1x3x3"
+std::vector<int64_t> shapeFromString(const std::string& text); // the inverse; empty when malformed
 
 } // namespace bitlens

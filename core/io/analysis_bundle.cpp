@@ -1,0 +1,300 @@
+#include "analysis_bundle.h"
+
+#include "../errors.h"
+#include "../hdf5_error.h"
+#include "../runtime.h"
+#include "atomic_file.h"
+#include "hdf5_helpers.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+
+namespace bitlens {
+namespace {
+
+using namespace h5;
+
+constexpr const char* kFileFormat = "bitlens-analysis";
+constexpr int kVersion = 1;
+
+std::string sigmaName(double k)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "outlier_frac_%gsigma", k);
+    return buf;
+}
+
+void writeVector(H5::Group& g, const std::string& name, const std::vector<double>& v)
+{
+    writeData(g, name, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, {v.size()}, v.data());
+}
+
+void writeVector(H5::Group& g, const std::string& name, const std::vector<int64_t>& v)
+{
+    writeData(g, name, H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64, {v.size()}, v.data());
+}
+
+// One float64 [L] dataset of a per-layer figure.
+template <typename T, typename F>
+void writePerLayer(H5::Group& g, const std::string& name, const std::vector<T>& items, F figure)
+{
+    std::vector<double> v;
+    for (const T& item : items)
+        v.push_back(figure(item));
+    writeVector(g, name, v);
+}
+
+std::vector<double> readDoubles(const H5::Group& g, const std::string& name)
+{
+    return readData<double>(g, name, H5::PredType::NATIVE_DOUBLE);
+}
+
+std::vector<int64_t> readInts(const H5::Group& g, const std::string& name)
+{
+    return readData<int64_t>(g, name, H5::PredType::NATIVE_INT64);
+}
+
+// What every analysis group records about how it was made.
+void stamp(H5::Group& g, double seconds, const std::string& estimator)
+{
+    setReal(g, "wall_seconds", seconds);
+    setString(g, "estimator", estimator);
+    setInt(g, "seed", 0); // these analyses are deterministic; the attribute is part of the contract
+    setString(g, "bitlens_version", version());
+}
+
+void writeStatistics(H5::H5File& file, const ModelAnalysis& a)
+{
+    const StatisticsOptions& o = a.options.statisticsOptions;
+    H5::Group g = file.createGroup("/stats/weight");
+    stamp(g, a.statisticsSeconds, "two-pass float64 moments; histogram bins clamp(sqrt(n), 32, max_bins)");
+    setReals(g, "sigma_multiples", o.sigmaMultiples);
+    setInt(g, "max_bins", o.maxBins);
+    setReal(g, "outlier_factor", o.outlierFactor);
+    const auto& w = a.weights;
+    writePerLayer(g, "min", w, [](const WeightStatistics& s) { return s.values.min; });
+    writePerLayer(g, "max", w, [](const WeightStatistics& s) { return s.values.max; });
+    writePerLayer(g, "mean", w, [](const WeightStatistics& s) { return s.values.mean; });
+    writePerLayer(g, "std", w, [](const WeightStatistics& s) { return s.values.std; });
+    writePerLayer(g, "kurtosis", w, [](const WeightStatistics& s) { return s.values.kurtosis; });
+    writePerLayer(g, "absmax", w, [](const WeightStatistics& s) { return s.values.absMax; });
+    writePerLayer(g, "absmax_over_std", w, [](const WeightStatistics& s) { return s.values.absMaxOverStd; });
+    writePerLayer(g, "outlier_channel_count", w, [](const WeightStatistics& s) { return double(s.outlierChannels.size()); });
+    for (size_t k = 0; k < o.sigmaMultiples.size(); ++k)
+        writePerLayer(g, sigmaName(o.sigmaMultiples[k]), w, [k](const WeightStatistics& s) { return s.values.beyondSigma[k]; });
+    H5::Group hist = g.createGroup("hist");
+    H5::Group channels = g.createGroup("channels");
+    for (size_t i = 0; i < w.size(); ++i) {
+        H5::Group h = hist.createGroup(a.layers[i].name);
+        writeVector(h, "counts", w[i].values.histogram.counts);
+        writeVector(h, "edges", w[i].values.histogram.edges);
+        H5::Group c = channels.createGroup(a.layers[i].name);
+        writeVector(c, "output_absmax", w[i].outputAbsMax);
+        writeVector(c, "output_min", w[i].outputMin);
+        writeVector(c, "output_max", w[i].outputMax);
+        writeVector(c, "input_absmax", w[i].inputAbsMax);
+        writeVector(c, "outlier_channels", w[i].outlierChannels);
+    }
+}
+
+void writeSpectra(H5::H5File& file, const ModelAnalysis& a)
+{
+    H5::Group g = file.createGroup("/spectra");
+    stamp(g, a.spectraSeconds,
+          "float64 SVD of the [out, in*k*k] view; alpha: continuous power-law MLE on the eigenvalues of W^T W, "
+          "xmin by the smallest Kolmogorov-Smirnov distance (Clauset, Shalizi & Newman 2009)");
+    const auto& s = a.spectra;
+    writePerLayer(g, "alpha", s, [](const WeightSpectrum& x) { return x.alpha.valid ? x.alpha.alpha : NAN; });
+    writePerLayer(g, "alpha_xmin", s, [](const WeightSpectrum& x) { return x.alpha.xmin; });
+    writePerLayer(g, "alpha_ks_distance", s, [](const WeightSpectrum& x) { return x.alpha.ksDistance; });
+    writePerLayer(g, "stable_rank", s, [](const WeightSpectrum& x) { return x.stableRank; });
+    writePerLayer(g, "effective_rank", s, [](const WeightSpectrum& x) { return x.effectiveRank; });
+    writePerLayer(g, "rank_90", s, [](const WeightSpectrum& x) { return double(x.rank90); });
+    writePerLayer(g, "rank_95", s, [](const WeightSpectrum& x) { return double(x.rank95); });
+    writePerLayer(g, "rank_99", s, [](const WeightSpectrum& x) { return double(x.rank99); });
+    H5::Group values = g.createGroup("singular_values");
+    for (size_t i = 0; i < s.size(); ++i)
+        writeVector(values, a.layers[i].name, s[i].singularValues);
+}
+
+void writeMatrix(H5::Group& g, const std::string& name, const std::vector<std::vector<double>>& rows)
+{
+    const hsize_t cols = rows.empty() ? 0 : rows[0].size();
+    std::vector<double> flat;
+    for (const auto& r : rows)
+        flat.insert(flat.end(), r.begin(), r.end());
+    writeData(g, name, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, {rows.size(), cols}, flat.data());
+}
+
+std::vector<std::vector<double>> readMatrix(const H5::Group& g, const std::string& name)
+{
+    std::vector<hsize_t> dims;
+    const std::vector<double> flat = readData<double>(g, name, H5::PredType::NATIVE_DOUBLE, &dims);
+    std::vector<std::vector<double>> rows;
+    if (dims.size() != 2)
+        throw Error(name + " is not a matrix");
+    for (hsize_t r = 0; r < dims[0]; ++r)
+        rows.emplace_back(flat.begin() + long(r * dims[1]), flat.begin() + long((r + 1) * dims[1]));
+    return rows;
+}
+
+void writeQuantError(H5::H5File& file, const ModelAnalysis& a)
+{
+    H5::Group g = file.createGroup("/quant_error");
+    stamp(g, a.quantErrorSeconds, "weights only: ||Q(W) - W||^2 over the [out, in*k*k] view, float64; NaN where an "
+                                  "option does not apply");
+    writeStrings(g, "options", a.quantError.options);
+    writeMatrix(g, "squared_error", a.quantError.squaredError);
+    writeMatrix(g, "relative_error", a.quantError.relativeError);
+    writeMatrix(g, "sqnr_db", a.quantError.sqnrDb);
+}
+
+} // namespace
+
+void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path)
+{
+    H5::Exception::dontPrint();
+    AtomicFile out(path);
+    out.write([&](const std::string& temporary) {
+        try {
+            H5::H5File file(temporary, H5F_ACC_TRUNC);
+            setString(file, "format", kFileFormat);
+            setInt(file, "version", kVersion);
+            H5::Group model = file.createGroup("/model");
+            setString(model, "path", a.modelPath);
+            setString(model, "sha256", a.modelSha256);
+            setInt(model, "layer_count", static_cast<int64_t>(a.layers.size()));
+            H5::Group layers = file.createGroup("/layers");
+            std::vector<std::string> names, kinds, shapes;
+            std::vector<int64_t> params, macs;
+            for (const LayerInfo& l : a.layers) {
+                names.push_back(l.name);
+                kinds.push_back(kindName(l.kind));
+                shapes.push_back(shapeString(l.weightShape));
+                params.push_back(l.params());
+                macs.push_back(l.macsPerSample);
+            }
+            writeStrings(layers, "names", names);
+            writeStrings(layers, "kinds", kinds);
+            writeStrings(layers, "shapes", shapes);
+            writeVector(layers, "params", params);
+            writeVector(layers, "macs", macs);
+            file.createGroup("/stats");
+            if (!a.weights.empty())
+                writeStatistics(file, a);
+            if (!a.spectra.empty())
+                writeSpectra(file, a);
+            if (!a.quantError.options.empty())
+                writeQuantError(file, a);
+        } catch (const H5::Exception& e) {
+            throw Error(temporary + ": cannot write the analysis bundle (" + hdf5ErrorCause(e) + ")");
+        }
+    });
+    out.commit();
+}
+
+ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& expectedSha256)
+{
+    try {
+        const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kVersion);
+        ModelAnalysis a;
+        const H5::Group model = file.openGroup("/model");
+        a.modelPath = getString(model, "path");
+        a.modelSha256 = getString(model, "sha256");
+        if (!expectedSha256.empty() && expectedSha256 != a.modelSha256)
+            throw Error(path + ": analyses a different model (" + a.modelPath + ", sha256 " + a.modelSha256.substr(0, 12)
+                        + "…, not " + expectedSha256.substr(0, 12) + "…)");
+        const H5::Group layers = file.openGroup("/layers");
+        const std::vector<std::string> names = readStrings(layers, "names");
+        const std::vector<std::string> kinds = readStrings(layers, "kinds");
+        const std::vector<std::string> shapes = readStrings(layers, "shapes");
+        const std::vector<int64_t> params = readInts(layers, "params");
+        const std::vector<int64_t> macs = readInts(layers, "macs");
+        if (kinds.size() != names.size() || shapes.size() != names.size() || params.size() != names.size()
+            || macs.size() != names.size())
+            throw Error(path + ": /layers datasets disagree in length");
+        for (size_t i = 0; i < names.size(); ++i) {
+            LayerInfo l;
+            l.name = names[i];
+            if (!layerKindFromName(kinds[i], l.kind))
+                throw Error(path + ": layer '" + names[i] + "' has the unknown kind '" + kinds[i] + "'");
+            l.weightShape = shapeFromString(shapes[i]);
+            l.weightParams = params[i]; // weight and bias together: what the bundle stores
+            l.macsPerSample = macs[i];
+            a.layers.push_back(l);
+        }
+        const size_t count = names.size();
+        const auto perLayer = [&](const H5::Group& g, const std::string& name) {
+            std::vector<double> v = readDoubles(g, name);
+            if (v.size() != count)
+                throw Error(path + ": " + name + " has " + std::to_string(v.size()) + " values for " + std::to_string(count) + " layers");
+            return v;
+        };
+        if (exists(file.openGroup("/"), "stats/weight")) {
+            const H5::Group g = file.openGroup("/stats/weight");
+            StatisticsOptions& o = a.options.statisticsOptions;
+            o.sigmaMultiples = getReals(g, "sigma_multiples");
+            o.outlierFactor = getReal(g, "outlier_factor");
+            a.statisticsSeconds = getReal(g, "wall_seconds");
+            a.weights.resize(count);
+            const std::pair<const char*, double ValueStatistics::*> fields[] = {
+                {"min", &ValueStatistics::min}, {"max", &ValueStatistics::max}, {"mean", &ValueStatistics::mean},
+                {"std", &ValueStatistics::std}, {"kurtosis", &ValueStatistics::kurtosis}, {"absmax", &ValueStatistics::absMax},
+                {"absmax_over_std", &ValueStatistics::absMaxOverStd}};
+            for (const auto& [name, field] : fields) {
+                const std::vector<double> v = perLayer(g, name);
+                for (size_t i = 0; i < count; ++i)
+                    a.weights[i].values.*field = v[i];
+            }
+            for (double k : o.sigmaMultiples) {
+                const std::vector<double> v = perLayer(g, sigmaName(k));
+                for (size_t i = 0; i < count; ++i)
+                    a.weights[i].values.beyondSigma.push_back(v[i]);
+            }
+            for (size_t i = 0; i < count; ++i) {
+                const H5::Group h = file.openGroup("/stats/weight/hist/" + names[i]);
+                a.weights[i].values.histogram.counts = readInts(h, "counts");
+                a.weights[i].values.histogram.edges = readDoubles(h, "edges");
+                const H5::Group c = file.openGroup("/stats/weight/channels/" + names[i]);
+                a.weights[i].outputAbsMax = readDoubles(c, "output_absmax");
+                a.weights[i].outputMin = readDoubles(c, "output_min");
+                a.weights[i].outputMax = readDoubles(c, "output_max");
+                a.weights[i].inputAbsMax = readDoubles(c, "input_absmax");
+                a.weights[i].outlierChannels = readInts(c, "outlier_channels");
+            }
+        }
+        a.options.statistics = !a.weights.empty();
+        if (exists(file.openGroup("/"), "spectra")) {
+            const H5::Group g = file.openGroup("/spectra");
+            a.spectraSeconds = getReal(g, "wall_seconds");
+            const std::vector<double> alpha = perLayer(g, "alpha");
+            const std::vector<double> xmin = perLayer(g, "alpha_xmin");
+            for (size_t i = 0; i < count; ++i) {
+                WeightSpectrum s = spectrumFromSingularValues(readDoubles(g, "singular_values/" + names[i]));
+                if (!(std::isnan(alpha[i]) || (s.alpha.alpha == alpha[i] && s.alpha.xmin == xmin[i])))
+                    throw Error(path + ": /spectra/alpha of layer '" + names[i] + "' does not follow from its singular values");
+                a.spectra.push_back(std::move(s));
+            }
+        }
+        a.options.spectra = !a.spectra.empty();
+        if (exists(file.openGroup("/"), "quant_error")) {
+            const H5::Group g = file.openGroup("/quant_error");
+            a.quantErrorSeconds = getReal(g, "wall_seconds");
+            a.quantError.options = readStrings(g, "options");
+            a.quantError.squaredError = readMatrix(g, "squared_error");
+            a.quantError.relativeError = readMatrix(g, "relative_error");
+            a.quantError.sqnrDb = readMatrix(g, "sqnr_db");
+            if (a.quantError.sqnrDb.size() != count)
+                throw Error(path + ": /quant_error/sqnr_db has " + std::to_string(a.quantError.sqnrDb.size()) + " rows for "
+                            + std::to_string(count) + " layers");
+        }
+        a.options.quantError = !a.quantError.options.empty();
+        return a;
+    } catch (const H5::Exception& e) {
+        throw Error(path + ": cannot read the analysis bundle (" + hdf5ErrorCause(e) + ")");
+    }
+}
+
+} // namespace bitlens

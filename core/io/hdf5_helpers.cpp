@@ -1,0 +1,129 @@
+#include "hdf5_helpers.h"
+
+#include "../errors.h"
+
+#include <filesystem>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace bitlens::h5 {
+
+void setString(H5::H5Object& o, const std::string& name, const std::string& value)
+{
+    const H5::StrType type(H5::PredType::C_S1, std::max<size_t>(1, value.size()));
+    o.createAttribute(name, type, H5::DataSpace(H5S_SCALAR)).write(type, value.c_str());
+}
+
+void setInt(H5::H5Object& o, const std::string& name, int64_t value)
+{
+    o.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_INT64, &value);
+}
+
+void setReal(H5::H5Object& o, const std::string& name, double value)
+{
+    o.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR)).write(H5::PredType::NATIVE_DOUBLE, &value);
+}
+
+void setInts(H5::H5Object& o, const std::string& name, const std::vector<int64_t>& values)
+{
+    const hsize_t n = values.size();
+    o.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(1, &n)).write(H5::PredType::NATIVE_INT64, values.data());
+}
+
+void setReals(H5::H5Object& o, const std::string& name, const std::vector<double>& values)
+{
+    const hsize_t n = values.size();
+    o.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(1, &n)).write(H5::PredType::NATIVE_DOUBLE, values.data());
+}
+
+std::vector<double> getReals(const H5::H5Object& o, const std::string& name)
+{
+    const H5::Attribute a = o.openAttribute(name);
+    std::vector<double> values(static_cast<size_t>(a.getSpace().getSimpleExtentNpoints()));
+    a.read(H5::PredType::NATIVE_DOUBLE, values.data());
+    return values;
+}
+
+std::string getString(const H5::H5Object& o, const std::string& name)
+{
+    const H5::Attribute a = o.openAttribute(name);
+    std::string value;
+    a.read(a.getStrType(), value);
+    return value.c_str(); // fixed-length strings may carry padding NULs
+}
+
+int64_t getInt(const H5::H5Object& o, const std::string& name)
+{
+    int64_t value = 0;
+    o.openAttribute(name).read(H5::PredType::NATIVE_INT64, &value);
+    return value;
+}
+
+double getReal(const H5::H5Object& o, const std::string& name)
+{
+    double value = 0;
+    o.openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+}
+
+std::vector<int64_t> getInts(const H5::H5Object& o, const std::string& name)
+{
+    const H5::Attribute a = o.openAttribute(name);
+    std::vector<int64_t> values(static_cast<size_t>(a.getSpace().getSimpleExtentNpoints()));
+    a.read(H5::PredType::NATIVE_INT64, values.data());
+    return values;
+}
+
+void writeData(H5::Group& g, const std::string& name, const H5::DataType& fileType, const H5::DataType& memType,
+               const std::vector<hsize_t>& dims, const void* data)
+{
+    const H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+    g.createDataSet(name, fileType, space).write(data, memType);
+}
+
+void writeStrings(H5::Group& g, const std::string& name, const std::vector<std::string>& values)
+{
+    std::vector<const char*> pointers;
+    for (const std::string& v : values)
+        pointers.push_back(v.c_str());
+    const hsize_t n = values.size();
+    const H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    g.createDataSet(name, type, H5::DataSpace(1, &n)).write(pointers.data(), type);
+}
+
+std::vector<std::string> readStrings(const H5::Group& g, const std::string& name)
+{
+    const H5::DataSet ds = g.openDataSet(name);
+    const hssize_t n = ds.getSpace().getSimpleExtentNpoints();
+    const H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    std::vector<char*> pointers(static_cast<size_t>(n), nullptr);
+    ds.read(pointers.data(), type);
+    std::vector<std::string> out;
+    for (char* p : pointers) {
+        out.emplace_back(p ? p : "");
+        std::free(p);
+    }
+    return out;
+}
+
+bool exists(const H5::Group& g, const std::string& path)
+{
+    return H5Lexists(g.getId(), path.c_str(), H5P_DEFAULT) > 0;
+}
+
+H5::H5File openVersionedFile(const std::string& path, const char* format, const char* what, int version)
+{
+    H5::Exception::dontPrint();
+    if (!std::filesystem::is_regular_file(path))
+        throw Error(path + ": file not found");
+    H5::H5File file(path, H5F_ACC_RDONLY);
+    if (!file.attrExists("format") || getString(file, "format") != format)
+        throw Error(path + ": not a BitLens " + what + " (no format attribute '" + format + "')");
+    if (const int64_t v = getInt(file, "version"); v != version)
+        throw Error(path + ": " + what + " version " + std::to_string(v) + " is not supported (this build reads "
+                    + std::to_string(version) + ")");
+    return file;
+}
+
+} // namespace bitlens::h5

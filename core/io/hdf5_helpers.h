@@ -1,0 +1,51 @@
+#pragma once
+// core-internal: the few HDF5 C++ API calls BitLens's files are made of — scalar and 1-D
+// attributes, whole datasets — so writers and readers stay about their layout.
+
+#include <H5Cpp.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bitlens::h5 {
+
+void setString(H5::H5Object& o, const std::string& name, const std::string& value);
+void setInt(H5::H5Object& o, const std::string& name, int64_t value);
+void setReal(H5::H5Object& o, const std::string& name, double value);
+void setInts(H5::H5Object& o, const std::string& name, const std::vector<int64_t>& values);
+void setReals(H5::H5Object& o, const std::string& name, const std::vector<double>& values);
+std::string getString(const H5::H5Object& o, const std::string& name);
+int64_t getInt(const H5::H5Object& o, const std::string& name);
+double getReal(const H5::H5Object& o, const std::string& name);
+std::vector<int64_t> getInts(const H5::H5Object& o, const std::string& name);
+std::vector<double> getReals(const H5::H5Object& o, const std::string& name);
+
+void writeData(H5::Group& g, const std::string& name, const H5::DataType& fileType, const H5::DataType& memType,
+               const std::vector<hsize_t>& dims, const void* data);
+// A 1-D array of strings (variable length, h5py reads them as str).
+void writeStrings(H5::Group& g, const std::string& name, const std::vector<std::string>& values);
+std::vector<std::string> readStrings(const H5::Group& g, const std::string& name);
+bool exists(const H5::Group& g, const std::string& path);
+
+// Opens one of BitLens's HDF5 files read-only and checks its "format" and "version" attributes.
+// Throws Error naming `path` (missing, another kind of file — `what` says which kind was
+// expected —, a newer version); H5::Exception passes through for the caller to word.
+H5::H5File openVersionedFile(const std::string& path, const char* format, const char* what, int version);
+
+template <typename T>
+std::vector<T> readData(const H5::Group& g, const std::string& name, const H5::PredType& memType,
+                        std::vector<hsize_t>* dims = nullptr)
+{
+    const H5::DataSet ds = g.openDataSet(name);
+    const H5::DataSpace space = ds.getSpace();
+    if (dims) {
+        dims->resize(static_cast<size_t>(space.getSimpleExtentNdims()));
+        space.getSimpleExtentDims(dims->data());
+    }
+    std::vector<T> values(static_cast<size_t>(space.getSimpleExtentNpoints()));
+    ds.read(values.data(), memType);
+    return values;
+}
+
+} // namespace bitlens::h5

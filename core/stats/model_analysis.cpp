@@ -1,0 +1,143 @@
+#include "model_analysis.h"
+
+#include "../model/model_impl.h"
+#include "../progress.h"
+#include "../quant/compression_plan.h"
+#include "../quant/weight_quantizer.h"
+#include "sha256.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace bitlens {
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+torch::Tensor weightMatrixOf(const torch::Tensor& w)
+{
+    return w.detach().to(torch::kFloat32).reshape({w.size(0), -1}).contiguous();
+}
+
+// Runs `perLayer` for every layer, mapping its progress onto [begin, end].
+template <typename F>
+void forEachLayer(const Model::Impl& m, Progress& progress, double begin, double end, const char* what, F perLayer)
+{
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+        progress.checkCancelled();
+        progress.report(begin + (end - begin) * double(i) / double(m.layers.size()), std::string(what) + " " + m.layers[i].name);
+        perLayer(i);
+    }
+}
+
+} // namespace
+
+WeightSpectrum spectrumFromSingularValues(std::vector<double> s)
+{
+    WeightSpectrum out;
+    std::sort(s.begin(), s.end(), std::greater<>());
+    out.singularValues = s;
+    if (s.empty() || s[0] <= 0)
+        return out;
+    std::vector<double> eigen(s.size());
+    std::transform(s.begin(), s.end(), eigen.begin(), [](double v) { return v * v; });
+    const double energy = std::accumulate(eigen.begin(), eigen.end(), 0.0);
+    const double sum = std::accumulate(s.begin(), s.end(), 0.0);
+    out.energy.resize(s.size());
+    std::partial_sum(eigen.begin(), eigen.end(), out.energy.begin());
+    for (double& e : out.energy)
+        e /= energy;
+    out.stableRank = energy / eigen[0];
+    double entropy = 0.0;
+    for (double v : s)
+        if (v > 0)
+            entropy -= (v / sum) * std::log(v / sum);
+    out.effectiveRank = std::exp(entropy);
+    const auto rankFor = [&](double fraction) {
+        // The tiny slack keeps 0.95 from missing an exact 0.95 by rounding.
+        const auto it = std::lower_bound(out.energy.begin(), out.energy.end(), fraction - 1e-12);
+        return static_cast<int64_t>(std::min<size_t>(size_t(it - out.energy.begin()) + 1, s.size()));
+    };
+    out.rank90 = rankFor(0.90);
+    out.rank95 = rankFor(0.95);
+    out.rank99 = rankFor(0.99);
+    out.alpha = fitPowerLaw(eigen);
+    return out;
+}
+
+std::vector<std::string> quantErrorOptions()
+{
+    std::vector<std::string> options;
+    for (int bits : {2, 3, 4, 5, 6, 8})
+        for (const char* g : {"per-tensor", "per-channel"})
+            options.push_back("w" + std::to_string(bits) + ":" + g);
+    for (const char* o : {"w4:group32", "w4:per-channel:mse", "w4:per-channel:asym", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"})
+        options.emplace_back(o);
+    return options;
+}
+
+ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, Progress& progress)
+{
+    const Model::Impl& m = model.impl();
+    ModelAnalysis a;
+    a.modelPath = m.path;
+    a.modelSha256 = sha256File(m.path);
+    a.layers = m.layers;
+    a.options = options;
+    torch::NoGradGuard noGrad;
+
+    if (options.statistics) {
+        const auto start = std::chrono::steady_clock::now();
+        forEachLayer(m, progress, 0.0, 0.2, "Statistics of", [&](size_t i) {
+            const torch::Tensor w = m.weights[i].detach().to(torch::kFloat32).contiguous();
+            a.weights.push_back(weightStatistics(w.data_ptr<float>(), m.layers[i].weightShape, options.statisticsOptions));
+        });
+        a.statisticsSeconds = secondsSince(start);
+    }
+    if (options.spectra) {
+        const auto start = std::chrono::steady_clock::now();
+        forEachLayer(m, progress, 0.2, 0.7, "Spectrum of", [&](size_t i) {
+            // float64: the small singular values decide the power-law tail and the energy ranks.
+            const torch::Tensor s = torch::linalg_svdvals(weightMatrixOf(m.weights[i]).to(torch::kFloat64)).contiguous();
+            a.spectra.push_back(spectrumFromSingularValues(std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel())));
+        });
+        a.spectraSeconds = secondsSince(start);
+    }
+    if (options.quantError) {
+        const auto start = std::chrono::steady_clock::now();
+        QuantErrorTable& t = a.quantError;
+        t.options = quantErrorOptions();
+        std::vector<WeightQuant> quants;
+        for (const std::string& spec : t.options)
+            quants.push_back(optionFromSpec(spec).weight);
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        forEachLayer(m, progress, 0.7, 1.0, "Quantization error of", [&](size_t i) {
+            const torch::Tensor w = weightMatrixOf(m.weights[i]).to(torch::kFloat64);
+            const double norm = w.square().sum().item<double>();
+            std::vector<double> squared, relative, sqnr;
+            for (const WeightQuant& q : quants) {
+                double e = nan;
+                try {
+                    e = (quantizeMatrix(w.to(torch::kFloat32), q).dequantized.to(torch::kFloat64) - w).square().sum().item<double>();
+                } catch (const PlanError&) { // the option does not apply to this layer
+                }
+                squared.push_back(e);
+                relative.push_back(norm > 0 ? e / norm : nan);
+                sqnr.push_back(e > 0 ? 10.0 * std::log10(norm / e) : (e == 0 ? std::numeric_limits<double>::infinity() : nan));
+            }
+            t.squaredError.push_back(squared);
+            t.relativeError.push_back(relative);
+            t.sqnrDb.push_back(sqnr);
+        });
+        a.quantErrorSeconds = secondsSince(start);
+    }
+    progress.report(1.0, "Analysed " + m.path);
+    return a;
+}
+
+} // namespace bitlens

@@ -1,0 +1,65 @@
+#pragma once
+// Everything BitLens measures about a model's layers without running a plan: weight statistics,
+// weight spectra and quantization error. Plain data; written to and read from the analysis
+// bundle (core/io/analysis_bundle.h).
+
+#include "../model/layer_info.h"
+#include "power_law.h"
+#include "value_statistics.h"
+
+#include <string>
+#include <vector>
+
+namespace bitlens {
+
+class Model;
+class Progress;
+
+struct WeightSpectrum {
+    std::vector<double> singularValues; // of the [out, in·k·k] view, descending
+    std::vector<double> energy;         // cumulative fraction of Σσ², per rank
+    double stableRank = 0.0;            // Σσ² / σ₁²
+    double effectiveRank = 0.0;         // exp(entropy of σᵢ / Σσ) (Roy & Vetterli)
+    int64_t rank90 = 0;                 // smallest rank keeping 90 / 95 / 99 % of the energy
+    int64_t rank95 = 0;
+    int64_t rank99 = 0;
+    PowerLawFit alpha;                  // of the eigenvalues σ² of WᵀW, as WeightWatcher's alpha
+};
+
+// Derived figures from singular values alone (any order; sorted descending here).
+WeightSpectrum spectrumFromSingularValues(std::vector<double> singularValues);
+
+// ‖Q(W) − W‖², relative error ‖Q(W) − W‖² / ‖W‖², SQNR in dB, per layer and option; NaN where
+// an option cannot apply to a layer (a group size that does not divide its input dimension).
+struct QuantErrorTable {
+    std::vector<std::string> options;             // specs in --uniform grammar, e.g. "w4:per-channel"
+    std::vector<std::vector<double>> squaredError; // [layer][option]
+    std::vector<std::vector<double>> relativeError;
+    std::vector<std::vector<double>> sqnrDb;
+};
+std::vector<std::string> quantErrorOptions();
+
+struct AnalysisOptions {
+    bool statistics = true;
+    bool spectra = true;
+    bool quantError = true;
+    StatisticsOptions statisticsOptions;
+};
+
+struct ModelAnalysis {
+    std::string modelPath;
+    std::string modelSha256;
+    std::vector<LayerInfo> layers;
+    AnalysisOptions options;
+    std::vector<WeightStatistics> weights;  // empty unless options.statistics
+    std::vector<WeightSpectrum> spectra;    // empty unless options.spectra
+    QuantErrorTable quantError;             // empty unless options.quantError
+    double statisticsSeconds = 0.0;
+    double spectraSeconds = 0.0;
+    double quantErrorSeconds = 0.0;
+};
+
+// Threading: uses `model` exclusively while it runs. Throws Cancelled.
+ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, Progress& progress);
+
+} // namespace bitlens

@@ -1,0 +1,192 @@
+// Layer analysis: weight statistics, spectra and quantization error against direct dense
+// computations (LibTorch, Eigen), and the analysis bundle written, read back and refused when
+// it does not belong to the model or is damaged.
+
+#include <torch/script.h>
+
+#include "core/errors.h"
+#include "core/io/analysis_bundle.h"
+#include "core/model/model_impl.h"
+#include "core/progress.h"
+#include "core/runtime.h"
+#include "core/stats/sha256.h"
+#include "test_paths.h"
+
+#include <Eigen/SVD>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace bitlens;
+
+namespace {
+
+double relDiff(double a, double b)
+{
+    return std::abs(a - b) / std::max(1e-12, std::max(std::abs(a), std::abs(b)));
+}
+
+QString errorOf(const std::function<void()>& f)
+{
+    try {
+        f();
+    } catch (const Error& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+} // namespace
+
+class TstAnalysis : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<Model> m_model;
+    ModelAnalysis m_analysis;
+
+    const torch::Tensor& weight(size_t i) const { return m_model->impl().weights[i]; }
+
+private slots:
+    void initTestCase()
+    {
+        configureThreads();
+        m_model = Model::load(testing::demoModel("fmnist_resnet").toStdString());
+        NullProgress progress;
+        m_analysis = analyzeModel(*m_model, {}, progress);
+        QCOMPARE(m_analysis.weights.size(), m_model->layers().size());
+    }
+
+    void statisticsMatchLibTorch()
+    {
+        for (size_t i = 0; i < m_model->layers().size(); ++i) {
+            const torch::Tensor w = weight(i).detach().to(torch::kFloat64);
+            const ValueStatistics& s = m_analysis.weights[i].values;
+            const double mean = w.mean().item<double>();
+            const double std = w.std(/*unbiased=*/false).item<double>();
+            const double kurtosis = (w - mean).pow(4).mean().item<double>() / std::pow(std, 4) - 3.0;
+            QVERIFY(relDiff(s.mean, mean) < 1e-9 || std::abs(s.mean - mean) < 1e-12);
+            QVERIFY(relDiff(s.std, std) < 1e-9);
+            QVERIFY(relDiff(s.kurtosis, kurtosis) < 1e-9);
+            QCOMPARE(s.absMax, w.abs().max().item<double>());
+            QCOMPARE(s.beyondSigma[0], ((w - mean).abs() > 3 * std).to(torch::kFloat64).mean().item<double>());
+            QCOMPARE(s.beyondSigma[1], ((w - mean).abs() > 6 * std).to(torch::kFloat64).mean().item<double>());
+            int64_t counted = 0;
+            for (int64_t c : s.histogram.counts)
+                counted += c;
+            QCOMPARE(counted, w.numel());
+            const torch::Tensor rows = w.reshape({w.size(0), -1}).abs().amax(1);
+            const torch::Tensor inputs = w.transpose(0, 1).reshape({w.size(1), -1}).abs().amax(1);
+            const WeightStatistics& ws = m_analysis.weights[i];
+            for (int64_t o = 0; o < w.size(0); ++o)
+                QCOMPARE(ws.outputAbsMax[size_t(o)], rows[o].item<double>());
+            for (int64_t c = 0; c < w.size(1); ++c)
+                QCOMPARE(ws.inputAbsMax[size_t(c)], inputs[c].item<double>());
+        }
+    }
+
+    void outlierChannelsAreFound()
+    {
+        // A planted outlier: one output channel of a copy scaled far above the rest.
+        torch::Tensor w = weight(3).detach().clone().to(torch::kFloat32).contiguous();
+        w[5] *= 20;
+        const WeightStatistics s = weightStatistics(w.data_ptr<float>(), m_model->layers()[3].weightShape, {});
+        QVERIFY(std::find(s.outlierChannels.begin(), s.outlierChannels.end(), 5) != s.outlierChannels.end());
+    }
+
+    void singularValuesMatchEigen()
+    {
+        for (size_t i : {size_t(0), size_t(5), size_t(12)}) {
+            const torch::Tensor w = weight(i).detach().to(torch::kFloat64).reshape({weight(i).size(0), -1}).contiguous();
+            const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> m(
+                w.data_ptr<double>(), w.size(0), w.size(1));
+            const Eigen::VectorXd expected = Eigen::JacobiSVD<Eigen::MatrixXd>(m).singularValues();
+            const WeightSpectrum& s = m_analysis.spectra[i];
+            QCOMPARE(int64_t(s.singularValues.size()), int64_t(expected.size()));
+            for (Eigen::Index k = 0; k < expected.size(); ++k)
+                QVERIFY(std::abs(s.singularValues[size_t(k)] - expected[k]) < 1e-9 * expected[0]);
+            const double frobenius = w.square().sum().item<double>();
+            QVERIFY(relDiff(s.stableRank, frobenius / (expected[0] * expected[0])) < 1e-9);
+            QVERIFY(s.energy[size_t(s.rank95 - 1)] >= 0.95 - 1e-12);
+            QVERIFY(s.rank95 == 1 || s.energy[size_t(s.rank95 - 2)] < 0.95);
+            QVERIFY(s.rank90 <= s.rank95 && s.rank95 <= s.rank99);
+            QVERIFY(s.effectiveRank >= 1.0 && s.effectiveRank <= double(expected.size()));
+        }
+    }
+
+    void quantErrorMatchesLibTorchFakeQuant()
+    {
+        const QuantErrorTable& t = m_analysis.quantError;
+        const auto column = std::find(t.options.begin(), t.options.end(), "w8:per-channel") - t.options.begin();
+        for (size_t i = 0; i < m_model->layers().size(); ++i) {
+            const torch::Tensor w = weight(i).detach().to(torch::kFloat32).reshape({weight(i).size(0), -1});
+            // Symmetric 8-bit per channel, scales as BitLens stores them (fp16), through LibTorch's op.
+            const torch::Tensor scale = (w.abs().amax(1) / 127.5).to(torch::kHalf).to(torch::kFloat32);
+            const torch::Tensor fq = torch::fake_quantize_per_channel_affine(w, scale, torch::zeros({w.size(0)}, torch::kInt32), 0, -128, 127);
+            const double expected = (fq.to(torch::kFloat64) - w.to(torch::kFloat64)).square().sum().item<double>();
+            QVERIFY2(relDiff(t.squaredError[i][size_t(column)], expected) < 1e-6, m_model->layers()[i].name.c_str());
+            const double norm = w.to(torch::kFloat64).square().sum().item<double>();
+            QVERIFY(relDiff(t.sqnrDb[i][size_t(column)], 10 * std::log10(norm / expected)) < 1e-6);
+        }
+        // Fewer bits, more error, on every layer.
+        const auto w2 = std::find(t.options.begin(), t.options.end(), "w2:per-channel") - t.options.begin();
+        for (size_t i = 0; i < t.sqnrDb.size(); ++i)
+            QVERIFY(t.sqnrDb[i][size_t(w2)] < t.sqnrDb[i][size_t(column)]);
+    }
+
+    void bundleRoundTrip()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("analysis.h5").toStdString();
+        writeAnalysisBundle(m_analysis, path);
+        const ModelAnalysis back = readAnalysisBundle(path, sha256File(m_model->path()));
+        QCOMPARE(back.modelSha256, m_analysis.modelSha256);
+        QCOMPARE(back.layers.size(), m_analysis.layers.size());
+        for (size_t i = 0; i < back.layers.size(); ++i) {
+            QCOMPARE(back.layers[i].name, m_analysis.layers[i].name);
+            QCOMPARE(back.layers[i].weightShape, m_analysis.layers[i].weightShape);
+            QCOMPARE(back.weights[i].values.kurtosis, m_analysis.weights[i].values.kurtosis);
+            QCOMPARE(back.weights[i].values.beyondSigma, m_analysis.weights[i].values.beyondSigma);
+            QCOMPARE(back.weights[i].values.histogram.counts, m_analysis.weights[i].values.histogram.counts);
+            QCOMPARE(back.weights[i].outputAbsMax, m_analysis.weights[i].outputAbsMax);
+            QCOMPARE(back.spectra[i].singularValues, m_analysis.spectra[i].singularValues);
+            QCOMPARE(back.spectra[i].alpha.alpha, m_analysis.spectra[i].alpha.alpha);
+        }
+        QCOMPARE(back.quantError.options, m_analysis.quantError.options);
+        QCOMPARE(back.quantError.sqnrDb.size(), m_analysis.quantError.sqnrDb.size());
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"analysis.h5"}); // no temporary left
+    }
+
+    void bundleRefusals()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("analysis.h5");
+        writeAnalysisBundle(m_analysis, path.toStdString());
+        const std::string otherModel = sha256File(testing::demoModel("fmnist_cnn").toStdString());
+        const QString mismatch = errorOf([&] { readAnalysisBundle(path.toStdString(), otherModel); });
+        QVERIFY2(mismatch.startsWith(path + ": analyses a different model"), qPrintable(mismatch));
+
+        const QString truncated = dir.filePath("truncated.h5");
+        QFile::copy(path, truncated);
+        QFile f(truncated);
+        QVERIFY(f.resize(f.size() / 2));
+        const QString cut = errorOf([&] { readAnalysisBundle(truncated.toStdString()); });
+        QVERIFY2(cut.startsWith(truncated + ": cannot read the analysis bundle ("), qPrintable(cut));
+        QVERIFY(!cut.contains('\n'));
+
+        const QString model = testing::demoModel("fmnist_cnn");
+        QVERIFY(errorOf([&] { readAnalysisBundle(model.toStdString()); }).startsWith(model + ": cannot read"));
+        QCOMPARE(errorOf([&] { writeAnalysisBundle(m_analysis, "/proc/bitlens.h5"); }).left(19), QString("/proc/bitlens.h5: c"));
+    }
+
+    void cancels()
+    {
+        struct CancelAtOnce final : Progress {
+            void report(double, const std::string&) override {}
+            bool cancelled() const override { return true; }
+        } cancel;
+        QVERIFY_THROWS_EXCEPTION(Cancelled, analyzeModel(*m_model, {}, cancel));
+    }
+};
+
+QTEST_GUILESS_MAIN(TstAnalysis)
+#include "tst_analysis.moc"
