@@ -4,6 +4,8 @@
 
 #include <torch/script.h>
 
+#include "core/data/dataset.h"
+#include "core/data/batch_tensor.h"
 #include "core/errors.h"
 #include "core/io/analysis_bundle.h"
 #include "core/model/model_impl.h"
@@ -42,6 +44,7 @@ class TstAnalysis : public QObject {
 
 private:
     std::unique_ptr<Model> m_model;
+    DatasetSplits m_data;
     ModelAnalysis m_analysis;
 
     const torch::Tensor& weight(size_t i) const { return m_model->impl().weights[i]; }
@@ -52,7 +55,10 @@ private slots:
         configureThreads();
         m_model = Model::load(testing::demoModel("fmnist_resnet").toStdString());
         NullProgress progress;
-        m_analysis = analyzeModel(*m_model, {}, progress);
+        DatasetOptions options;
+        options.calibrationSize = 300; // several batches of 256, so the streaming combines them
+        m_data = loadDataset(testing::fashionMnistDir().toStdString(), options, progress);
+        m_analysis = analyzeModel(*m_model, {}, &m_data.calibration, progress);
         QCOMPARE(m_analysis.weights.size(), m_model->layers().size());
     }
 
@@ -81,6 +87,43 @@ private slots:
                 QCOMPARE(ws.outputAbsMax[size_t(o)], rows[o].item<double>());
             for (int64_t c = 0; c < w.size(1); ++c)
                 QCOMPARE(ws.inputAbsMax[size_t(c)], inputs[c].item<double>());
+        }
+    }
+
+    // Streamed input statistics equal those of all calibration inputs concatenated, computed densely.
+    void activationStatisticsMatchDenseInputs()
+    {
+        LayerGraph& graph = m_model->impl().layerGraph();
+        torch::NoGradGuard noGrad;
+        const LayerGraph::Capture capture = graph.runCapturing(inputBatch(m_data.calibration, 0, m_data.calibration.count()));
+        QCOMPARE(m_analysis.activations.size(), m_model->layers().size());
+        for (size_t c = 0; c < graph.calls().size(); ++c) {
+            const size_t layer = graph.calls()[c].layer;
+            const torch::Tensor x = capture.inputs[c].to(torch::kFloat64);
+            const ActivationStatistics& s = m_analysis.activations[layer];
+            QVERIFY(s.measured);
+            const double mean = x.mean().item<double>();
+            const double std = x.std(false).item<double>();
+            const double kurtosis = (x - mean).pow(4).mean().item<double>() / std::pow(std, 4) - 3.0;
+            QCOMPARE(s.values.count, x.numel());
+            QVERIFY(relDiff(s.values.mean, mean) < 1e-9);
+            QVERIFY(relDiff(s.values.std, std) < 1e-9);
+            QVERIFY2(relDiff(s.values.kurtosis, kurtosis) < 1e-6, m_model->layers()[layer].name.c_str());
+            QCOMPARE(s.values.absMax, x.abs().max().item<double>());
+            QCOMPARE(s.values.beyondSigma[0], ((x - mean).abs() > 3 * std).to(torch::kFloat64).mean().item<double>());
+            // Conv inputs [N, C, H, W]: channel dimension 1; the classifier's [N, F]: the features.
+            const std::vector<int64_t> others = x.dim() == 4 ? std::vector<int64_t>{0, 2, 3} : std::vector<int64_t>{0};
+            const torch::Tensor channels = x.abs().amax(others).contiguous();
+            for (int64_t k = 0; k < channels.numel(); ++k)
+                QCOMPARE(s.channelAbsMax[size_t(k)], channels[k].item<double>());
+            // Percentiles from the 4,096-bin histogram: within one bin of a true quantile (in a sparse
+            // tail the quantile is a whole gap between two values, so compare in probability).
+            const double width = (s.values.max - s.values.min) / 4096;
+            const auto below = [&](double v) { return (x <= v).to(torch::kFloat64).mean().item<double>(); };
+            for (const auto& [p, value] : {std::pair{0.99, s.p99}, std::pair{0.9999, s.p9999}})
+                QVERIFY2(below(value - width) <= p && p <= below(value + width),
+                         qPrintable(QString("%1: p%2 = %3").arg(m_model->layers()[layer].name.c_str()).arg(100 * p).arg(value)));
+            QVERIFY(s.p99 <= s.p999 && s.p999 <= s.p9999 && s.p9999 <= s.values.max);
         }
     }
 
@@ -149,6 +192,9 @@ private slots:
             QCOMPARE(back.weights[i].values.histogram.counts, m_analysis.weights[i].values.histogram.counts);
             QCOMPARE(back.weights[i].outputAbsMax, m_analysis.weights[i].outputAbsMax);
             QCOMPARE(back.spectra[i].singularValues, m_analysis.spectra[i].singularValues);
+            QCOMPARE(back.activations[i].p9999, m_analysis.activations[i].p9999);
+            QCOMPARE(back.activations[i].channelAbsMax, m_analysis.activations[i].channelAbsMax);
+            QCOMPARE(back.activations[i].values.histogram.counts, m_analysis.activations[i].values.histogram.counts);
             QCOMPARE(back.spectra[i].alpha.alpha, m_analysis.spectra[i].alpha.alpha);
         }
         QCOMPARE(back.quantError.options, m_analysis.quantError.options);
@@ -184,7 +230,7 @@ private slots:
             void report(double, const std::string&) override {}
             bool cancelled() const override { return true; }
         } cancel;
-        QVERIFY_THROWS_EXCEPTION(Cancelled, analyzeModel(*m_model, {}, cancel));
+        QVERIFY_THROWS_EXCEPTION(Cancelled, analyzeModel(*m_model, {}, &m_data.calibration, cancel));
     }
 };
 

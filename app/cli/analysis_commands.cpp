@@ -47,6 +47,13 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
                 l["outlier_frac_3sigma"] = v.beyondSigma.empty() ? json(nullptr) : number(v.beyondSigma[0]);
                 l["outlier_channels"] = a.weights[i].outlierChannels.size();
             }
+            if (!a.activations.empty() && a.activations[i].measured) {
+                const ActivationStatistics& s = a.activations[i];
+                l["input_kurtosis"] = number(s.values.kurtosis);
+                l["input_absmax"] = number(s.values.absMax);
+                l["input_p99_99"] = number(s.p9999);
+                l["input_absmax_over_p99_99"] = number(s.p9999 != 0 ? s.values.absMax / std::abs(s.p9999) : NAN);
+            }
             if (!a.spectra.empty()) {
                 const WeightSpectrum& s = a.spectra[i];
                 l["alpha"] = s.alpha.valid ? number(s.alpha.alpha) : json(nullptr);
@@ -103,14 +110,15 @@ int runAnalyze(const CliArgs& args)
         throw UsageError("'analyze' needs --out BUNDLE.h5");
     AnalysisOptions options;
     // No part named: all of them.
-    if (args.has("stats") || args.has("spectra") || args.has("quant-error")) {
+    if (args.has("stats") || args.has("activations") || args.has("spectra") || args.has("quant-error")) {
         options.statistics = args.has("stats");
+        options.activations = args.has("activations");
         options.spectra = args.has("spectra");
         options.quantError = args.has("quant-error");
     }
     TerminalProgress progress;
     Workspace w = openWorkspace(args, progress);
-    const ModelAnalysis analysis = analyzeModel(*w.model, options, progress);
+    const ModelAnalysis analysis = analyzeModel(*w.model, options, &w.data.calibration, progress);
     writeAnalysisBundle(analysis, out);
     return printAnalysis(analysis, out, args.has("json"));
 }

@@ -16,7 +16,7 @@ int main(int argc, char** argv)
     std::signal(SIGXFSZ, SIG_IGN);
     try {
         const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out"},
-                                            {"json", "help", "stats", "spectra", "quant-error"});
+                                            {"json", "help", "stats", "activations", "spectra", "quant-error"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
             printUsage();
             return args.command.empty() && !args.has("help") ? 2 : 0;

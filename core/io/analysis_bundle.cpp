@@ -65,38 +65,76 @@ void stamp(H5::Group& g, double seconds, const std::string& estimator)
     setString(g, "bitlens_version", version());
 }
 
-void writeStatistics(H5::H5File& file, const ModelAnalysis& a)
+// The figures weights and inputs share, [L] each (NaN for a layer whose input was not measured),
+// and one histogram per layer under hist/.
+void writeValueStatistics(H5::Group& g, const ModelAnalysis& a, const std::vector<const ValueStatistics*>& values)
 {
     const StatisticsOptions& o = a.options.statisticsOptions;
-    H5::Group g = file.createGroup("/stats/weight");
-    stamp(g, a.statisticsSeconds, "two-pass float64 moments; histogram bins clamp(sqrt(n), 32, max_bins)");
     setReals(g, "sigma_multiples", o.sigmaMultiples);
     setInt(g, "max_bins", o.maxBins);
-    setReal(g, "outlier_factor", o.outlierFactor);
-    const auto& w = a.weights;
-    writePerLayer(g, "min", w, [](const WeightStatistics& s) { return s.values.min; });
-    writePerLayer(g, "max", w, [](const WeightStatistics& s) { return s.values.max; });
-    writePerLayer(g, "mean", w, [](const WeightStatistics& s) { return s.values.mean; });
-    writePerLayer(g, "std", w, [](const WeightStatistics& s) { return s.values.std; });
-    writePerLayer(g, "kurtosis", w, [](const WeightStatistics& s) { return s.values.kurtosis; });
-    writePerLayer(g, "absmax", w, [](const WeightStatistics& s) { return s.values.absMax; });
-    writePerLayer(g, "absmax_over_std", w, [](const WeightStatistics& s) { return s.values.absMaxOverStd; });
-    writePerLayer(g, "outlier_channel_count", w, [](const WeightStatistics& s) { return double(s.outlierChannels.size()); });
+    const auto column = [&](const std::string& name, const std::function<double(const ValueStatistics&)>& figure) {
+        writePerLayer(g, name, values, [&](const ValueStatistics* v) { return v ? figure(*v) : NAN; });
+    };
+    column("min", [](const ValueStatistics& v) { return v.min; });
+    column("max", [](const ValueStatistics& v) { return v.max; });
+    column("mean", [](const ValueStatistics& v) { return v.mean; });
+    column("std", [](const ValueStatistics& v) { return v.std; });
+    column("kurtosis", [](const ValueStatistics& v) { return v.kurtosis; });
+    column("absmax", [](const ValueStatistics& v) { return v.absMax; });
+    column("absmax_over_std", [](const ValueStatistics& v) { return v.absMaxOverStd; });
     for (size_t k = 0; k < o.sigmaMultiples.size(); ++k)
-        writePerLayer(g, sigmaName(o.sigmaMultiples[k]), w, [k](const WeightStatistics& s) { return s.values.beyondSigma[k]; });
+        column(sigmaName(o.sigmaMultiples[k]), [k](const ValueStatistics& v) { return v.beyondSigma[k]; });
     H5::Group hist = g.createGroup("hist");
-    H5::Group channels = g.createGroup("channels");
-    for (size_t i = 0; i < w.size(); ++i) {
+    for (size_t i = 0; i < values.size(); ++i) {
+        if (!values[i])
+            continue;
         H5::Group h = hist.createGroup(a.layers[i].name);
-        writeVector(h, "counts", w[i].values.histogram.counts);
-        writeVector(h, "edges", w[i].values.histogram.edges);
-        H5::Group c = channels.createGroup(a.layers[i].name);
-        writeVector(c, "output_absmax", w[i].outputAbsMax);
-        writeVector(c, "output_min", w[i].outputMin);
-        writeVector(c, "output_max", w[i].outputMax);
-        writeVector(c, "input_absmax", w[i].inputAbsMax);
-        writeVector(c, "outlier_channels", w[i].outlierChannels);
+        writeVector(h, "counts", values[i]->histogram.counts);
+        writeVector(h, "edges", values[i]->histogram.edges);
     }
+}
+
+void writeStatistics(H5::H5File& file, const ModelAnalysis& a)
+{
+    H5::Group g = file.createGroup("/stats/weight");
+    stamp(g, a.statisticsSeconds, "two-pass float64 moments; histogram bins clamp(sqrt(n), 32, max_bins)");
+    setReal(g, "outlier_factor", a.options.statisticsOptions.outlierFactor);
+    std::vector<const ValueStatistics*> values;
+    for (const WeightStatistics& w : a.weights)
+        values.push_back(&w.values);
+    writeValueStatistics(g, a, values);
+    writePerLayer(g, "outlier_channel_count", a.weights, [](const WeightStatistics& s) { return double(s.outlierChannels.size()); });
+    H5::Group channels = g.createGroup("channels");
+    for (size_t i = 0; i < a.weights.size(); ++i) {
+        const WeightStatistics& w = a.weights[i];
+        H5::Group c = channels.createGroup(a.layers[i].name);
+        writeVector(c, "output_absmax", w.outputAbsMax);
+        writeVector(c, "output_min", w.outputMin);
+        writeVector(c, "output_max", w.outputMax);
+        writeVector(c, "input_absmax", w.inputAbsMax);
+        writeVector(c, "outlier_channels", w.outlierChannels);
+    }
+}
+
+void writeActivations(H5::H5File& file, const ModelAnalysis& a)
+{
+    H5::Group g = file.createGroup("/stats/activation");
+    stamp(g, a.activationSeconds, "layer inputs captured from the TorchScript graph over the calibration set, two "
+                                  "streaming passes: power sums about the first batch mean, then histograms; "
+                                  "percentiles from a 4096-bin histogram");
+    std::vector<const ValueStatistics*> values;
+    for (const ActivationStatistics& s : a.activations)
+        values.push_back(s.measured ? &s.values : nullptr);
+    writeValueStatistics(g, a, values);
+    writePerLayer(g, "p99", a.activations, [](const ActivationStatistics& s) { return s.measured ? s.p99 : NAN; });
+    writePerLayer(g, "p99_9", a.activations, [](const ActivationStatistics& s) { return s.measured ? s.p999 : NAN; });
+    writePerLayer(g, "p99_99", a.activations, [](const ActivationStatistics& s) { return s.measured ? s.p9999 : NAN; });
+    H5::Group channels = g.createGroup("channels");
+    for (size_t i = 0; i < a.activations.size(); ++i)
+        if (a.activations[i].measured) {
+            H5::Group c = channels.createGroup(a.layers[i].name);
+            writeVector(c, "absmax", a.activations[i].channelAbsMax);
+        }
 }
 
 void writeSpectra(H5::H5File& file, const ModelAnalysis& a)
@@ -151,6 +189,38 @@ void writeQuantError(H5::H5File& file, const ModelAnalysis& a)
     writeMatrix(g, "sqnr_db", a.quantError.sqnrDb);
 }
 
+// The inverse of writeValueStatistics; a layer without a histogram (an unmeasured input) reads
+// back with NaN figures and no histogram.
+std::vector<ValueStatistics> readValueStatistics(const H5::Group& g, const std::vector<std::string>& layers,
+                                                 const std::vector<double>& sigmaMultiples,
+                                                 const std::function<std::vector<double>(const H5::Group&, const std::string&)>& perLayer)
+{
+    const size_t count = layers.size();
+    std::vector<ValueStatistics> out(count);
+    const std::pair<const char*, double ValueStatistics::*> fields[] = {
+        {"min", &ValueStatistics::min}, {"max", &ValueStatistics::max}, {"mean", &ValueStatistics::mean},
+        {"std", &ValueStatistics::std}, {"kurtosis", &ValueStatistics::kurtosis}, {"absmax", &ValueStatistics::absMax},
+        {"absmax_over_std", &ValueStatistics::absMaxOverStd}};
+    for (const auto& [name, field] : fields) {
+        const std::vector<double> v = perLayer(g, name);
+        for (size_t i = 0; i < count; ++i)
+            out[i].*field = v[i];
+    }
+    for (double k : sigmaMultiples) {
+        const std::vector<double> v = perLayer(g, sigmaName(k));
+        for (size_t i = 0; i < count; ++i)
+            out[i].beyondSigma.push_back(v[i]);
+    }
+    for (size_t i = 0; i < count; ++i) {
+        if (!exists(g, "hist/" + layers[i]))
+            continue;
+        const H5::Group h = g.openGroup("hist/" + layers[i]);
+        out[i].histogram.counts = readInts(h, "counts");
+        out[i].histogram.edges = readDoubles(h, "edges");
+    }
+    return out;
+}
+
 } // namespace
 
 void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path)
@@ -184,6 +254,8 @@ void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path)
             file.createGroup("/stats");
             if (!a.weights.empty())
                 writeStatistics(file, a);
+            if (!a.activations.empty())
+                writeActivations(file, a);
             if (!a.spectra.empty())
                 writeSpectra(file, a);
             if (!a.quantError.options.empty())
@@ -239,24 +311,10 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             o.outlierFactor = getReal(g, "outlier_factor");
             a.statisticsSeconds = getReal(g, "wall_seconds");
             a.weights.resize(count);
-            const std::pair<const char*, double ValueStatistics::*> fields[] = {
-                {"min", &ValueStatistics::min}, {"max", &ValueStatistics::max}, {"mean", &ValueStatistics::mean},
-                {"std", &ValueStatistics::std}, {"kurtosis", &ValueStatistics::kurtosis}, {"absmax", &ValueStatistics::absMax},
-                {"absmax_over_std", &ValueStatistics::absMaxOverStd}};
-            for (const auto& [name, field] : fields) {
-                const std::vector<double> v = perLayer(g, name);
-                for (size_t i = 0; i < count; ++i)
-                    a.weights[i].values.*field = v[i];
-            }
-            for (double k : o.sigmaMultiples) {
-                const std::vector<double> v = perLayer(g, sigmaName(k));
-                for (size_t i = 0; i < count; ++i)
-                    a.weights[i].values.beyondSigma.push_back(v[i]);
-            }
+            const std::vector<ValueStatistics> values = readValueStatistics(g, names, o.sigmaMultiples, perLayer);
+            for (size_t i = 0; i < count; ++i)
+                a.weights[i].values = values[i];
             for (size_t i = 0; i < count; ++i) {
-                const H5::Group h = file.openGroup("/stats/weight/hist/" + names[i]);
-                a.weights[i].values.histogram.counts = readInts(h, "counts");
-                a.weights[i].values.histogram.edges = readDoubles(h, "edges");
                 const H5::Group c = file.openGroup("/stats/weight/channels/" + names[i]);
                 a.weights[i].outputAbsMax = readDoubles(c, "output_absmax");
                 a.weights[i].outputMin = readDoubles(c, "output_min");
@@ -266,6 +324,24 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             }
         }
         a.options.statistics = !a.weights.empty();
+        if (exists(file.openGroup("/"), "stats/activation")) {
+            const H5::Group g = file.openGroup("/stats/activation");
+            a.activationSeconds = getReal(g, "wall_seconds");
+            const std::vector<ValueStatistics> values = readValueStatistics(g, names, getReals(g, "sigma_multiples"), perLayer);
+            const std::vector<double> p99 = perLayer(g, "p99"), p999 = perLayer(g, "p99_9"), p9999 = perLayer(g, "p99_99");
+            for (size_t i = 0; i < count; ++i) {
+                ActivationStatistics s;
+                s.measured = !std::isnan(values[i].mean);
+                s.values = values[i];
+                s.p99 = p99[i];
+                s.p999 = p999[i];
+                s.p9999 = p9999[i];
+                if (s.measured)
+                    s.channelAbsMax = readDoubles(g, "channels/" + names[i] + "/absmax");
+                a.activations.push_back(std::move(s));
+            }
+        }
+        a.options.activations = !a.activations.empty();
         if (exists(file.openGroup("/"), "spectra")) {
             const H5::Group g = file.openGroup("/spectra");
             a.spectraSeconds = getReal(g, "wall_seconds");

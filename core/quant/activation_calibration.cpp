@@ -1,7 +1,6 @@
 #include "activation_calibration.h"
 
-#include "../data/batch_tensor.h"
-#include "../model/model_impl.h"
+#include "../model/layer_inputs.h"
 #include "../progress.h"
 #include "weight_quantizer.h"
 
@@ -9,8 +8,6 @@
 
 namespace bitlens {
 namespace {
-
-constexpr int64_t kCalibrationBatch = 256;
 
 ActivationEncoding affineEncoding(double lo, double hi, int bits)
 {
@@ -45,22 +42,6 @@ double histogramError(const ActivationHistogram& h, const ActivationEncoding& e)
     return error;
 }
 
-template <typename PerBatch>
-void forEachBatch(Model::Impl& m, const SampleSet& data, Progress& progress, double from, double to,
-                  const char* what, PerBatch perBatch)
-{
-    LayerGraph& graph = m.layerGraph();
-    torch::NoGradGuard noGrad;
-    for (int64_t begin = 0; begin < data.count(); begin += kCalibrationBatch) {
-        progress.checkCancelled();
-        const int64_t end = std::min(begin + kCalibrationBatch, data.count());
-        const LayerGraph::Capture capture = graph.runCapturing(inputBatch(data, begin, end));
-        for (size_t i = 0; i < graph.calls().size(); ++i)
-            perBatch(graph.calls()[i].layer, capture.inputs[i]);
-        progress.report(from + (to - from) * static_cast<double>(end) / static_cast<double>(data.count()), what);
-    }
-}
-
 } // namespace
 
 double ActivationHistogram::percentile(double p) const
@@ -84,7 +65,7 @@ std::vector<ActivationHistogram> collectActivationHistograms(Model& model, const
     Model::Impl& m = model.impl();
     std::vector<ActivationHistogram> hist(m.layers.size());
     std::vector<bool> seen(m.layers.size(), false);
-    forEachBatch(m, calibration, progress, 0.0, 0.5, "Activation ranges", [&](size_t layer, const torch::Tensor& x) {
+    forEachLayerInput(m, calibration, progress, 0.0, 0.5, "Activation ranges", [&](size_t layer, const torch::Tensor& x) {
         ActivationHistogram& h = hist[layer];
         if (!x.is_floating_point()) {
             h.quantizable = false;
@@ -101,7 +82,7 @@ std::vector<ActivationHistogram> collectActivationHistograms(Model& model, const
         if (h.max <= h.min)
             h.max = h.min + 1e-12; // a constant input: one non-empty bin
     }
-    forEachBatch(m, calibration, progress, 0.5, 1.0, "Activation histograms", [&](size_t layer, const torch::Tensor& x) {
+    forEachLayerInput(m, calibration, progress, 0.5, 1.0, "Activation histograms", [&](size_t layer, const torch::Tensor& x) {
         ActivationHistogram& h = hist[layer];
         if (!h.quantizable)
             return;

@@ -81,7 +81,7 @@ std::vector<std::string> quantErrorOptions()
     return options;
 }
 
-ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, Progress& progress)
+ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress)
 {
     const Model::Impl& m = model.impl();
     ModelAnalysis a;
@@ -99,9 +99,16 @@ ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, Progres
         });
         a.statisticsSeconds = secondsSince(start);
     }
+    if (options.activations && calibration) {
+        const auto start = std::chrono::steady_clock::now();
+        SubProgress sub(progress, 0.2, 0.4);
+        a.activations = activationStatistics(model, *calibration, options.statisticsOptions, sub);
+        a.activationSeconds = secondsSince(start);
+    }
+    a.options.activations = !a.activations.empty();
     if (options.spectra) {
         const auto start = std::chrono::steady_clock::now();
-        forEachLayer(m, progress, 0.2, 0.7, "Spectrum of", [&](size_t i) {
+        forEachLayer(m, progress, 0.4, 0.8, "Spectrum of", [&](size_t i) {
             // float64: the small singular values decide the power-law tail and the energy ranks.
             const torch::Tensor s = torch::linalg_svdvals(weightMatrixOf(m.weights[i]).to(torch::kFloat64)).contiguous();
             a.spectra.push_back(spectrumFromSingularValues(std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel())));
@@ -116,7 +123,7 @@ ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, Progres
         for (const std::string& spec : t.options)
             quants.push_back(optionFromSpec(spec).weight);
         const double nan = std::numeric_limits<double>::quiet_NaN();
-        forEachLayer(m, progress, 0.7, 1.0, "Quantization error of", [&](size_t i) {
+        forEachLayer(m, progress, 0.8, 1.0, "Quantization error of", [&](size_t i) {
             const torch::Tensor w = weightMatrixOf(m.weights[i]).to(torch::kFloat64);
             const double norm = w.square().sum().item<double>();
             std::vector<double> squared, relative, sqnr;

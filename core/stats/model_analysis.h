@@ -4,6 +4,7 @@
 // bundle (core/io/analysis_bundle.h).
 
 #include "../model/layer_info.h"
+#include "activation_statistics.h"
 #include "power_law.h"
 #include "value_statistics.h"
 
@@ -14,6 +15,7 @@ namespace bitlens {
 
 class Model;
 class Progress;
+struct SampleSet;
 
 struct WeightSpectrum {
     std::vector<double> singularValues; // of the [out, in·k·k] view, descending
@@ -41,6 +43,7 @@ std::vector<std::string> quantErrorOptions();
 
 struct AnalysisOptions {
     bool statistics = true;
+    bool activations = true; // needs a calibration set
     bool spectra = true;
     bool quantError = true;
     StatisticsOptions statisticsOptions;
@@ -52,14 +55,17 @@ struct ModelAnalysis {
     std::vector<LayerInfo> layers;
     AnalysisOptions options;
     std::vector<WeightStatistics> weights;  // empty unless options.statistics
+    std::vector<ActivationStatistics> activations; // empty unless options.activations
     std::vector<WeightSpectrum> spectra;    // empty unless options.spectra
     QuantErrorTable quantError;             // empty unless options.quantError
     double statisticsSeconds = 0.0;
+    double activationSeconds = 0.0;
     double spectraSeconds = 0.0;
     double quantErrorSeconds = 0.0;
 };
 
-// Threading: uses `model` exclusively while it runs. Throws Cancelled.
-ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, Progress& progress);
+// `calibration` may be null: no activation statistics then. Threading: uses `model`
+// exclusively while it runs. Throws Cancelled.
+ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress);
 
 } // namespace bitlens

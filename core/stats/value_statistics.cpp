@@ -6,6 +6,11 @@
 
 namespace bitlens {
 
+int histogramBins(int64_t count, int maxBins)
+{
+    return std::clamp(static_cast<int>(std::sqrt(double(count))), 32, std::max(32, maxBins));
+}
+
 ValueStatistics valueStatistics(const float* values, size_t count, const StatisticsOptions& options)
 {
     ValueStatistics s;
@@ -37,7 +42,7 @@ ValueStatistics valueStatistics(const float* values, size_t count, const Statist
     s.absMax = std::max(std::abs(s.min), std::abs(s.max));
     s.absMaxOverStd = s.std > 0 ? s.absMax / s.std : 0.0;
 
-    const int bins = std::clamp(static_cast<int>(std::sqrt(double(count))), 32, std::max(32, options.maxBins));
+    const int bins = histogramBins(s.count, options.maxBins);
     s.histogram.counts.assign(size_t(bins), 0);
     s.histogram.edges.resize(size_t(bins) + 1);
     const double width = (s.max - s.min) / bins;

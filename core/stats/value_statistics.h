@@ -34,6 +34,9 @@ struct ValueStatistics {
 
 ValueStatistics valueStatistics(const float* values, size_t count, const StatisticsOptions& options);
 
+// The histogram bin count for `count` values: clamp(√count, 32, maxBins).
+int histogramBins(int64_t count, int maxBins);
+
 // A weight of shape [out, in, k...] (Linear [out, in]; Embedding [rows, dim]) per channel.
 struct WeightStatistics {
     ValueStatistics values;
