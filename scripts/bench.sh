@@ -11,3 +11,4 @@ fi
 build/tests/bench/bench_model_load
 build/tests/bench/bench_eval
 build/tests/bench/bench_apply
+build/tests/bench/bench_analysis

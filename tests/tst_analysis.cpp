@@ -176,6 +176,20 @@ private slots:
             QVERIFY(t.sqnrDb[i][size_t(w2)] < t.sqnrDb[i][size_t(column)]);
     }
 
+    // Input quantization error: more bits, less error; fp16 inputs nearly lossless.
+    void activationErrorsOrderByBits()
+    {
+        const QuantErrorTable& t = m_analysis.quantError;
+        const auto column = [&](const char* o) { return size_t(std::find(t.activationOptions.begin(), t.activationOptions.end(), o) - t.activationOptions.begin()); };
+        QCOMPARE(t.activationSqnrDb.size(), m_model->layers().size());
+        for (size_t i = 0; i < t.activationSqnrDb.size(); ++i) {
+            const std::vector<double>& row = t.activationSqnrDb[i];
+            QVERIFY(row[column("a2")] < row[column("a4")] && row[column("a4")] < row[column("a8")]);
+            QVERIFY(row[column("afp16")] > row[column("a8")]);
+            QVERIFY(row[column("a4:mse")] >= row[column("a4")] - 1e-9); // MSE picks the best clip, min-max included
+        }
+    }
+
     void bundleRoundTrip()
     {
         QTemporaryDir dir;
@@ -198,6 +212,8 @@ private slots:
             QCOMPARE(back.spectra[i].alpha.alpha, m_analysis.spectra[i].alpha.alpha);
         }
         QCOMPARE(back.quantError.options, m_analysis.quantError.options);
+        QCOMPARE(back.quantError.activationOptions, m_analysis.quantError.activationOptions);
+        QCOMPARE(back.quantError.activationSqnrDb, m_analysis.quantError.activationSqnrDb);
         QCOMPARE(back.quantError.sqnrDb.size(), m_analysis.quantError.sqnrDb.size());
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"analysis.h5"}); // no temporary left
     }

@@ -6,6 +6,7 @@
 
 #include "core/io/analysis_bundle.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -65,6 +66,9 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
                 l["sqnr_db_w4"] = number(a.quantError.sqnrDb[i][size_t(w4)]);
                 l["sqnr_db_w8"] = number(a.quantError.sqnrDb[i][size_t(w8)]);
             }
+            const auto& inputs = a.quantError.activationOptions;
+            if (const auto a8 = std::find(inputs.begin(), inputs.end(), "a8"); a8 != inputs.end())
+                l["input_sqnr_db_a8"] = number(a.quantError.activationSqnrDb[i][size_t(a8 - inputs.begin())]);
             layers.push_back(l);
         }
         std::cout << json{{"bundle", bundle}, {"model", a.modelPath}, {"sha256", a.modelSha256}, {"layers", layers},

@@ -181,12 +181,18 @@ std::vector<std::vector<double>> readMatrix(const H5::Group& g, const std::strin
 void writeQuantError(H5::H5File& file, const ModelAnalysis& a)
 {
     H5::Group g = file.createGroup("/quant_error");
-    stamp(g, a.quantErrorSeconds, "weights only: ||Q(W) - W||^2 over the [out, in*k*k] view, float64; NaN where an "
+    stamp(g, a.quantErrorSeconds, "weights: ||Q(W) - W||^2 over the [out, in*k*k] view, float64; inputs: expected "
+                                  "squared error over a 2048-bin histogram of the calibration inputs; NaN where an "
                                   "option does not apply");
     writeStrings(g, "options", a.quantError.options);
     writeMatrix(g, "squared_error", a.quantError.squaredError);
     writeMatrix(g, "relative_error", a.quantError.relativeError);
     writeMatrix(g, "sqnr_db", a.quantError.sqnrDb);
+    if (!a.quantError.activationOptions.empty()) {
+        writeStrings(g, "activation_options", a.quantError.activationOptions);
+        writeMatrix(g, "activation_relative_error", a.quantError.activationRelativeError);
+        writeMatrix(g, "activation_sqnr_db", a.quantError.activationSqnrDb);
+    }
 }
 
 // The inverse of writeValueStatistics; a layer without a histogram (an unmeasured input) reads
@@ -362,6 +368,11 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             a.quantError.squaredError = readMatrix(g, "squared_error");
             a.quantError.relativeError = readMatrix(g, "relative_error");
             a.quantError.sqnrDb = readMatrix(g, "sqnr_db");
+            if (exists(g, "activation_options")) {
+                a.quantError.activationOptions = readStrings(g, "activation_options");
+                a.quantError.activationRelativeError = readMatrix(g, "activation_relative_error");
+                a.quantError.activationSqnrDb = readMatrix(g, "activation_sqnr_db");
+            }
             if (a.quantError.sqnrDb.size() != count)
                 throw Error(path + ": /quant_error/sqnr_db has " + std::to_string(a.quantError.sqnrDb.size()) + " rows for "
                             + std::to_string(count) + " layers");

@@ -25,24 +25,23 @@ ActivationEncoding affineEncoding(double lo, double hi, int bits)
     return e;
 }
 
-// Expected squared error of quantizing the histogram with `e`, each bin at its centre.
-double histogramError(const ActivationHistogram& h, const ActivationEncoding& e)
+} // namespace
+
+double histogramSquaredError(const ActivationHistogram& h, const ActivationEncoding& e)
 {
     const double width = (h.max - h.min) / static_cast<double>(h.counts.size());
-    double error = 0.0;
-    for (size_t i = 0; i < h.counts.size(); ++i) {
-        if (h.counts[i] == 0)
-            continue;
-        const double x = h.min + (static_cast<double>(i) + 0.5) * width;
-        const double q = std::clamp<double>(std::nearbyint(x / e.scale) + static_cast<double>(e.zeroPoint),
-                                            static_cast<double>(e.qmin), static_cast<double>(e.qmax));
-        const double d = (q - static_cast<double>(e.zeroPoint)) * e.scale - x;
-        error += h.counts[i] * d * d;
+    const torch::Tensor centres = h.min + (torch::arange(static_cast<int64_t>(h.counts.size()), torch::kFloat64) + 0.5) * width;
+    torch::Tensor quantized;
+    if (e.format == NumberFormat::Int) {
+        const torch::Tensor q = (torch::round(centres / e.scale) + static_cast<double>(e.zeroPoint))
+                                    .clamp(static_cast<double>(e.qmin), static_cast<double>(e.qmax));
+        quantized = (q - static_cast<double>(e.zeroPoint)) * e.scale;
+    } else {
+        quantized = roundToFormat(centres.to(torch::kFloat32), e.format).to(torch::kFloat64);
     }
-    return error;
+    const torch::Tensor counts = torch::tensor(h.counts, torch::kFloat64);
+    return (counts * (quantized - centres).square()).sum().item<double>();
 }
-
-} // namespace
 
 double ActivationHistogram::percentile(double p) const
 {
@@ -114,11 +113,11 @@ ActivationEncoding encodeActivation(const ActivationHistogram& h, const Activati
         return affineEncoding(h.percentile(100.0 - quant.percentile), h.percentile(quant.percentile), quant.bits);
     case ActivationRange::Mse: {
         ActivationEncoding best = affineEncoding(h.min, h.max, quant.bits);
-        double bestError = histogramError(h, best);
+        double bestError = histogramSquaredError(h, best);
         for (int k = 1; k < 32; ++k) {
             const double ratio = 1.0 - 0.025 * k;
             const ActivationEncoding e = affineEncoding(h.min * ratio, h.max * ratio, quant.bits);
-            if (const double error = histogramError(h, e); error < bestError) {
+            if (const double error = histogramSquaredError(h, e); error < bestError) {
                 best = e;
                 bestError = error;
             }

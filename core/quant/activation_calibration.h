@@ -41,6 +41,10 @@ struct ActivationEncoding {
 std::vector<ActivationHistogram> collectActivationHistograms(Model& model, const SampleSet& calibration,
                                                              Progress& progress, int bins = 2048);
 
+// Expected squared error, summed over the histogram's values (each at its bin's centre), of
+// quantizing them with `e`: integer encodings and the float formats alike.
+double histogramSquaredError(const ActivationHistogram& histogram, const ActivationEncoding& e);
+
 // Per-tensor asymmetric encoding: min-max, a two-sided percentile, or the clip range whose
 // expected squared error over the histogram is smallest.
 ActivationEncoding encodeActivation(const ActivationHistogram& histogram, const ActivationQuant& quant);

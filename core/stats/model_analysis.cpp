@@ -2,6 +2,7 @@
 
 #include "../model/model_impl.h"
 #include "../progress.h"
+#include "../quant/activation_calibration.h"
 #include "../quant/compression_plan.h"
 #include "../quant/weight_quantizer.h"
 #include "sha256.h"
@@ -81,6 +82,47 @@ std::vector<std::string> quantErrorOptions()
     return options;
 }
 
+std::vector<std::string> activationErrorOptions()
+{
+    std::vector<std::string> options;
+    for (int bits : {2, 3, 4, 5, 6, 8})
+        options.push_back("a" + std::to_string(bits));
+    for (const char* o : {"a4:percentile", "a8:percentile", "a4:mse", "a8:mse", "afp16", "abf16", "afp8_e4m3", "afp8_e5m2"})
+        options.emplace_back(o);
+    return options;
+}
+
+namespace {
+
+void activationErrors(Model& model, const SampleSet& calibration, QuantErrorTable& t, Progress& progress)
+{
+    const std::vector<ActivationHistogram> hist = collectActivationHistograms(model, calibration, progress);
+    t.activationOptions = activationErrorOptions();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (const ActivationHistogram& h : hist) {
+        std::vector<double> relative, sqnr;
+        const double width = (h.max - h.min) / double(h.counts.size());
+        double signal = 0.0;
+        for (size_t b = 0; b < h.counts.size(); ++b) {
+            const double centre = h.min + (double(b) + 0.5) * width;
+            signal += h.counts[b] * centre * centre;
+        }
+        for (const std::string& spec : t.activationOptions) {
+            double e = nan;
+            if (h.quantizable && h.values > 0) {
+                const ActivationQuant q = optionFromSpec("fp32," + spec).activation;
+                e = histogramSquaredError(h, encodeActivation(h, q));
+            }
+            relative.push_back(signal > 0 ? e / signal : nan);
+            sqnr.push_back(e > 0 ? 10.0 * std::log10(signal / e) : (e == 0 ? std::numeric_limits<double>::infinity() : nan));
+        }
+        t.activationRelativeError.push_back(relative);
+        t.activationSqnrDb.push_back(sqnr);
+    }
+}
+
+} // namespace
+
 ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress)
 {
     const Model::Impl& m = model.impl();
@@ -123,7 +165,7 @@ ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const S
         for (const std::string& spec : t.options)
             quants.push_back(optionFromSpec(spec).weight);
         const double nan = std::numeric_limits<double>::quiet_NaN();
-        forEachLayer(m, progress, 0.8, 1.0, "Quantization error of", [&](size_t i) {
+        forEachLayer(m, progress, 0.8, 0.9, "Quantization error of", [&](size_t i) {
             const torch::Tensor w = weightMatrixOf(m.weights[i]).to(torch::kFloat64);
             const double norm = w.square().sum().item<double>();
             std::vector<double> squared, relative, sqnr;
@@ -141,6 +183,10 @@ ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const S
             t.relativeError.push_back(relative);
             t.sqnrDb.push_back(sqnr);
         });
+        if (calibration) {
+            SubProgress sub(progress, 0.9, 1.0);
+            activationErrors(model, *calibration, t, sub);
+        }
         a.quantErrorSeconds = secondsSince(start);
     }
     progress.report(1.0, "Analysed " + m.path);

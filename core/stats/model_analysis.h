@@ -38,8 +38,14 @@ struct QuantErrorTable {
     std::vector<std::vector<double>> squaredError; // [layer][option]
     std::vector<std::vector<double>> relativeError;
     std::vector<std::vector<double>> sqnrDb;
+    // The layer inputs' quantization (needs a calibration set; NaN for integer inputs), from
+    // 2,048-bin histograms of the inputs, each value at its bin's centre.
+    std::vector<std::string> activationOptions;        // e.g. "a8", "a4:percentile", "afp8_e4m3"
+    std::vector<std::vector<double>> activationRelativeError; // [layer][option]
+    std::vector<std::vector<double>> activationSqnrDb;
 };
 std::vector<std::string> quantErrorOptions();
+std::vector<std::string> activationErrorOptions();
 
 struct AnalysisOptions {
     bool statistics = true;
