@@ -62,7 +62,7 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
                 l["effective_rank"] = number(s.effectiveRank);
                 l["rank_95"] = s.rank95;
             }
-            if (w4 >= 0) {
+            if (w4 >= 0 && w8 >= 0) {
                 l["sqnr_db_w4"] = number(a.quantError.sqnrDb[i][size_t(w4)]);
                 l["sqnr_db_w8"] = number(a.quantError.sqnrDb[i][size_t(w8)]);
             }
@@ -97,7 +97,7 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
             std::printf(" %7s %8.2f %7lld", alpha, s.stableRank, static_cast<long long>(s.rank95));
         } else
             std::printf(" %7s %8s %7s", "-", "-", "-");
-        if (w4 >= 0)
+        if (w4 >= 0 && w8 >= 0)
             std::printf(" %8.2f %8.2f\n", a.quantError.sqnrDb[i][size_t(w4)], a.quantError.sqnrDb[i][size_t(w8)]);
         else
             std::printf(" %8s %8s\n", "-", "-");

@@ -4,6 +4,7 @@
 #include "../model/model_impl.h"
 #include "../progress.h"
 #include "../quant/plan_graph.h"
+#include "../torch_error.h"
 #include "evaluation_loop.h"
 
 #include <chrono>
@@ -25,21 +26,6 @@ bool quantizesInputs(const CompressionPlan& plan, const std::vector<LayerInfo>& 
     return false;
 }
 
-// Histograms depend only on the FP32 model and the calibration samples, so they are computed
-// once per calibration set and reused by every plan.
-const std::vector<ActivationHistogram>& histogramsFor(Model& model, const SampleSet& calibration, Progress& progress)
-{
-    Model::Impl& m = model.impl();
-    const std::string key = calibration.source + "|" + calibration.split + "|" + std::to_string(calibration.count())
-        + "|" + std::to_string(std::hash<std::string_view>{}(std::string_view(
-                    reinterpret_cast<const char*>(calibration.data.data()), calibration.data.size())));
-    if (m.histogramKey != key) {
-        m.histograms = collectActivationHistograms(model, calibration, progress);
-        m.histogramKey = key;
-    }
-    return m.histograms;
-}
-
 } // namespace
 
 std::vector<torch::Tensor> AppliedPlan::Impl::effectiveWeights() const
@@ -59,6 +45,11 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
 {
     Model::Impl& m = model.impl();
     validatePlan(plan, m.layers, "plan");
+    // The rewritten graph reaches only top-level calls; a layer called inside a loop or branch
+    // would silently keep its FP32 weight.
+    if (m.layerGraph().nestedCalls() > 0)
+        throw PlanError(m.path + ": " + std::to_string(m.layerGraph().nestedCalls())
+                        + " layer calls sit inside loops or branches of forward, where BitLens cannot apply a plan yet");
     auto impl = std::make_unique<Impl>();
     impl->model = &model;
     impl->plan = plan;
@@ -77,6 +68,8 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
                 impl->layers.push_back(compressWeight(m.weights[i], option));
             } catch (const PlanError& e) {
                 throw PlanError("plan: layer '" + m.layers[i].name + "': " + e.what());
+            } catch (const c10::Error& e) {
+                throw PlanError("plan: layer '" + m.layers[i].name + "': " + torchErrorSummary(e));
             }
         }
         progress.report(compressShare * static_cast<double>(i + 1) / static_cast<double>(m.layers.size()),
@@ -88,7 +81,7 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
     if (inputs) {
         const auto calibrationStart = std::chrono::steady_clock::now();
         SubProgress sub(progress, compressShare, 1.0);
-        const std::vector<ActivationHistogram>& hist = histogramsFor(model, calibration, sub);
+        const std::vector<ActivationHistogram>& hist = cachedActivationHistograms(model, calibration, sub);
         for (size_t i = 0; i < m.layers.size(); ++i)
             impl->encodings[i] = encodeActivation(hist[i], plan.optionFor(m.layers[i].name).activation);
         impl->calibrationSeconds = secondsSince(calibrationStart);

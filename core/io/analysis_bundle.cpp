@@ -6,6 +6,7 @@
 #include "atomic_file.h"
 #include "hdf5_helpers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -147,6 +148,7 @@ void writeSpectra(H5::H5File& file, const ModelAnalysis& a)
     writePerLayer(g, "alpha", s, [](const WeightSpectrum& x) { return x.alpha.valid ? x.alpha.alpha : NAN; });
     writePerLayer(g, "alpha_xmin", s, [](const WeightSpectrum& x) { return x.alpha.xmin; });
     writePerLayer(g, "alpha_ks_distance", s, [](const WeightSpectrum& x) { return x.alpha.ksDistance; });
+    writePerLayer(g, "alpha_tail_count", s, [](const WeightSpectrum& x) { return double(x.alpha.tailCount); });
     writePerLayer(g, "stable_rank", s, [](const WeightSpectrum& x) { return x.stableRank; });
     writePerLayer(g, "effective_rank", s, [](const WeightSpectrum& x) { return x.effectiveRank; });
     writePerLayer(g, "rank_90", s, [](const WeightSpectrum& x) { return double(x.rank90); });
@@ -166,13 +168,14 @@ void writeMatrix(H5::Group& g, const std::string& name, const std::vector<std::v
     writeData(g, name, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, {rows.size(), cols}, flat.data());
 }
 
-std::vector<std::vector<double>> readMatrix(const H5::Group& g, const std::string& name)
+// A [rows, cols] dataset, its shape checked against what the bundle's other parts say.
+std::vector<std::vector<double>> readMatrix(const H5::Group& g, const std::string& name, size_t rowCount, size_t colCount)
 {
     std::vector<hsize_t> dims;
     const std::vector<double> flat = readData<double>(g, name, H5::PredType::NATIVE_DOUBLE, &dims);
     std::vector<std::vector<double>> rows;
-    if (dims.size() != 2)
-        throw Error(name + " is not a matrix");
+    if (dims.size() != 2 || dims[0] != rowCount || dims[1] != colCount)
+        throw Error(name + " is not a " + std::to_string(rowCount) + " x " + std::to_string(colCount) + " matrix");
     for (hsize_t r = 0; r < dims[0]; ++r)
         rows.emplace_back(flat.begin() + long(r * dims[1]), flat.begin() + long((r + 1) * dims[1]));
     return rows;
@@ -299,7 +302,10 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             if (!layerKindFromName(kinds[i], l.kind))
                 throw Error(path + ": layer '" + names[i] + "' has the unknown kind '" + kinds[i] + "'");
             l.weightShape = shapeFromString(shapes[i]);
-            l.weightParams = params[i]; // weight and bias together: what the bundle stores
+            l.weightParams = l.weightShape.empty() ? 0 : 1;
+            for (int64_t d : l.weightShape)
+                l.weightParams *= d;
+            l.biasParams = std::max<int64_t>(0, params[i] - l.weightParams);
             l.macsPerSample = macs[i];
             a.layers.push_back(l);
         }
@@ -353,10 +359,16 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             a.spectraSeconds = getReal(g, "wall_seconds");
             const std::vector<double> alpha = perLayer(g, "alpha");
             const std::vector<double> xmin = perLayer(g, "alpha_xmin");
+            const std::vector<double> ks = perLayer(g, "alpha_ks_distance");
+            const std::vector<double> tail = perLayer(g, "alpha_tail_count");
             for (size_t i = 0; i < count; ++i) {
-                WeightSpectrum s = spectrumFromSingularValues(readDoubles(g, "singular_values/" + names[i]));
-                if (!(std::isnan(alpha[i]) || (s.alpha.alpha == alpha[i] && s.alpha.xmin == xmin[i])))
-                    throw Error(path + ": /spectra/alpha of layer '" + names[i] + "' does not follow from its singular values");
+                // The stored fit is the result; refitting could differ in the last bit on another libm.
+                WeightSpectrum s = spectrumFromSingularValues(readDoubles(g, "singular_values/" + names[i]), false);
+                s.alpha.valid = !std::isnan(alpha[i]);
+                s.alpha.alpha = s.alpha.valid ? alpha[i] : 0.0;
+                s.alpha.xmin = xmin[i];
+                s.alpha.ksDistance = ks[i];
+                s.alpha.tailCount = static_cast<int64_t>(tail[i]);
                 a.spectra.push_back(std::move(s));
             }
         }
@@ -365,17 +377,16 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             const H5::Group g = file.openGroup("/quant_error");
             a.quantErrorSeconds = getReal(g, "wall_seconds");
             a.quantError.options = readStrings(g, "options");
-            a.quantError.squaredError = readMatrix(g, "squared_error");
-            a.quantError.relativeError = readMatrix(g, "relative_error");
-            a.quantError.sqnrDb = readMatrix(g, "sqnr_db");
+            const size_t options = a.quantError.options.size();
+            a.quantError.squaredError = readMatrix(g, "squared_error", count, options);
+            a.quantError.relativeError = readMatrix(g, "relative_error", count, options);
+            a.quantError.sqnrDb = readMatrix(g, "sqnr_db", count, options);
             if (exists(g, "activation_options")) {
                 a.quantError.activationOptions = readStrings(g, "activation_options");
-                a.quantError.activationRelativeError = readMatrix(g, "activation_relative_error");
-                a.quantError.activationSqnrDb = readMatrix(g, "activation_sqnr_db");
+                const size_t inputs = a.quantError.activationOptions.size();
+                a.quantError.activationRelativeError = readMatrix(g, "activation_relative_error", count, inputs);
+                a.quantError.activationSqnrDb = readMatrix(g, "activation_sqnr_db", count, inputs);
             }
-            if (a.quantError.sqnrDb.size() != count)
-                throw Error(path + ": /quant_error/sqnr_db has " + std::to_string(a.quantError.sqnrDb.size()) + " rows for "
-                            + std::to_string(count) + " layers");
         }
         a.options.quantError = !a.quantError.options.empty();
         return a;

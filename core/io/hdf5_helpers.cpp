@@ -115,7 +115,8 @@ bool exists(const H5::Group& g, const std::string& path)
 H5::H5File openVersionedFile(const std::string& path, const char* format, const char* what, int version)
 {
     H5::Exception::dontPrint();
-    if (!std::filesystem::is_regular_file(path))
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
         throw Error(path + ": file not found");
     H5::H5File file(path, H5F_ACC_RDONLY);
     if (!file.attrExists("format") || getString(file, "format") != format)

@@ -122,6 +122,9 @@ PackedMatrix readMatrix(const H5::Group& parent, const std::string& name)
     m.cols = getInt(g, "cols");
     m.format = parseName(getString(g, "format"), kFormats, formatName, "format");
     m.bits = static_cast<int>(getInt(g, "bits"));
+    // Sizes come from the file: checked before anything is allocated or indexed with them.
+    if (m.rows < 0 || m.cols < 0 || (m.cols > 0 && m.rows > (int64_t(1) << 40) / m.cols))
+        throw Error("matrix '" + name + "': impossible size " + std::to_string(m.rows) + "x" + std::to_string(m.cols));
     const size_t count = static_cast<size_t>(m.rows * m.cols);
     switch (m.format) {
     case NumberFormat::Float32:
@@ -136,12 +139,16 @@ PackedMatrix readMatrix(const H5::Group& parent, const std::string& name)
         m.codes = unpackBits(readData<uint8_t>(g, "codes", H5::PredType::NATIVE_UINT8), count, m.qmin, m.bits);
         std::vector<hsize_t> dims;
         m.scales = readData<float>(g, "scales", H5::PredType::NATIVE_FLOAT, &dims);
-        if (dims.size() != 2 || dims[0] == 0 || dims[1] == 0 || m.cols % static_cast<int64_t>(dims[1]) != 0)
+        if (dims.size() != 2 || (dims[0] != 1 && dims[0] != hsize_t(m.rows)) || dims[1] == 0
+            || m.cols % static_cast<int64_t>(dims[1]) != 0)
             throw Error("matrix '" + name + "': scales of the wrong shape");
         m.scaleRows = static_cast<int64_t>(dims[0]);
         m.scaleColumns = static_cast<int64_t>(dims[1]);
         m.zeroPoints = m.symmetric ? std::vector<int32_t>(m.scales.size(), 0)
                                    : readData<int32_t>(g, "zero_points", H5::PredType::NATIVE_INT32);
+        if (m.zeroPoints.size() != m.scales.size())
+            throw Error("matrix '" + name + "': " + std::to_string(m.zeroPoints.size()) + " zero-points for "
+                        + std::to_string(m.scales.size()) + " scales");
         // value = (code - zero_point) * scale, the scale of the code's row (or row 0) and group.
         const int64_t width = m.cols / m.scaleColumns;
         m.values.resize(count);
@@ -258,11 +265,19 @@ PackedWeights readPackedWeights(const std::string& path)
                     l.right = readMatrix(g, "right");
                     if (l.left->cols != l.rank || l.right->rows != l.rank)
                         throw Error("factors do not match rank " + std::to_string(l.rank));
+                    if (l.left->cols != l.right->rows)
+                        throw Error("factors of " + std::to_string(l.left->cols) + " and " + std::to_string(l.right->rows) + " ranks");
                     l.effective = product(*l.left, *l.right);
                 } else {
                     l.weight = readMatrix(g, "weight");
                     l.effective = l.weight->values;
                 }
+                int64_t elements = 1;
+                for (int64_t d : l.shape)
+                    elements = d >= 0 && elements <= (int64_t(1) << 40) ? elements * d : -1;
+                if (elements != int64_t(l.effective.size()))
+                    throw Error("the stored matrices hold " + std::to_string(l.effective.size()) + " values for shape "
+                                + shapeString(l.shape));
                 if (exists(g, "bias"))
                     l.bias = readData<float>(g, "bias", H5::PredType::NATIVE_FLOAT);
                 if (g.attrExists("input_format")) {

@@ -34,9 +34,10 @@ public:
     }
     ~CreatedFolder()
     {
+        // Everything in it is this export's (temporaries, or files a failed commit renamed in).
         std::error_code ec;
         if (!m_folder.empty())
-            fs::remove(m_folder, ec); // only succeeds while empty
+            fs::remove_all(m_folder, ec);
     }
     void keep() { m_folder.clear(); }
 

@@ -1,6 +1,7 @@
 #include "layer_info.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace bitlens {
 
@@ -43,10 +44,11 @@ std::vector<int64_t> shapeFromString(const std::string& text)
     size_t start = 0;
     while (start <= text.size()) {
         const size_t end = std::min(text.find('x', start), text.size());
-        const std::string part = text.substr(start, end - start);
-        if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
+        int64_t value = 0;
+        const auto [stop, ec] = std::from_chars(text.data() + start, text.data() + end, value);
+        if (start == end || ec != std::errc() || stop != text.data() + end || value < 0)
             return {};
-        shape.push_back(std::stoll(part));
+        shape.push_back(value);
         start = end + 1;
     }
     return shape;

@@ -1,10 +1,12 @@
 #include "activation_calibration.h"
 
+#include "../data/sample_set.h"
 #include "../model/layer_inputs.h"
 #include "../progress.h"
 #include "weight_quantizer.h"
 
 #include <cmath>
+#include <string_view>
 
 namespace bitlens {
 namespace {
@@ -41,6 +43,20 @@ double histogramSquaredError(const ActivationHistogram& h, const ActivationEncod
     }
     const torch::Tensor counts = torch::tensor(h.counts, torch::kFloat64);
     return (counts * (quantized - centres).square()).sum().item<double>();
+}
+
+const std::vector<ActivationHistogram>& cachedActivationHistograms(Model& model, const SampleSet& calibration,
+                                                                   Progress& progress)
+{
+    Model::Impl& m = model.impl();
+    const std::string key = calibration.source + "|" + calibration.split + "|" + std::to_string(calibration.count())
+        + "|" + std::to_string(std::hash<std::string_view>{}(std::string_view(
+                    reinterpret_cast<const char*>(calibration.data.data()), calibration.data.size())));
+    if (m.histogramKey != key) {
+        m.histograms = collectActivationHistograms(model, calibration, progress);
+        m.histogramKey = key;
+    }
+    return m.histograms;
 }
 
 double ActivationHistogram::percentile(double p) const
@@ -96,8 +112,8 @@ std::vector<ActivationHistogram> collectActivationHistograms(Model& model, const
 
 ActivationEncoding encodeActivation(const ActivationHistogram& h, const ActivationQuant& quant)
 {
-    if (quant.format == NumberFormat::Float32 || !h.quantizable)
-        return {};
+    if (quant.format == NumberFormat::Float32 || !h.quantizable || h.values == 0)
+        return {}; // nothing seen (a layer never called): no range to encode
     if (quant.format != NumberFormat::Int) {
         ActivationEncoding e;
         e.enabled = true;

@@ -45,6 +45,11 @@ std::vector<ActivationHistogram> collectActivationHistograms(Model& model, const
 // quantizing them with `e`: integer encodings and the float formats alike.
 double histogramSquaredError(const ActivationHistogram& histogram, const ActivationEncoding& e);
 
+// collectActivationHistograms, cached in the model: the histograms depend only on the FP32
+// model and the calibration samples, so every plan and analysis on one calibration set shares them.
+const std::vector<ActivationHistogram>& cachedActivationHistograms(Model& model, const SampleSet& calibration,
+                                                                   Progress& progress);
+
 // Per-tensor asymmetric encoding: min-max, a two-sided percentile, or the clip range whose
 // expected squared error over the histogram is smallest.
 ActivationEncoding encodeActivation(const ActivationHistogram& histogram, const ActivationQuant& quant);

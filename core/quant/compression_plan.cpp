@@ -307,9 +307,10 @@ CompressionPlan planFromJson(const std::string& text, const std::string& source)
 
 CompressionPlan readPlanFile(const std::string& path)
 {
-    if (!fs::exists(path))
+    std::error_code ec; // the throwing overloads would leak filesystem_error for unreadable folders
+    if (!fs::exists(path, ec))
         throw PlanError(path + ": file not found");
-    if (fs::is_directory(path))
+    if (fs::is_directory(path, ec))
         throw PlanError(path + ": is a folder, not a plan file");
     std::ifstream in(path, std::ios::binary);
     const std::string text = in ? std::string(std::istreambuf_iterator<char>(in), {}) : std::string();

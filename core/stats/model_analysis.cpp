@@ -5,6 +5,7 @@
 #include "../quant/activation_calibration.h"
 #include "../quant/compression_plan.h"
 #include "../quant/weight_quantizer.h"
+#include "../torch_error.h"
 #include "sha256.h"
 
 #include <chrono>
@@ -38,7 +39,7 @@ void forEachLayer(const Model::Impl& m, Progress& progress, double begin, double
 
 } // namespace
 
-WeightSpectrum spectrumFromSingularValues(std::vector<double> s)
+WeightSpectrum spectrumFromSingularValues(std::vector<double> s, bool fitAlpha)
 {
     WeightSpectrum out;
     std::sort(s.begin(), s.end(), std::greater<>());
@@ -67,7 +68,8 @@ WeightSpectrum spectrumFromSingularValues(std::vector<double> s)
     out.rank90 = rankFor(0.90);
     out.rank95 = rankFor(0.95);
     out.rank99 = rankFor(0.99);
-    out.alpha = fitPowerLaw(eigen);
+    if (fitAlpha)
+        out.alpha = fitPowerLaw(eigen);
     return out;
 }
 
@@ -96,8 +98,11 @@ namespace {
 
 void activationErrors(Model& model, const SampleSet& calibration, QuantErrorTable& t, Progress& progress)
 {
-    const std::vector<ActivationHistogram> hist = collectActivationHistograms(model, calibration, progress);
+    const std::vector<ActivationHistogram>& hist = cachedActivationHistograms(model, calibration, progress);
     t.activationOptions = activationErrorOptions();
+    std::vector<ActivationQuant> quants;
+    for (const std::string& spec : t.activationOptions)
+        quants.push_back(optionFromSpec("fp32," + spec).activation);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (const ActivationHistogram& h : hist) {
         std::vector<double> relative, sqnr;
@@ -107,12 +112,10 @@ void activationErrors(Model& model, const SampleSet& calibration, QuantErrorTabl
             const double centre = h.min + (double(b) + 0.5) * width;
             signal += h.counts[b] * centre * centre;
         }
-        for (const std::string& spec : t.activationOptions) {
+        for (const ActivationQuant& q : quants) {
             double e = nan;
-            if (h.quantizable && h.values > 0) {
-                const ActivationQuant q = optionFromSpec("fp32," + spec).activation;
+            if (h.quantizable && h.values > 0)
                 e = histogramSquaredError(h, encodeActivation(h, q));
-            }
             relative.push_back(signal > 0 ? e / signal : nan);
             sqnr.push_back(e > 0 ? 10.0 * std::log10(signal / e) : (e == 0 ? std::numeric_limits<double>::infinity() : nan));
         }
@@ -121,9 +124,7 @@ void activationErrors(Model& model, const SampleSet& calibration, QuantErrorTabl
     }
 }
 
-} // namespace
-
-ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress)
+ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress)
 {
     const Model::Impl& m = model.impl();
     ModelAnalysis a;
@@ -166,13 +167,14 @@ ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const S
             quants.push_back(optionFromSpec(spec).weight);
         const double nan = std::numeric_limits<double>::quiet_NaN();
         forEachLayer(m, progress, 0.8, 0.9, "Quantization error of", [&](size_t i) {
-            const torch::Tensor w = weightMatrixOf(m.weights[i]).to(torch::kFloat64);
+            const torch::Tensor w32 = weightMatrixOf(m.weights[i]);
+            const torch::Tensor w = w32.to(torch::kFloat64);
             const double norm = w.square().sum().item<double>();
             std::vector<double> squared, relative, sqnr;
             for (const WeightQuant& q : quants) {
                 double e = nan;
                 try {
-                    e = (quantizeMatrix(w.to(torch::kFloat32), q).dequantized.to(torch::kFloat64) - w).square().sum().item<double>();
+                    e = (quantizeMatrix(w32, q).dequantized.to(torch::kFloat64) - w).square().sum().item<double>();
                 } catch (const PlanError&) { // the option does not apply to this layer
                 }
                 squared.push_back(e);
@@ -191,6 +193,19 @@ ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const S
     }
     progress.report(1.0, "Analysed " + m.path);
     return a;
+}
+
+} // namespace
+
+ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress)
+{
+    try {
+        return analyze(model, options, calibration, progress);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(model.path() + ": the analysis failed (" + torchErrorSummary(e) + ")");
+    }
 }
 
 } // namespace bitlens

@@ -28,8 +28,9 @@ struct WeightSpectrum {
     PowerLawFit alpha;                  // of the eigenvalues σ² of WᵀW, as WeightWatcher's alpha
 };
 
-// Derived figures from singular values alone (any order; sorted descending here).
-WeightSpectrum spectrumFromSingularValues(std::vector<double> singularValues);
+// Derived figures from singular values alone (any order; sorted descending here); the power-law
+// fit only when `fitAlpha`.
+WeightSpectrum spectrumFromSingularValues(std::vector<double> singularValues, bool fitAlpha = true);
 
 // ‖Q(W) − W‖², relative error ‖Q(W) − W‖² / ‖W‖², SQNR in dB, per layer and option; NaN where
 // an option cannot apply to a layer (a group size that does not divide its input dimension).

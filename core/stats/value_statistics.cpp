@@ -50,7 +50,9 @@ ValueStatistics valueStatistics(const float* values, size_t count, const Statist
         s.histogram.edges[size_t(b)] = s.min + width * b;
     s.histogram.edges.back() = s.max;
     for (size_t i = 0; i < count; ++i) {
-        const int b = width > 0 ? std::min(bins - 1, static_cast<int>((values[i] - s.min) / width)) : 0;
+        // Clamped in double first: a NaN or infinite weight (a diverged model) must not index.
+        const double position = width > 0 ? (values[i] - s.min) / width : 0.0;
+        const int b = std::isfinite(position) ? static_cast<int>(std::clamp(position, 0.0, double(bins - 1))) : 0;
         ++s.histogram.counts[size_t(b)];
         const double deviation = std::abs(values[i] - s.mean);
         for (size_t k = 0; k < options.sigmaMultiples.size(); ++k)
