@@ -152,6 +152,11 @@ private slots:
         QCOMPARE(json(shown)["sha256"].toString().size(), 64);
         const Run text = cli({"show", bundle});
         QVERIFY(text.out.contains("features.0"));
+        const Run sigmas = cli({"analyze", testing::demoModel("fmnist_cnn"), "--stats", "--sigmas", "2,4", "--out", bundle, "--json"});
+        QCOMPARE(sigmas.exitCode, 0);
+        const QJsonObject first = json(sigmas)["layers"].toArray()[0].toObject();
+        QVERIFY(!first.contains("outlier_frac_3sigma"));
+        QVERIFY(first["outlier_frac_2sigma"].toDouble() > first["outlier_frac_4sigma"].toDouble());
     }
 
     void planForAnotherModelIsRefused()
@@ -187,6 +192,8 @@ private slots:
         QTest::newRow("missing plan") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--plan", "/nonexistent/plan.json"}
                                       << 1 << "/nonexistent/plan.json: file not found";
         QTest::newRow("show a model") << QStringList{"show", testing::demoModel("fmnist_cnn")} << 1 << "cannot read the analysis bundle";
+        QTest::newRow("bad sigmas") << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--sigmas", "3,x", "--out", "/tmp/b.h5"}
+                                    << 2 << "--sigmas takes a number";
         QTest::newRow("analyze without --out") << QStringList{"analyze", testing::demoModel("fmnist_cnn")} << 2 << "'analyze' needs --out";
         QTest::newRow("export without --plan") << QStringList{"export", testing::demoModel("fmnist_cnn"), "--out", "/tmp/x"}
                                                << 2 << "'export' needs --plan";

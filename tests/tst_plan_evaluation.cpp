@@ -10,6 +10,9 @@
 #include "core/quant/compression_plan.h"
 #include "core/runtime.h"
 #include "test_paths.h"
+#include "support/fixtures.h"
+
+#include <QTemporaryDir>
 
 #include <QtTest>
 
@@ -119,6 +122,23 @@ private slots:
         qInfo("rank fractions 1.0 / 0.5 / 0.1: top-1 %.4f / %.4f / %.4f", full, half, tenth);
         QVERIFY(std::abs(full - m_baselines["fmnist_resnet"].top1()) < 0.002); // full rank reconstructs
         QVERIFY(tenth < half);
+    }
+
+    // A layer called inside a loop keeps reading its own weight in the rewritten graph: refused,
+    // rather than measured with FP32 weights under a compressed label.
+    void layersInsideLoopsAreRefused()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("loop.pt").toStdString();
+        testing::writeLoopModel(path, 784);
+        auto m = Model::load(path);
+        NullProgress progress;
+        try {
+            AppliedPlan::apply(*m, uniformPlan("w4", 0.0, m->layers()), m_data.calibration, progress);
+            QFAIL("a plan was applied to a layer inside a loop");
+        } catch (const PlanError& e) {
+            QVERIFY2(QString(e.what()).contains("inside loops or branches"), e.what());
+        }
     }
 
     void invalidPlanIsRefused()

@@ -45,7 +45,9 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
                 l["absmax"] = number(v.absMax);
                 l["std"] = number(v.std);
                 l["absmax_over_std"] = number(v.absMaxOverStd);
-                l["outlier_frac_3sigma"] = v.beyondSigma.empty() ? json(nullptr) : number(v.beyondSigma[0]);
+                const std::vector<double>& ks = a.options.statisticsOptions.sigmaMultiples;
+                for (size_t k = 0; k < ks.size() && k < v.beyondSigma.size(); ++k)
+                    l[beyondSigmaName(ks[k])] = number(v.beyondSigma[k]);
                 l["outlier_channels"] = a.weights[i].outlierChannels.size();
             }
             if (!a.activations.empty() && a.activations[i].measured) {
@@ -79,7 +81,11 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
         return 0;
     }
     std::printf("%s: %s (sha256 %.12s…), %zu layers\n", bundle.c_str(), a.modelPath.c_str(), a.modelSha256.c_str(), a.layers.size());
-    std::printf("%-24s %9s %9s %9s %8s %7s %8s %7s %8s %8s\n", "layer", "params", "kurtosis", "absmax/σ", ">3σ", "alpha",
+    const std::vector<double>& ks = a.options.statisticsOptions.sigmaMultiples;
+    char beyond[16] = ">kσ";
+    if (!ks.empty())
+        std::snprintf(beyond, sizeof beyond, ">%gσ", ks[0]);
+    std::printf("%-24s %9s %9s %9s %8s %7s %8s %7s %8s %8s\n", "layer", "params", "kurtosis", "absmax/σ", beyond, "alpha",
                 "st.rank", "r95", "SQNR w4", "SQNR w8");
     for (size_t i = 0; i < a.layers.size(); ++i) {
         std::printf("%-24s %9lld", a.layers[i].name.c_str(), static_cast<long long>(a.layers[i].params()));
@@ -119,6 +125,18 @@ int runAnalyze(const CliArgs& args)
         options.activations = args.has("activations");
         options.spectra = args.has("spectra");
         options.quantError = args.has("quant-error");
+    }
+    if (args.options.count("sigmas")) {
+        // "--sigmas 3,6": the k of the fraction of values beyond k·σ.
+        options.statisticsOptions.sigmaMultiples.clear();
+        std::string list = args.value("sigmas", "");
+        for (size_t start = 0; start <= list.size();) {
+            const size_t end = std::min(list.find(',', start), list.size());
+            CliArgs one;
+            one.options["sigmas"] = list.substr(start, end - start);
+            options.statisticsOptions.sigmaMultiples.push_back(one.real("sigmas", 0.0, 0.5, 100.0));
+            start = end + 1;
+        }
     }
     TerminalProgress progress;
     Workspace w = openWorkspace(args, progress);

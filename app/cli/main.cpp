@@ -15,7 +15,7 @@ int main(int argc, char** argv)
     // with EFBIG like on a full disk, and the user gets the one-line error naming the file.
     std::signal(SIGXFSZ, SIG_IGN);
     try {
-        const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out"},
+        const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas"},
                                             {"json", "help", "stats", "activations", "spectra", "quant-error"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
             printUsage();

@@ -20,12 +20,6 @@ using namespace h5;
 constexpr const char* kFileFormat = "bitlens-analysis";
 constexpr int kVersion = 1;
 
-std::string sigmaName(double k)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "outlier_frac_%gsigma", k);
-    return buf;
-}
 
 void writeVector(H5::Group& g, const std::string& name, const std::vector<double>& v)
 {
@@ -84,7 +78,7 @@ void writeValueStatistics(H5::Group& g, const ModelAnalysis& a, const std::vecto
     column("absmax", [](const ValueStatistics& v) { return v.absMax; });
     column("absmax_over_std", [](const ValueStatistics& v) { return v.absMaxOverStd; });
     for (size_t k = 0; k < o.sigmaMultiples.size(); ++k)
-        column(sigmaName(o.sigmaMultiples[k]), [k](const ValueStatistics& v) { return v.beyondSigma[k]; });
+        column(beyondSigmaName(o.sigmaMultiples[k]), [k](const ValueStatistics& v) { return v.beyondSigma[k]; });
     H5::Group hist = g.createGroup("hist");
     for (size_t i = 0; i < values.size(); ++i) {
         if (!values[i])
@@ -216,7 +210,7 @@ std::vector<ValueStatistics> readValueStatistics(const H5::Group& g, const std::
             out[i].*field = v[i];
     }
     for (double k : sigmaMultiples) {
-        const std::vector<double> v = perLayer(g, sigmaName(k));
+        const std::vector<double> v = perLayer(g, beyondSigmaName(k));
         for (size_t i = 0; i < count; ++i)
             out[i].beyondSigma.push_back(v[i]);
     }

@@ -2,9 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 namespace bitlens {
+
+std::string beyondSigmaName(double k)
+{
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "outlier_frac_%gsigma", k);
+    return buf;
+}
 
 int histogramBins(int64_t count, int maxBins)
 {

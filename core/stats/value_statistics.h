@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace bitlens {
@@ -33,6 +34,9 @@ struct ValueStatistics {
 };
 
 ValueStatistics valueStatistics(const float* values, size_t count, const StatisticsOptions& options);
+
+// The name of the beyond-k·σ fraction in the bundle and JSON: "outlier_frac_3sigma".
+std::string beyondSigmaName(double k);
 
 // The histogram bin count for `count` values: clamp(√count, 32, maxBins).
 int histogramBins(int64_t count, int maxBins);

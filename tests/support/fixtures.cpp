@@ -45,6 +45,21 @@ def forward(self, x):
     root.save(path);
 }
 
+void writeLoopModel(const std::string& path, int width)
+{
+    torch::manual_seed(0);
+    torch::jit::Module root("__torch__.LoopModel");
+    root.register_module("fc", linearModule(width, width, 0.1, true));
+    root.define(R"(
+def forward(self, x):
+    x = torch.flatten(x, 1)
+    for i in range(2):
+        x = self.fc.forward(x)
+    return x
+)");
+    root.save(path);
+}
+
 void writeLinearStack(const std::string& path, int width, int depth)
 {
     torch::manual_seed(0);

@@ -16,4 +16,8 @@ void writeLinearModel(const std::string& path, int in, int out);
 // synthetic model of any size, for benchmarks at the scale of large language models' blocks.
 void writeLinearStack(const std::string& path, int width, int depth);
 
+// A square Linear layer "fc" (width x width) applied twice inside a loop of forward: a layer call
+// that is not at the top level of the graph.
+void writeLoopModel(const std::string& path, int width);
+
 } // namespace bitlens::testing
