@@ -14,6 +14,7 @@
 #include "core/runtime.h"
 #include "test_paths.h"
 
+#include <H5Cpp.h>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -184,6 +185,53 @@ private slots:
         QCOMPARE(message(missing), missing + ": file not found");
         const QString model = testing::demoModel("fmnist_cnn");
         QVERIFY2(message(model).startsWith(model + ": cannot read the packed weights"), qPrintable(message(model)));
+    }
+
+    void readerRefusesDamagedMatrices_data()
+    {
+        QTest::addColumn<QString>("damage");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("scales of another shape") << "scales" << "scales of the wrong shape";
+        QTest::newRow("zero-points missing some") << "zero_points" << "zero-points for";
+        QTest::newRow("impossible size") << "rows" << "impossible size";
+        QTest::newRow("shape disagrees") << "shape" << "values for shape";
+    }
+
+    // Sizes in the file are checked before they index anything: one clear error, no crash.
+    void readerRefusesDamagedMatrices()
+    {
+        QFETCH(QString, damage);
+        QFETCH(QString, says);
+        const auto applied = apply("fmnist_resnet", "w4:per-channel:asym");
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("weights.h5").toStdString();
+        writePackedWeights(*applied, path);
+        {
+            H5::H5File file(path, H5F_ACC_RDWR);
+            H5::Group layer = file.openGroup("/layers/fc");
+            H5::Group matrix = layer.openGroup("weight");
+            const hsize_t three[2] = {3, 1};
+            if (damage == "scales" || damage == "zero_points") {
+                H5Ldelete(matrix.getId(), damage.toLatin1().constData(), H5P_DEFAULT);
+                const std::vector<int32_t> junk(3, 1);
+                matrix.createDataSet(damage.toStdString(), H5::PredType::NATIVE_INT32, H5::DataSpace(2, three))
+                    .write(junk.data(), H5::PredType::NATIVE_INT32);
+            } else if (damage == "rows") {
+                const int64_t huge = int64_t(1) << 50;
+                matrix.openAttribute("rows").write(H5::PredType::NATIVE_INT64, &huge);
+            } else {
+                const std::vector<int64_t> shape{10, 64};
+                layer.openAttribute("shape").write(H5::PredType::NATIVE_INT64, shape.data());
+            }
+        }
+        try {
+            readPackedWeights(path);
+            QFAIL("a damaged file was read");
+        } catch (const Error& e) {
+            const QString message = QString::fromStdString(e.what());
+            QVERIFY2(message.startsWith(QString::fromStdString(path) + ": layer 'fc': ") && message.contains(says),
+                     qPrintable(message));
+        }
     }
 
     void torchScriptReproducesAccuracyInPyTorch_data()

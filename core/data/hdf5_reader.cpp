@@ -2,6 +2,7 @@
 
 #include "../errors.h"
 #include "../hdf5_error.h"
+#include "../io/hdf5_helpers.h"
 
 #include <H5Cpp.h>
 
@@ -9,11 +10,6 @@
 
 namespace bitlens {
 namespace {
-
-bool linkExists(hid_t loc, const std::string& name)
-{
-    return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0;
-}
 
 std::vector<hsize_t> extent(const H5::DataSet& ds)
 {
@@ -40,11 +36,11 @@ std::vector<std::string> hdf5Splits(const std::string& path)
     H5::Exception::dontPrint();
     try {
         H5::H5File file(path, H5F_ACC_RDONLY);
-        if (linkExists(file.getId(), "inputs"))
+        if (h5::exists(file, "inputs"))
             return {""};
         std::vector<std::string> splits;
         for (const char* g : {"train", "test"}) {
-            if (linkExists(file.getId(), g) && linkExists(file.getId(), std::string(g) + "/inputs"))
+            if (h5::exists(file, g) && h5::exists(file, std::string(g) + "/inputs"))
                 splits.emplace_back(g);
         }
         if (splits.empty())
@@ -63,7 +59,7 @@ SampleSet readHdf5Split(const std::string& path, const std::string& group)
     const std::string labelsName = prefix + "labels";
     try {
         H5::H5File file(path, H5F_ACC_RDONLY);
-        if (!linkExists(file.getId(), labelsName))
+        if (!h5::exists(file, labelsName))
             throw DatasetError(path + ": " + inputsName + " has no matching " + labelsName + " dataset");
         H5::DataSet inputs = file.openDataSet(inputsName);
         H5::DataSet labels = file.openDataSet(labelsName);
