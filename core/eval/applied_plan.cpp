@@ -4,6 +4,7 @@
 #include "../model/model_impl.h"
 #include "../progress.h"
 #include "../quant/plan_graph.h"
+#include "../stopwatch.h"
 #include "../torch_error.h"
 #include "evaluation_loop.h"
 
@@ -11,11 +12,6 @@
 
 namespace bitlens {
 namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 bool quantizesInputs(const CompressionPlan& plan, const std::vector<LayerInfo>& layers)
 {

@@ -4,6 +4,7 @@
 #include "../errors.h"
 #include "../model/model_impl.h"
 #include "../progress.h"
+#include "../stopwatch.h"
 #include "../torch_error.h"
 #include "evaluation_loop.h"
 #include "task.h"
@@ -52,7 +53,7 @@ EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath,
         if (begin == 0)
             task.checkOutputs(outputs, targets, modelPath);
         task.accumulate(outputs, targets, result);
-        result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        result.seconds = secondsSince(start);
         progress.report(static_cast<double>(end) / static_cast<double>(result.total),
                         "Evaluated " + std::to_string(end) + " of " + std::to_string(result.total) + " samples");
         if (options.onBatch)

@@ -3,6 +3,7 @@
 #include "../errors.h"
 #include "../eval/applied_plan.h"
 #include "../progress.h"
+#include "../stopwatch.h"
 #include "aimet_encodings.h"
 #include "atomic_file.h"
 #include "packed_weights.h"
@@ -78,7 +79,7 @@ ExportReport exportPlan(const AppliedPlan& plan, const std::string& folder, Prog
     created.keep();
     for (const std::string& note : encodings.omitted)
         report.notes.push_back("encodings.json omits " + note);
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.seconds = secondsSince(start);
     progress.report(1.0, "Exported to " + folder);
     return report;
 }

@@ -1,6 +1,7 @@
 #include "plan_graph.h"
 
 #include "compression_plan.h"
+#include "weight_quantizer.h"
 
 namespace bitlens {
 namespace {
@@ -17,15 +18,12 @@ Value* op(torch::jit::Graph& g, const char* name, std::vector<NamedValue> args)
 // exactly as weights do and stock PyTorch can run the exported graph (1.13 has no fp8 dtype).
 Value* insertFp8Round(torch::jit::Graph& g, Value* x, NumberFormat format)
 {
-    const bool e4m3 = format == NumberFormat::Fp8E4M3;
-    const double mantissa = e4m3 ? 3 : 2;
-    const double minExponent = e4m3 ? -6 : -14;
-    const double maxValue = e4m3 ? 448.0 : 57344.0;
+    const Fp8Grid grid = fp8Grid(format);
     Value* a = op(g, "aten::abs", {x});
-    Value* exponent = op(g, "aten::clamp_min", {op(g, "aten::floor", {op(g, "aten::log2", {a})}), minExponent});
-    Value* step = op(g, "aten::exp2", {op(g, "aten::sub", {exponent, mantissa})});
+    Value* exponent = op(g, "aten::clamp_min", {op(g, "aten::floor", {op(g, "aten::log2", {a})}), grid.minExponent});
+    Value* step = op(g, "aten::exp2", {op(g, "aten::sub", {exponent, grid.mantissaBits})});
     Value* q = op(g, "aten::clamp_max", {op(g, "aten::mul", {op(g, "aten::round", {op(g, "aten::div", {a, step})}), step}),
-                                         maxValue});
+                                         grid.maxValue});
     return op(g, "aten::where", {op(g, "aten::gt", {a, 0.0}), op(g, "aten::copysign", {q, x}), x});
 }
 

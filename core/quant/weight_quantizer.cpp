@@ -73,6 +73,14 @@ std::pair<int64_t, int64_t> integerRange(int bits, bool symmetric)
     return {0, (int64_t(1) << bits) - 1};
 }
 
+Fp8Grid fp8Grid(NumberFormat format)
+{
+    // E4M3fn: 3 mantissa bits, normals from 2^-6, max 448. E5M2: 2 bits, from 2^-14, max 57344.
+    if (format == NumberFormat::Fp8E4M3)
+        return {3, -6, 448.0};
+    return {2, -14, 57344.0};
+}
+
 torch::Tensor roundToFormat(const torch::Tensor& values, NumberFormat format)
 {
     switch (format) {
@@ -81,19 +89,13 @@ torch::Tensor roundToFormat(const torch::Tensor& values, NumberFormat format)
     case NumberFormat::BFloat16: return values.to(torch::kBFloat16).to(torch::kFloat32);
     case NumberFormat::Fp8E4M3:
     case NumberFormat::Fp8E5M2: {
-        // E4M3 (the "fn" variant, no infinities): 3 mantissa bits, normals from 2^-6, max 448.
-        // E5M2: 2 mantissa bits, normals from 2^-14, max 57344. Below the smallest normal the
-        // spacing stays that of the smallest binade: subnormals.
-        const bool e4m3 = format == NumberFormat::Fp8E4M3;
-        const double mantissa = e4m3 ? 3 : 2;
-        const double minExponent = e4m3 ? -6 : -14;
-        const double maxValue = e4m3 ? 448.0 : 57344.0;
+        const Fp8Grid grid = fp8Grid(format);
         const torch::Tensor a = values.abs();
-        const torch::Tensor exponent = torch::floor(torch::log2(a)).clamp_min(minExponent);
-        const torch::Tensor step = torch::exp2(exponent - mantissa);
+        const torch::Tensor exponent = torch::floor(torch::log2(a)).clamp_min(grid.minExponent);
+        const torch::Tensor step = torch::exp2(exponent - grid.mantissaBits);
         // Dividing by a power of two is exact, so torch::round's half-to-even applies to the
         // true mantissa: round-to-nearest-even.
-        const torch::Tensor q = (torch::round(a / step) * step).clamp_max(maxValue);
+        const torch::Tensor q = (torch::round(a / step) * step).clamp_max(grid.maxValue);
         return torch::where(a > 0, q.copysign(values), values);
     }
     case NumberFormat::Int: break;

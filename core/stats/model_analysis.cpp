@@ -5,6 +5,7 @@
 #include "../quant/activation_calibration.h"
 #include "../quant/compression_plan.h"
 #include "../quant/weight_quantizer.h"
+#include "../stopwatch.h"
 #include "../torch_error.h"
 #include "sha256.h"
 
@@ -15,11 +16,6 @@
 
 namespace bitlens {
 namespace {
-
-double secondsSince(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 torch::Tensor weightMatrixOf(const torch::Tensor& w)
 {

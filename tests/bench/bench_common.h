@@ -2,6 +2,7 @@
 // Shared by the benchmarks: a wall clock, a median, and the demo model paths.
 
 #include "core/model/model.h"
+#include "core/stopwatch.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,10 +12,7 @@
 
 namespace bitlens::bench {
 
-inline double secondsSince(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+using bitlens::secondsSince;
 
 inline double median(std::vector<double> v)
 {
