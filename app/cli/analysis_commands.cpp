@@ -1,5 +1,5 @@
-// bitlens-cli analyze and show: per-layer statistics, spectra and quantization error, written to
-// an analysis bundle, and a summary table of one.
+// bitlens-cli analyze and show: per-layer statistics, spectra, quantization error, Hessian and
+// sensitivity, written to an analysis bundle, and a summary of one.
 
 #include "cli_commands.h"
 #include "cli_support.h"
@@ -31,8 +31,108 @@ int optionIndex(const QuantErrorTable& t, const std::string& spec)
     return -1;
 }
 
+json hessianJson(const ModelAnalysis& a)
+{
+    const HessianAnalysis& h = a.hessian;
+    json layers = json::array();
+    for (size_t i = 0; i < h.layers.size(); ++i) {
+        const LayerHessian& l = h.layers[i];
+        json top = json::array();
+        for (double v : l.topEigenvalues)
+            top.push_back(number(v));
+        layers.push_back({{"name", a.layers[i].name}, {"top_eigenvalues", top}, {"top_eigenvalue_spread", number(l.topEigenvalueSpread)},
+                          {"trace", number(l.trace)}, {"trace_stderr", number(l.traceStdErr)}, {"trace_samples", l.traceSamples},
+                          {"lanczos_steps", l.lanczosSteps}});
+    }
+    json model = json::array();
+    for (double v : h.modelTopEigenvalues)
+        model.push_back(number(v));
+    return {{"samples", h.samples}, {"batches", h.options.batches}, {"loss", h.loss}, {"layers", layers},
+            {"model_top_eigenvalues", model}, {"layer_hvps", h.layerProducts}, {"model_hvps", h.modelProducts},
+            {"seconds", h.seconds}};
+}
+
+json sensitivityJson(const SensitivityAnalysis& s)
+{
+    json estimators = json::object();
+    for (const CostTable& t : s.tables) {
+        json rows = json::array();
+        for (const auto& row : t.deltaLoss) {
+            json r = json::array();
+            for (double v : row)
+                r.push_back(number(v));
+            rows.push_back(r);
+        }
+        estimators[t.estimator] = {{"delta_loss", rows}, {"spearman", number(t.agreement.spearman)},
+                                   {"kendall", number(t.agreement.kendall)}, {"cells", t.agreement.cells},
+                                   {"top_layers", t.topLayers}, {"seconds", t.seconds}, {"hvps", t.products}};
+    }
+    return {{"options", s.options}, {"baseline_loss", s.baselineLoss}, {"samples", s.samples},
+            {"estimators", estimators}, {"problems", s.problems}};
+}
+
+void printCurvature(const ModelAnalysis& a)
+{
+    const HessianAnalysis& h = a.hessian;
+    if (!h.empty()) {
+        std::printf("\nHessian (%lld samples in %lld batches, loss %.4f): %lld layer + %lld model HVPs, %.1f s\n",
+                    static_cast<long long>(h.samples), static_cast<long long>(h.options.batches), h.loss,
+                    static_cast<long long>(h.layerProducts), static_cast<long long>(h.modelProducts), h.seconds);
+        std::printf("%-24s %11s %10s %11s %11s %11s %9s\n", "layer", "λ1", "±batches", "λ2", "λ3", "trace", "±stderr");
+        for (size_t i = 0; i < h.layers.size(); ++i) {
+            const LayerHessian& l = h.layers[i];
+            const auto eig = [&l](size_t k) { return k < l.topEigenvalues.size() ? l.topEigenvalues[k] : NAN; };
+            std::printf("%-24s %11.4g %10.3g %11.4g %11.4g %11.4g %9.3g\n", a.layers[i].name.c_str(), eig(0),
+                        l.topEigenvalueSpread, eig(1), eig(2), l.trace, l.traceStdErr);
+        }
+        if (!h.modelTopEigenvalues.empty())
+            std::printf("%-24s %11.4g\n", "whole model", h.modelTopEigenvalues[0]);
+    }
+    const SensitivityAnalysis& s = a.sensitivity;
+    if (!s.empty()) {
+        std::printf("\nSensitivity (%zu options, baseline loss %.4f): agreement with measured ΔLoss\n", s.options.size(),
+                    s.baselineLoss);
+        std::printf("%-12s %8s %8s %7s %6s  %s\n", "estimator", "ρ", "τ", "s", "HVPs", "most sensitive layers");
+        for (const CostTable& t : s.tables) {
+            std::string top;
+            for (const std::string& l : t.topLayers)
+                top += (top.empty() ? "" : ", ") + l;
+            std::printf("%-12s %8.3f %8.3f %7.2f %6lld  %s\n", t.estimator.c_str(), t.agreement.spearman,
+                        t.agreement.kendall, t.seconds, static_cast<long long>(t.products), top.c_str());
+        }
+    }
+}
+
+void warnProblems(const ModelAnalysis& a)
+{
+    for (const LayerHessian& l : a.hessian.layers)
+        if (!l.problem.empty())
+            std::fprintf(stderr, "bitlens-cli: warning: %s\n", l.problem.c_str());
+    for (const std::string& p : a.sensitivity.problems)
+        std::fprintf(stderr, "bitlens-cli: warning: %s\n", p.c_str());
+}
+
+// A comma-separated list ("measured,hawq").
+std::vector<std::string> listOption(const CliArgs& args, const std::string& key, std::vector<std::string> fallback)
+{
+    if (!args.options.count(key))
+        return fallback;
+    std::vector<std::string> items;
+    const std::string list = args.value(key, "");
+    for (size_t start = 0; start <= list.size();) {
+        const size_t end = std::min(list.find(',', start), list.size());
+        if (end > start)
+            items.push_back(list.substr(start, end - start));
+        start = end + 1;
+    }
+    if (items.empty())
+        throw UsageError("--" + key + " needs a comma-separated list");
+    return items;
+}
+
 int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson)
 {
+    warnProblems(a);
     const int w4 = optionIndex(a.quantError, "w4:per-channel");
     const int w8 = optionIndex(a.quantError, "w8:per-channel");
     if (asJson) {
@@ -73,11 +173,14 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
                 l["input_sqnr_db_a8"] = number(a.quantError.activationSqnrDb[i][size_t(a8 - inputs.begin())]);
             layers.push_back(l);
         }
-        std::cout << json{{"bundle", bundle}, {"model", a.modelPath}, {"sha256", a.modelSha256}, {"layers", layers},
-                          {"statistics_seconds", a.statisticsSeconds}, {"spectra_seconds", a.spectraSeconds},
-                          {"quant_error_seconds", a.quantErrorSeconds}}
-                         .dump()
-                  << "\n";
+        json out{{"bundle", bundle}, {"model", a.modelPath}, {"sha256", a.modelSha256}, {"layers", layers},
+                 {"statistics_seconds", a.statisticsSeconds}, {"spectra_seconds", a.spectraSeconds},
+                 {"quant_error_seconds", a.quantErrorSeconds}};
+        if (!a.hessian.empty())
+            out["hessian"] = hessianJson(a);
+        if (!a.sensitivity.empty())
+            out["sensitivity"] = sensitivityJson(a.sensitivity);
+        std::cout << out.dump() << "\n";
         return 0;
     }
     std::printf("%s: %s (sha256 %.12s…), %zu layers\n", bundle.c_str(), a.modelPath.c_str(), a.modelSha256.c_str(), a.layers.size());
@@ -108,6 +211,7 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
         else
             std::printf(" %8s %8s\n", "-", "-");
     }
+    printCurvature(a);
     return 0;
 }
 
@@ -118,14 +222,32 @@ int runAnalyze(const CliArgs& args)
     const std::string out = args.value("out", "");
     if (out.empty())
         throw UsageError("'analyze' needs --out BUNDLE.h5");
+    if (args.options.count("calib") && (args.has("hessian") || args.has("sensitivity"))
+        && args.integer("calib", 0, 1) < args.integer("hessian-samples", 512, 1))
+        throw UsageError("--hessian-samples (default 512) cannot exceed --calib");
     AnalysisOptions options;
     // No part named: all of them.
-    if (args.has("stats") || args.has("activations") || args.has("spectra") || args.has("quant-error")) {
+    if (args.has("stats") || args.has("activations") || args.has("spectra") || args.has("quant-error")
+        || args.has("hessian") || args.has("sensitivity")) {
         options.statistics = args.has("stats");
         options.activations = args.has("activations");
         options.spectra = args.has("spectra");
         options.quantError = args.has("quant-error");
     }
+    options.hessian = args.has("hessian");
+    options.sensitivity = args.has("sensitivity");
+    HessianOptions& h = options.hessianOptions;
+    h.batches = args.integer("hessian-batches", h.batches, 1);
+    const long long samples = args.integer("hessian-samples", h.batches * h.batchSize, h.batches);
+    h.batchSize = samples / h.batches;
+    h.topK = static_cast<int>(args.integer("top-k", h.topK, 1));
+    h.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
+    SensitivityOptions& s = options.sensitivityOptions;
+    s.estimators = listOption(args, "estimators", s.estimators);
+    s.options = listOption(args, "candidates", s.options);
+    // hawq weighs each option's error by the layer's mean Hessian trace.
+    if (options.sensitivity && std::find(s.estimators.begin(), s.estimators.end(), "hawq") != s.estimators.end())
+        options.hessian = true;
     if (args.options.count("sigmas")) {
         // "--sigmas 3,6": the k of the fraction of values beyond k·σ.
         options.statisticsOptions.sigmaMultiples.clear();

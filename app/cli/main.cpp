@@ -15,8 +15,10 @@ int main(int argc, char** argv)
     // with EFBIG like on a full disk, and the user gets the one-line error naming the file.
     std::signal(SIGXFSZ, SIG_IGN);
     try {
-        const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas"},
-                                            {"json", "help", "stats", "activations", "spectra", "quant-error"});
+        const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas",
+                                             "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k"},
+                                            {"json", "help", "stats", "activations", "spectra", "quant-error", "hessian",
+                                             "sensitivity"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
             printUsage();
             return args.command.empty() && !args.has("help") ? 2 : 0;

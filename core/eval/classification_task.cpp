@@ -33,6 +33,11 @@ void ClassificationTask::accumulate(const torch::Tensor& outputs, const torch::T
     into.samples += targets.size(0);
 }
 
+torch::Tensor ClassificationTask::meanLoss(const torch::Tensor& outputs, const torch::Tensor& targets) const
+{
+    return at::cross_entropy_loss(outputs, targets, {}, at::Reduction::Mean, -100, 0.0);
+}
+
 Interval top1Interval(const EvalResult& r)
 {
     if (r.samples == 0)

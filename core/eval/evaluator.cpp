@@ -12,8 +12,6 @@
 #include <chrono>
 
 namespace bitlens {
-namespace {
-
 torch::Tensor outputTensor(const c10::IValue& out, const std::string& modelPath)
 {
     if (out.isTensor())
@@ -22,8 +20,6 @@ torch::Tensor outputTensor(const c10::IValue& out, const std::string& modelPath)
         return out.toTupleRef().elements()[0].toTensor();
     throw EvalError(modelPath + ": forward returns " + out.tagKind() + ", not a tensor of outputs");
 }
-
-} // namespace
 
 EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath, const SampleSet& data,
                          const EvalOptions& options, Progress& progress)

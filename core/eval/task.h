@@ -19,6 +19,8 @@ public:
                               const std::string& modelPath) const = 0;
     // Adds one batch: summed loss, correct counts, sample count.
     virtual void accumulate(const torch::Tensor& outputs, const torch::Tensor& targets, EvalResult& into) const = 0;
+    // The batch's mean loss as a differentiable scalar (Hessians and gradients are of this loss).
+    virtual torch::Tensor meanLoss(const torch::Tensor& outputs, const torch::Tensor& targets) const = 0;
 };
 
 class ClassificationTask final : public Task {
@@ -27,6 +29,7 @@ public:
     void checkOutputs(const torch::Tensor& outputs, const torch::Tensor& targets,
                       const std::string& modelPath) const override;
     void accumulate(const torch::Tensor& outputs, const torch::Tensor& targets, EvalResult& into) const override;
+    torch::Tensor meanLoss(const torch::Tensor& outputs, const torch::Tensor& targets) const override;
 };
 
 } // namespace bitlens

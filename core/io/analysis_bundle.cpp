@@ -4,6 +4,7 @@
 #include "../hdf5_error.h"
 #include "../runtime.h"
 #include "atomic_file.h"
+#include "curvature_bundle.h"
 #include "hdf5_helpers.h"
 
 #include <algorithm>
@@ -21,16 +22,6 @@ constexpr const char* kFileFormat = "bitlens-analysis";
 constexpr int kVersion = 1;
 
 
-void writeVector(H5::Group& g, const std::string& name, const std::vector<double>& v)
-{
-    writeData(g, name, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, {v.size()}, v.data());
-}
-
-void writeVector(H5::Group& g, const std::string& name, const std::vector<int64_t>& v)
-{
-    writeData(g, name, H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64, {v.size()}, v.data());
-}
-
 // One float64 [L] dataset of a per-layer figure.
 template <typename T, typename F>
 void writePerLayer(H5::Group& g, const std::string& name, const std::vector<T>& items, F figure)
@@ -39,25 +30,6 @@ void writePerLayer(H5::Group& g, const std::string& name, const std::vector<T>& 
     for (const T& item : items)
         v.push_back(figure(item));
     writeVector(g, name, v);
-}
-
-std::vector<double> readDoubles(const H5::Group& g, const std::string& name)
-{
-    return readData<double>(g, name, H5::PredType::NATIVE_DOUBLE);
-}
-
-std::vector<int64_t> readInts(const H5::Group& g, const std::string& name)
-{
-    return readData<int64_t>(g, name, H5::PredType::NATIVE_INT64);
-}
-
-// What every analysis group records about how it was made.
-void stamp(H5::Group& g, double seconds, const std::string& estimator)
-{
-    setReal(g, "wall_seconds", seconds);
-    setString(g, "estimator", estimator);
-    setInt(g, "seed", 0); // these analyses are deterministic; the attribute is part of the contract
-    setString(g, "bitlens_version", version());
 }
 
 // The figures weights and inputs share, [L] each (NaN for a layer whose input was not measured),
@@ -153,28 +125,6 @@ void writeSpectra(H5::H5File& file, const ModelAnalysis& a)
         writeVector(values, a.layers[i].name, s[i].singularValues);
 }
 
-void writeMatrix(H5::Group& g, const std::string& name, const std::vector<std::vector<double>>& rows)
-{
-    const hsize_t cols = rows.empty() ? 0 : rows[0].size();
-    std::vector<double> flat;
-    for (const auto& r : rows)
-        flat.insert(flat.end(), r.begin(), r.end());
-    writeData(g, name, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, {rows.size(), cols}, flat.data());
-}
-
-// A [rows, cols] dataset, its shape checked against what the bundle's other parts say.
-std::vector<std::vector<double>> readMatrix(const H5::Group& g, const std::string& name, size_t rowCount, size_t colCount)
-{
-    std::vector<hsize_t> dims;
-    const std::vector<double> flat = readData<double>(g, name, H5::PredType::NATIVE_DOUBLE, &dims);
-    std::vector<std::vector<double>> rows;
-    if (dims.size() != 2 || dims[0] != rowCount || dims[1] != colCount)
-        throw Error(name + " is not a " + std::to_string(rowCount) + " x " + std::to_string(colCount) + " matrix");
-    for (hsize_t r = 0; r < dims[0]; ++r)
-        rows.emplace_back(flat.begin() + long(r * dims[1]), flat.begin() + long((r + 1) * dims[1]));
-    return rows;
-}
-
 void writeQuantError(H5::H5File& file, const ModelAnalysis& a)
 {
     H5::Group g = file.createGroup("/quant_error");
@@ -263,6 +213,10 @@ void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path)
                 writeSpectra(file, a);
             if (!a.quantError.options.empty())
                 writeQuantError(file, a);
+            if (!a.hessian.empty())
+                writeHessian(file, a.hessian, names);
+            if (!a.sensitivity.empty())
+                writeSensitivity(file, a.sensitivity);
         } catch (const H5::Exception& e) {
             throw Error(temporary + ": cannot write the analysis bundle (" + hdf5ErrorCause(e) + ")");
         }
@@ -383,6 +337,12 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             }
         }
         a.options.quantError = !a.quantError.options.empty();
+        if (exists(file.openGroup("/"), "hessian"))
+            a.hessian = readHessian(file, names);
+        a.options.hessian = !a.hessian.empty();
+        if (exists(file.openGroup("/"), "sensitivity"))
+            a.sensitivity = readSensitivity(file, count);
+        a.options.sensitivity = !a.sensitivity.empty();
         return a;
     } catch (const H5::Exception& e) {
         throw Error(path + ": cannot read the analysis bundle (" + hdf5ErrorCause(e) + ")");

@@ -1,6 +1,7 @@
 #include "hdf5_helpers.h"
 
 #include "../errors.h"
+#include "../runtime.h"
 
 #include <filesystem>
 
@@ -125,6 +126,55 @@ H5::H5File openVersionedFile(const std::string& path, const char* format, const 
         throw Error(path + ": " + what + " version " + std::to_string(v) + " is not supported (this build reads "
                     + std::to_string(version) + ")");
     return file;
+}
+
+void writeVector(H5::Group& g, const std::string& name, const std::vector<double>& v)
+{
+    writeData(g, name, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, {v.size()}, v.data());
+}
+
+void writeVector(H5::Group& g, const std::string& name, const std::vector<int64_t>& v)
+{
+    writeData(g, name, H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64, {v.size()}, v.data());
+}
+
+std::vector<double> readDoubles(const H5::Group& g, const std::string& name)
+{
+    return readData<double>(g, name, H5::PredType::NATIVE_DOUBLE);
+}
+
+std::vector<int64_t> readInts(const H5::Group& g, const std::string& name)
+{
+    return readData<int64_t>(g, name, H5::PredType::NATIVE_INT64);
+}
+
+void writeMatrix(H5::Group& g, const std::string& name, const std::vector<std::vector<double>>& rows)
+{
+    const hsize_t cols = rows.empty() ? 0 : rows[0].size();
+    std::vector<double> flat;
+    for (const auto& r : rows)
+        flat.insert(flat.end(), r.begin(), r.end());
+    writeData(g, name, H5::PredType::IEEE_F64LE, H5::PredType::NATIVE_DOUBLE, {rows.size(), cols}, flat.data());
+}
+
+std::vector<std::vector<double>> readMatrix(const H5::Group& g, const std::string& name, size_t rowCount, size_t colCount)
+{
+    std::vector<hsize_t> dims;
+    const std::vector<double> flat = readData<double>(g, name, H5::PredType::NATIVE_DOUBLE, &dims);
+    std::vector<std::vector<double>> rows;
+    if (dims.size() != 2 || dims[0] != rowCount || dims[1] != colCount)
+        throw Error(name + " is not a " + std::to_string(rowCount) + " x " + std::to_string(colCount) + " matrix");
+    for (hsize_t r = 0; r < dims[0]; ++r)
+        rows.emplace_back(flat.begin() + long(r * dims[1]), flat.begin() + long((r + 1) * dims[1]));
+    return rows;
+}
+
+void stamp(H5::Group& g, double seconds, const std::string& estimator, int64_t seed)
+{
+    setReal(g, "wall_seconds", seconds);
+    setString(g, "estimator", estimator);
+    setInt(g, "seed", seed);
+    setString(g, "bitlens_version", version());
 }
 
 } // namespace bitlens::h5

@@ -28,6 +28,18 @@ void writeStrings(H5::Group& g, const std::string& name, const std::vector<std::
 std::vector<std::string> readStrings(const H5::Group& g, const std::string& name);
 bool exists(const H5::Group& g, const std::string& path);
 
+// Whole 1-D and 2-D float64 / int64 datasets.
+void writeVector(H5::Group& g, const std::string& name, const std::vector<double>& v);
+void writeVector(H5::Group& g, const std::string& name, const std::vector<int64_t>& v);
+std::vector<double> readDoubles(const H5::Group& g, const std::string& name);
+std::vector<int64_t> readInts(const H5::Group& g, const std::string& name);
+// Rows of equal length as a [rows, cols] dataset.
+void writeMatrix(H5::Group& g, const std::string& name, const std::vector<std::vector<double>>& rows);
+// A [rows, cols] dataset; throws Error when its shape is not the one the file's other parts say.
+std::vector<std::vector<double>> readMatrix(const H5::Group& g, const std::string& name, size_t rowCount, size_t colCount);
+// What every analysis group of a bundle records about how it was made.
+void stamp(H5::Group& g, double seconds, const std::string& estimator, int64_t seed = 0);
+
 // Opens one of BitLens's HDF5 files read-only and checks its "format" and "version" attributes.
 // Throws Error naming `path` (missing, another kind of file — `what` says which kind was
 // expected —, a newer version); H5::Exception passes through for the caller to word.

@@ -354,4 +354,24 @@ CompressionPlan uniformPlan(const std::string& spec, double rankFraction, const 
     return plan;
 }
 
+CompressionPlan uniformPlan(const std::string& candidate, const std::vector<LayerInfo>& layers)
+{
+    const size_t at = candidate.rfind("rank");
+    if (at == std::string::npos)
+        return uniformPlan(candidate, 0.0, layers);
+    const bool alone = at == 0;
+    if (!alone && (at < 2 || candidate[at - 1] != '+'))
+        throw PlanError("option '" + candidate + "': write a rank as SPEC+rankF or rankF");
+    const std::string fraction = candidate.substr(at + 4);
+    size_t used = 0;
+    double f = 0.0;
+    try {
+        f = std::stod(fraction, &used);
+    } catch (const std::exception&) {
+    }
+    if (fraction.empty() || used != fraction.size() || !(f > 0 && f <= 1))
+        throw PlanError("option '" + candidate + "': the rank fraction must be a number in (0, 1], not '" + fraction + "'");
+    return uniformPlan(alone ? "fp32" : candidate.substr(0, at - 1), f, layers);
+}
+
 } // namespace bitlens

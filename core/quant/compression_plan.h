@@ -56,5 +56,8 @@ LayerOption optionFromSpec(const std::string& spec);
 // Layers a spec cannot apply to (a group size not dividing the input dimension) get the nearest
 // valid option (per-channel), listed explicitly in the plan.
 CompressionPlan uniformPlan(const std::string& spec, double rankFraction, const std::vector<LayerInfo>& layers);
+// The same from one candidate name, `SPEC[+rankF]` or `rankF` alone (FP32 weights at that rank):
+// "w4", "w8:per-tensor,a8", "w8+rank0.5", "rank0.25". How cost tables and allocators name options.
+CompressionPlan uniformPlan(const std::string& candidate, const std::vector<LayerInfo>& layers);
 
 } // namespace bitlens

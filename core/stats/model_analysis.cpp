@@ -1,5 +1,7 @@
 #include "model_analysis.h"
 
+#include "../analysis/hessian_engine.h"
+#include "../analysis/sensitivity_engine.h"
 #include "../model/model_impl.h"
 #include "../progress.h"
 #include "../quant/activation_calibration.h"
@@ -120,8 +122,11 @@ void activationErrors(Model& model, const SampleSet& calibration, QuantErrorTabl
     }
 }
 
-ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress)
+ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& overall)
 {
+    // Curvature work dominates a full analysis: it gets most of the bar.
+    const bool curvature = options.hessian || options.sensitivity;
+    SubProgress progress(overall, 0.0, curvature ? 0.1 : 1.0);
     const Model::Impl& m = model.impl();
     ModelAnalysis a;
     a.modelPath = m.path;
@@ -187,7 +192,26 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
         }
         a.quantErrorSeconds = secondsSince(start);
     }
-    progress.report(1.0, "Analysed " + m.path);
+    if (curvature) {
+        if (!calibration)
+            throw Error(m.path + ": the Hessian and sensitivity analyses need a calibration set");
+        SubProgress setup(overall, 0.1, 0.12);
+        HessianOperator op(model, *calibration, options.hessianOptions.batches, options.hessianOptions.batchSize, true, setup);
+        std::vector<std::string> names;
+        for (const LayerInfo& l : m.layers)
+            names.push_back(l.name);
+        const double split = 0.12 + 0.88 * (options.sensitivity ? (options.hessian ? 0.5 : 0.0) : 1.0);
+        if (options.hessian) {
+            SubProgress sub(overall, 0.12, split);
+            a.hessian = analyzeHessian(op, names, options.hessianOptions, sub);
+        }
+        if (options.sensitivity) {
+            SubProgress sub(overall, split, 1.0);
+            a.sensitivity = analyzeSensitivity(op, model, *calibration, options.sensitivityOptions,
+                                               options.hessian ? &a.hessian : nullptr, sub);
+        }
+    }
+    overall.report(1.0, "Analysed " + m.path);
     return a;
 }
 

@@ -3,6 +3,8 @@
 // weight spectra and quantization error. Plain data; written to and read from the analysis
 // bundle (core/io/analysis_bundle.h).
 
+#include "../analysis/hessian_analysis.h"
+#include "../analysis/sensitivity_analysis.h"
 #include "../model/layer_info.h"
 #include "activation_statistics.h"
 #include "power_law.h"
@@ -53,7 +55,11 @@ struct AnalysisOptions {
     bool activations = true; // needs a calibration set
     bool spectra = true;
     bool quantError = true;
+    bool hessian = false;     // these two need a calibration set
+    bool sensitivity = false;
     StatisticsOptions statisticsOptions;
+    HessianOptions hessianOptions; // its batches also serve the sensitivity estimators
+    SensitivityOptions sensitivityOptions;
 };
 
 struct ModelAnalysis {
@@ -65,14 +71,16 @@ struct ModelAnalysis {
     std::vector<ActivationStatistics> activations; // empty unless options.activations
     std::vector<WeightSpectrum> spectra;    // empty unless options.spectra
     QuantErrorTable quantError;             // empty unless options.quantError
+    HessianAnalysis hessian;                // empty unless options.hessian
+    SensitivityAnalysis sensitivity;        // empty unless options.sensitivity
     double statisticsSeconds = 0.0;
     double activationSeconds = 0.0;
     double spectraSeconds = 0.0;
     double quantErrorSeconds = 0.0;
 };
 
-// `calibration` may be null: no activation statistics then. Threading: uses `model`
-// exclusively while it runs. Throws Cancelled.
+// `calibration` may be null: no activation statistics then, and Error when the Hessian or
+// sensitivity is asked for. Threading: uses `model` exclusively while it runs. Throws Cancelled.
 ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress);
 
 } // namespace bitlens

@@ -1,0 +1,226 @@
+#include "hessian_operator.h"
+
+#include "../data/batch_tensor.h"
+#include "../errors.h"
+#include "../eval/evaluation_loop.h"
+#include "../eval/task.h"
+#include "../model/model_impl.h"
+#include "../progress.h"
+#include "../quant/plan_graph.h"
+
+#include <cmath>
+
+namespace bitlens {
+
+struct HessianOperator::Impl {
+    struct Batch {
+        torch::Tensor input;
+        torch::Tensor target;
+        double weight = 0.0; // its share of the calibration samples
+        torch::Tensor loss;
+        std::vector<torch::Tensor> grads; // with graph, when kept
+    };
+    Model::Impl* model = nullptr;
+    ClassificationTask task;
+    std::unique_ptr<torch::jit::GraphFunction> forward;
+    std::vector<torch::Tensor> leaves; // layer weights as autograd leaves
+    std::vector<Batch> batches;
+    bool keepGraphs = true;
+    int64_t samples = 0;
+    double loss = 0.0;
+    std::vector<torch::Tensor> gradient; // flat float64, averaged
+    int64_t layerProducts = 0;
+    int64_t modelProducts = 0;
+
+    // The batch's loss and its gradient with respect to every layer weight, differentiable again.
+    std::pair<torch::Tensor, std::vector<torch::Tensor>> firstOrder(const Batch& b)
+    {
+        torch::AutoGradMode enable(true); // callers may run under NoGradGuard
+        const torch::Tensor out = outputTensor(model->layerGraph().run(*forward, b.input, leaves), model->path);
+        torch::Tensor loss = task.meanLoss(out, b.target);
+        std::vector<torch::Tensor> grads = torch::autograd::grad({loss}, leaves, {}, true, true, true);
+        for (size_t l = 0; l < grads.size(); ++l) {
+            if (!grads[l].defined()) // the layer does not reach the loss
+                grads[l] = torch::zeros_like(leaves[l]).requires_grad_(false);
+        }
+        return {loss, std::move(grads)};
+    }
+
+    // Σ_b w_b ∂(g_bᵀ v)/∂w for the layers in `wrt`, v given per layer (undefined = zero).
+    std::vector<torch::Tensor> product(const std::vector<torch::Tensor>& v, const std::vector<size_t>& wrt,
+                                       Progress& progress, std::vector<double>* perBatchQuadratic)
+    {
+        torch::AutoGradMode enable(true);
+        std::vector<torch::Tensor> sum(wrt.size());
+        std::vector<torch::Tensor> inputs;
+        for (size_t l : wrt)
+            inputs.push_back(leaves[l]);
+        for (Batch& b : batches) {
+            progress.checkCancelled();
+            std::vector<torch::Tensor> grads = keepGraphs ? b.grads : firstOrder(b).second;
+            torch::Tensor dot;
+            for (size_t l = 0; l < v.size(); ++l) {
+                if (!v[l].defined() || !grads[l].requires_grad())
+                    continue;
+                const torch::Tensor term = (grads[l] * v[l].to(torch::kFloat32).view_as(grads[l])).sum();
+                dot = dot.defined() ? dot + term : term;
+            }
+            if (!dot.defined()) { // no layer in v reaches the loss
+                if (perBatchQuadratic)
+                    perBatchQuadratic->push_back(0.0);
+                continue;
+            }
+            const std::vector<torch::Tensor> hv = torch::autograd::grad({dot}, inputs, {}, keepGraphs, false, true);
+            double quadratic = 0.0;
+            for (size_t k = 0; k < wrt.size(); ++k) {
+                if (!hv[k].defined())
+                    continue;
+                const torch::Tensor flat = hv[k].reshape({-1}).to(torch::kFloat64);
+                if (perBatchQuadratic && v[wrt[k]].defined())
+                    quadratic += at::dot(flat, v[wrt[k]]).item<double>();
+                sum[k] = sum[k].defined() ? sum[k].add_(flat, b.weight) : flat.mul(b.weight);
+            }
+            if (perBatchQuadratic)
+                perBatchQuadratic->push_back(quadratic);
+        }
+        for (size_t k = 0; k < wrt.size(); ++k) {
+            if (!sum[k].defined())
+                sum[k] = torch::zeros({leaves[wrt[k]].numel()}, torch::kFloat64);
+        }
+        return sum;
+    }
+
+    std::string nonFiniteLayers() const
+    {
+        std::string names;
+        for (size_t l = 0; l < leaves.size(); ++l) {
+            const bool weightBad = !torch::isfinite(leaves[l]).all().item<bool>();
+            const bool gradBad = !torch::isfinite(gradient[l]).all().item<bool>();
+            if (weightBad || gradBad)
+                names += (names.empty() ? "" : ", ") + model->layers[l].name + (weightBad ? " (weight)" : " (gradient)");
+        }
+        return names;
+    }
+};
+
+HessianOperator::HessianOperator(Model& model, const SampleSet& calibration, int64_t batches, int64_t batchSize,
+                                 bool keepGraphs, Progress& progress)
+    : d(std::make_unique<Impl>())
+{
+    Model::Impl& m = model.impl();
+    d->model = &m;
+    d->keepGraphs = keepGraphs;
+    if (batches < 1 || batchSize < 1)
+        throw Error("the Hessian needs at least one batch of at least one sample, not " + std::to_string(batches)
+                    + " x " + std::to_string(batchSize));
+    if (calibration.count() < batchSize)
+        throw Error(calibration.source + ": " + std::to_string(calibration.count())
+                    + " calibration samples are fewer than one Hessian batch of " + std::to_string(batchSize));
+    if (m.layerGraph().nestedCalls() > 0)
+        throw Error(m.path + ": " + std::to_string(m.layerGraph().nestedCalls())
+                    + " layer calls sit inside loops or branches of forward, where BitLens cannot take derivatives yet");
+    const int64_t count = std::min(batches, calibration.count() / batchSize);
+    d->samples = count * batchSize;
+    // Weights enter as graph inputs, so the module's parameters never need requires_grad. The simple
+    // executor: TorchScript's autodiff subgraphs are not twice differentiable.
+    d->forward = std::make_unique<torch::jit::GraphFunction>(
+        "bitlens_hessian", buildPlanGraph(m.layerGraph(), m.layers.size(), std::vector<ActivationEncoding>(m.layers.size()), true),
+        nullptr, torch::jit::ExecutorExecutionMode::SIMPLE);
+    for (const torch::Tensor& w : m.weights)
+        d->leaves.push_back(w.detach().to(torch::kFloat32).requires_grad_(true));
+    d->gradient.assign(m.layers.size(), torch::zeros({0}, torch::kFloat64));
+    for (int64_t b = 0; b < count; ++b) {
+        progress.checkCancelled();
+        Impl::Batch batch;
+        batch.input = inputBatch(calibration, b * batchSize, (b + 1) * batchSize);
+        batch.target = labelBatch(calibration, b * batchSize, (b + 1) * batchSize);
+        batch.weight = 1.0 / double(count);
+        auto [loss, grads] = d->firstOrder(batch);
+        d->loss += batch.weight * loss.item<double>();
+        for (size_t l = 0; l < grads.size(); ++l) {
+            const torch::Tensor g = grads[l].detach().reshape({-1}).to(torch::kFloat64).mul(batch.weight);
+            d->gradient[l] = b == 0 ? g : d->gradient[l].add_(g);
+        }
+        if (keepGraphs) {
+            batch.loss = loss;
+            batch.grads = std::move(grads);
+        }
+        d->batches.push_back(std::move(batch));
+        progress.report(double(b + 1) / double(count), "Gradients of batch " + std::to_string(b + 1) + " of " + std::to_string(count));
+    }
+    if (!std::isfinite(d->loss))
+        throw Error(m.path + ": the calibration loss is not finite"
+                    + (d->nonFiniteLayers().empty() ? std::string() : "; not finite: " + d->nonFiniteLayers()));
+    const std::string bad = d->nonFiniteLayers();
+    if (!bad.empty())
+        throw Error(m.path + ": not finite at the calibration set: " + bad);
+}
+
+HessianOperator::~HessianOperator() = default;
+
+size_t HessianOperator::layerCount() const { return d->leaves.size(); }
+int64_t HessianOperator::layerSize(size_t layer) const { return d->leaves[layer].numel(); }
+int64_t HessianOperator::batchCount() const { return static_cast<int64_t>(d->batches.size()); }
+int64_t HessianOperator::samples() const { return d->samples; }
+double HessianOperator::loss() const { return d->loss; }
+const torch::Tensor& HessianOperator::gradient(size_t layer) const { return d->gradient[layer]; }
+const std::vector<torch::Tensor>& HessianOperator::weights() const { return d->leaves; }
+
+double HessianOperator::lossOf(torch::jit::GraphFunction& variant, const std::vector<torch::Tensor>& weights,
+                               Progress& progress)
+{
+    torch::NoGradGuard noGrad;
+    double loss = 0.0;
+    for (const Impl::Batch& b : d->batches) {
+        progress.checkCancelled();
+        const torch::Tensor out = outputTensor(d->model->layerGraph().run(variant, b.input, weights), d->model->path);
+        loss += b.weight * d->task.meanLoss(out, b.target).item<double>();
+    }
+    return loss;
+}
+
+std::vector<torch::Tensor> HessianOperator::fisherDiagonal(Progress& progress)
+{
+    std::vector<torch::Tensor> fisher;
+    for (const torch::Tensor& w : d->leaves)
+        fisher.push_back(torch::zeros({w.numel()}, torch::kFloat64));
+    torch::AutoGradMode enable(true);
+    const double share = 1.0 / double(d->samples);
+    for (const Impl::Batch& b : d->batches) {
+        for (int64_t i = 0; i < b.input.size(0); ++i) {
+            progress.checkCancelled();
+            const torch::Tensor out = outputTensor(
+                d->model->layerGraph().run(*d->forward, b.input.narrow(0, i, 1), d->leaves), d->model->path);
+            const torch::Tensor loss = d->task.meanLoss(out, b.target.narrow(0, i, 1));
+            const std::vector<torch::Tensor> grads = torch::autograd::grad({loss}, d->leaves, {}, false, false, true);
+            for (size_t l = 0; l < grads.size(); ++l) {
+                if (grads[l].defined())
+                    fisher[l].add_(grads[l].reshape({-1}).to(torch::kFloat64).square(), share);
+            }
+        }
+    }
+    return fisher;
+}
+
+int64_t HessianOperator::layerProducts() const { return d->layerProducts; }
+int64_t HessianOperator::modelProducts() const { return d->modelProducts; }
+
+torch::Tensor HessianOperator::layerProduct(size_t layer, const torch::Tensor& v, Progress& progress,
+                                            std::vector<double>* perBatchQuadratic)
+{
+    std::vector<torch::Tensor> vs(d->leaves.size());
+    vs[layer] = v;
+    ++d->layerProducts;
+    return d->product(vs, {layer}, progress, perBatchQuadratic)[0];
+}
+
+std::vector<torch::Tensor> HessianOperator::modelProduct(const std::vector<torch::Tensor>& v, Progress& progress)
+{
+    std::vector<size_t> all(d->leaves.size());
+    for (size_t l = 0; l < all.size(); ++l)
+        all[l] = l;
+    ++d->modelProducts;
+    return d->product(v, all, progress, nullptr);
+}
+
+} // namespace bitlens

@@ -1,0 +1,55 @@
+#pragma once
+// Predicted loss change per (layer, option) by several estimators, and how far each agrees with
+// the measured one. Plain data; stored in the analysis bundle under /sensitivity and read by
+// allocators as cost tables.
+
+#include "rank_correlation.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bitlens {
+
+// measured: quantize only that layer, evaluate the calibration loss (the ground truth).
+// hawq: HAWQ-v2's Tr(H_ll)/n · ‖δ‖², δ = Q(W) − W (needs the Hessian traces).
+// llc: the total differential gᵀδ + ½ δᵀHδ, the quadratic form by one Hessian-vector product.
+// input-noise: quantize only that layer's input to the option's number format (ints: per-tensor,
+//   MSE range from the calibration histograms) and evaluate; NaN for rank-only options.
+// fisher: ½ Σ F_ii δ_i² with the empirical Fisher diagonal (per-sample gradients).
+std::vector<std::string> sensitivityEstimators();
+// w2…w8 per-channel, fp8_e4m3, rank0.5 and rank0.25 (candidate grammar of uniformPlan).
+std::vector<std::string> defaultSensitivityOptions();
+
+struct SensitivityOptions {
+    std::vector<std::string> options = defaultSensitivityOptions();
+    std::vector<std::string> estimators = sensitivityEstimators();
+};
+
+struct CostTable {
+    std::string estimator;
+    std::vector<std::vector<double>> deltaLoss; // [layer][option]; NaN where not defined
+    double seconds = 0.0;
+    int64_t products = 0;                       // Hessian-vector products it took
+    RankAgreement agreement;                    // with `measured`, when that was run
+    std::vector<std::string> topLayers;         // most sensitive first: mean ΔL over options, 5 at most
+};
+
+struct SensitivityAnalysis {
+    std::vector<std::string> options;
+    int64_t samples = 0;
+    double baselineLoss = 0.0;                  // FP32 calibration loss the changes are relative to
+    std::vector<CostTable> tables;              // in the order of SensitivityOptions::estimators
+    std::vector<std::string> problems;          // cells that came out NaN or infinite, layer named
+    bool empty() const { return tables.empty(); }
+    const CostTable* table(const std::string& estimator) const;
+};
+
+// The layers with the largest mean finite ΔL over options, most sensitive first.
+std::vector<std::string> mostSensitiveLayers(const std::vector<std::vector<double>>& deltaLoss,
+                                             const std::vector<std::string>& layers, size_t count);
+// Spearman ρ and Kendall τ-b of `predicted` against `measured` over cells finite in both.
+RankAgreement agreementOf(const std::vector<std::vector<double>>& predicted,
+                          const std::vector<std::vector<double>>& measured);
+
+} // namespace bitlens
