@@ -12,3 +12,6 @@ build/tests/bench/bench_model_load
 build/tests/bench/bench_eval
 build/tests/bench/bench_apply
 build/tests/bench/bench_analysis
+build/tests/bench/bench_hessian   # with the PyHessian-style reference: about 10 minutes
+build/tests/bench/bench_allocators
+build/tests/bench/bench_allocation_accuracy

@@ -159,6 +159,81 @@ private slots:
         QVERIFY(first["outlier_frac_2sigma"].toDouble() > first["outlier_frac_4sigma"].toDouble());
     }
 
+    void analyzeHessianAndSensitivity()
+    {
+        QTemporaryDir dir;
+        const QString bundle = dir.filePath("curvature.h5");
+        const Run analyzed = cli({"analyze", testing::demoModel("fmnist_resnet"), "--hessian", "--sensitivity", "--estimators",
+                                  "measured,llc", "--candidates", "w3,w8", "--calib", "32", "--hessian-samples", "32",
+                                  "--hessian-batches", "2", "--out", bundle, "--json"});
+        QCOMPARE(analyzed.exitCode, 0);
+        const QJsonObject result = json(analyzed);
+        QVERIFY(!result["layers"].toArray()[0].toObject().contains("kurtosis")); // only the parts named
+        const QJsonObject hessian = result["hessian"].toObject();
+        QCOMPARE(hessian["samples"].toInt(), 32);
+        const QJsonArray layers = hessian["layers"].toArray();
+        QCOMPARE(layers.size(), 13);
+        for (const QJsonValue& l : layers) {
+            const QJsonArray top = l.toObject()["top_eigenvalues"].toArray();
+            QCOMPARE(top.size(), 3);
+            QVERIFY(top[0].toDouble() >= top[1].toDouble() && top[1].toDouble() >= top[2].toDouble());
+            QVERIFY(l.toObject()["trace_stderr"].toDouble() <= 0.05 * std::abs(l.toObject()["trace"].toDouble()) + 1e-12);
+        }
+        const QJsonObject sensitivity = result["sensitivity"].toObject();
+        QCOMPARE(sensitivity["options"].toArray(), (QJsonArray{"w3", "w8"}));
+        const QJsonObject estimators = sensitivity["estimators"].toObject();
+        QCOMPARE(estimators.keys(), (QStringList{"llc", "measured"}));
+        // 3 bits hurt more than 8 do, by the measurement.
+        double w3 = 0.0, w8 = 0.0;
+        for (const QJsonValue& row : estimators["measured"].toObject()["delta_loss"].toArray()) {
+            w3 += row.toArray()[0].toDouble();
+            w8 += row.toArray()[1].toDouble();
+        }
+        QVERIFY(w3 > 10 * std::abs(w8));
+        QVERIFY(estimators["llc"].toObject()["spearman"].toDouble() > 0.5);
+        const Run shown = cli({"show", bundle, "--json"});
+        QCOMPARE(json(shown)["hessian"].toObject()["layers"], hessian["layers"]);
+        QCOMPARE(json(shown)["sensitivity"].toObject()["estimators"], sensitivity["estimators"]);
+        QVERIFY(cli({"show", bundle}).out.contains("agreement with measured"));
+
+        // The bundle's measured table through the allocators.
+        const QString plan = dir.filePath("plan.json"), problem = dir.filePath("problem.json");
+        const Run allocated = cli({"allocate", "--bundle", bundle, "--budget", "5bits", "--out", plan, "--dump-problem",
+                                   problem, "--json"});
+        QCOMPARE(allocated.exitCode, 0);
+        const QJsonObject a = json(allocated);
+        QVERIFY(a["bytes"].toDouble() <= a["budget_bytes"].toDouble());
+        QVERIFY(a["avg_bits"].toDouble() <= 5.0 && a["avg_bits"].toDouble() > 3.0);
+        QCOMPARE(a["gap"].toDouble(), 0.0);
+        QCOMPARE(a["choices"].toArray().size(), 13);
+        QFile dumped(problem);
+        QVERIFY(dumped.open(QIODevice::ReadOnly));
+        const QJsonObject instance = QJsonDocument::fromJson(dumped.readAll()).object();
+        QCOMPARE(instance["layers"].toArray().size(), 13);
+        QCOMPARE(instance["budget_bytes"].toDouble(), a["budget_bytes"].toDouble());
+        // The dumped instance, summed by hand, gives the reported plan's bytes and ΔLoss.
+        double bytes = 0.0, loss = 0.0;
+        for (int l = 0; l < 13; ++l)
+            for (const QJsonValue& o : instance["layers"].toArray()[l].toObject()["options"].toArray())
+                if (o.toObject()["label"] == a["choices"].toArray()[l]) {
+                    bytes += o.toObject()["bytes"].toDouble();
+                    loss += o.toObject()["delta_loss"].toDouble();
+                }
+        QCOMPARE(bytes, a["bytes"].toDouble());
+        QVERIFY(std::abs(loss - a["predicted_delta_loss"].toDouble()) < 1e-12);
+        QCOMPARE(cli({"eval", testing::demoModel("fmnist_resnet"), "--plan", plan, "--limit", "100"}).exitCode, 0);
+        const Run infeasible = cli({"allocate", "--bundle", bundle, "--budget", "1bits", "--out", plan});
+        QCOMPARE(infeasible.exitCode, 1);
+        QVERIFY2(QString(infeasible.err).contains("is infeasible; the smallest plan"), infeasible.err.constData());
+        const QString front = dir.filePath("front.csv");
+        QCOMPARE(cli({"pareto", "--bundle", bundle, "--out", front}).exitCode, 0);
+        QFile csv(front);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList rows = QString(csv.readAll()).trimmed().split('\n');
+        QCOMPARE(rows[0], "bytes,avg_bits,predicted_delta_loss,bops,choices");
+        QVERIFY(rows.size() > 3);
+    }
+
     void planForAnotherModelIsRefused()
     {
         QTemporaryDir dir;
@@ -195,6 +270,12 @@ private slots:
         QTest::newRow("bad sigmas") << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--sigmas", "3,x", "--out", "/tmp/b.h5"}
                                     << 2 << "--sigmas takes a number";
         QTest::newRow("analyze without --out") << QStringList{"analyze", testing::demoModel("fmnist_cnn")} << 2 << "'analyze' needs --out";
+        QTest::newRow("unknown estimator") << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--sensitivity",
+                                                          "--estimators", "magic", "--calib", "32", "--hessian-samples", "32", "--out", "/tmp/b.h5"}
+                                           << 1 << "unknown sensitivity estimator 'magic'";
+        QTest::newRow("Hessian samples beyond calibration")
+            << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--hessian", "--calib", "100", "--out", "/tmp/b.h5"}
+            << 2 << "--hessian-samples (default 512) cannot exceed --calib";
         QTest::newRow("export without --plan") << QStringList{"export", testing::demoModel("fmnist_cnn"), "--out", "/tmp/x"}
                                                << 2 << "'export' needs --plan";
     }

@@ -12,6 +12,8 @@ int runPlan(const CliArgs& args);
 int runExport(const CliArgs& args);
 int runAnalyze(const CliArgs& args);
 int runShow(const CliArgs& args);
+int runAllocate(const CliArgs& args);
+int runPareto(const CliArgs& args);
 void printUsage();
 
 } // namespace bitlens::cli

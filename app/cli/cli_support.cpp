@@ -30,8 +30,13 @@ std::string modelArgument(const CliArgs& args)
 
 Workspace openWorkspace(const CliArgs& args, Progress& progress)
 {
+    return openWorkspace(modelArgument(args), args, progress);
+}
+
+Workspace openWorkspace(const std::string& modelPath, const CliArgs& args, Progress& progress)
+{
     Workspace w;
-    w.modelPath = modelArgument(args);
+    w.modelPath = modelPath;
     w.model = Model::load(w.modelPath);
     DatasetOptions options;
     options.calibrationSize = args.integer("calib", options.calibrationSize, 1);

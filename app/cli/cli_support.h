@@ -37,6 +37,8 @@ struct Workspace {
     DatasetSplits data;
 };
 Workspace openWorkspace(const CliArgs& args, Progress& progress);
+// The same for a model named elsewhere (a bundle's /model/path).
+Workspace openWorkspace(const std::string& modelPath, const CliArgs& args, Progress& progress);
 
 // Reads PLAN.json and checks it against the model; errors name the plan file.
 CompressionPlan readPlanFor(const Model& model, const std::string& planPath);

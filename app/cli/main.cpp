@@ -16,7 +16,9 @@ int main(int argc, char** argv)
     std::signal(SIGXFSZ, SIG_IGN);
     try {
         const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas",
-                                             "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k"},
+                                             "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k",
+                                             "bundle", "budget", "bops", "allocator", "estimator", "pin", "tie",
+                                             "dump-problem", "evaluations"},
                                             {"json", "help", "stats", "activations", "spectra", "quant-error", "hessian",
                                              "sensitivity"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
@@ -36,6 +38,10 @@ int main(int argc, char** argv)
             return runAnalyze(args);
         if (args.command == "show")
             return runShow(args);
+        if (args.command == "allocate")
+            return runAllocate(args);
+        if (args.command == "pareto")
+            return runPareto(args);
         throw UsageError("unknown command '" + args.command + "' (try bitlens-cli --help)");
     } catch (const UsageError& e) {
         std::cerr << "bitlens-cli: " << e.what() << "\n";

@@ -18,7 +18,7 @@ struct HessianOptions {
     double eigenTolerance = 1e-3;  // relative residual of each top Ritz pair
     int maxLanczosSteps = 100;
     double traceTolerance = 0.05;  // stop sampling when standard error ≤ this × |trace|
-    int minTraceSamples = 10;
+    int minTraceSamples = 30;     // fewer make the standard error itself unreliable
     int maxTraceSamples = 300;
     int densityVectors = 1;        // SLQ start vectors per layer (the first is the eigenvalue run)
     int densitySteps = 16;         // Lanczos steps per vector, at least
