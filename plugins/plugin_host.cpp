@@ -55,6 +55,28 @@ QString exceptionText(const std::exception_ptr& error)
     }
 }
 
+// Either kind of plugin: its instance cast to the interface its metadata declares, what it offers
+// listed, and refused when another plugin already offers one of those ids.
+template <typename Interface, typename Loaded, typename List, typename Find>
+QString adopt(const PluginMetadata& metadata, QObject* instance, const QString& iid, const char* what,
+              std::vector<Loaded>& into, List list, Find find)
+{
+    auto* plugin = qobject_cast<Interface*>(instance);
+    if (!plugin)
+        return QStringLiteral("its metadata declares %1 but its instance does not implement it").arg(iid);
+    decltype(list(plugin)) offered;
+    try {
+        offered = list(plugin);
+    } catch (...) {
+        return QStringLiteral("listing its %1s threw %2").arg(what, exceptionText(std::current_exception()));
+    }
+    for (const auto& info : offered)
+        if (const auto* other = find(info.id))
+            return QStringLiteral("its %1 '%2' is already offered by %3").arg(what, QString::fromStdString(info.id), other->metadata.path);
+    into.push_back({metadata, plugin, std::move(offered)});
+    return {};
+}
+
 } // namespace
 
 QStringList PluginHost::defaultFolders()
@@ -109,40 +131,16 @@ QString PluginHost::load(const QString& path)
 
 QString PluginHost::adoptAllocatorPlugin(const PluginMetadata& metadata, QObject* instance)
 {
-    auto* plugin = qobject_cast<AllocatorPlugin*>(instance);
-    if (!plugin)
-        return QStringLiteral("its metadata declares %1 but its instance does not implement it").arg(AllocatorIid);
-    std::vector<AllocatorInfo> allocators;
-    try {
-        allocators = plugin->allocators();
-    } catch (...) {
-        return QStringLiteral("listing its allocators threw %1").arg(exceptionText(std::current_exception()));
-    }
-    for (const AllocatorInfo& info : allocators)
-        if (const LoadedAllocatorPlugin* other = findAllocator(info.id))
-            return QStringLiteral("its allocator '%1' is already offered by %2")
-                .arg(QString::fromStdString(info.id), other->metadata.path);
-    m_allocatorPlugins.push_back({metadata, plugin, std::move(allocators)});
-    return {};
+    return adopt<AllocatorPlugin>(metadata, instance, AllocatorIid, "allocator", m_allocatorPlugins,
+                                  [](AllocatorPlugin* p) { return p->allocators(); },
+                                  [this](const std::string& id) { return findAllocator(id); });
 }
 
 QString PluginHost::adoptEstimatorPlugin(const PluginMetadata& metadata, QObject* instance)
 {
-    auto* plugin = qobject_cast<SensitivityEstimatorPlugin*>(instance);
-    if (!plugin)
-        return QStringLiteral("its metadata declares %1 but its instance does not implement it").arg(EstimatorIid);
-    std::vector<EstimatorInfo> estimators;
-    try {
-        estimators = plugin->estimators();
-    } catch (...) {
-        return QStringLiteral("listing its estimators threw %1").arg(exceptionText(std::current_exception()));
-    }
-    for (const EstimatorInfo& info : estimators)
-        if (const LoadedEstimatorPlugin* other = findEstimator(info.id))
-            return QStringLiteral("its estimator '%1' is already offered by %2")
-                .arg(QString::fromStdString(info.id), other->metadata.path);
-    m_estimatorPlugins.push_back({metadata, plugin, std::move(estimators)});
-    return {};
+    return adopt<SensitivityEstimatorPlugin>(metadata, instance, EstimatorIid, "estimator", m_estimatorPlugins,
+                                             [](SensitivityEstimatorPlugin* p) { return p->estimators(); },
+                                             [this](const std::string& id) { return findEstimator(id); });
 }
 
 const PluginMetadata* PluginHost::findPlugin(const QString& id) const

@@ -122,11 +122,18 @@ int runAllocate(const CliArgs& args)
             NullProgress quiet;
             const CompressionPlan plan = planFromChoices(in.problem, choices, w.model->layers());
             EvalOptions options;
-            options.limit = args.integer("hessian-samples", 512, 1);
+            options.limit = args.integer("fitness-samples", 512, 1);
             return AppliedPlan::apply(*w.model, plan, w.data.calibration, quiet)->evaluate(w.data.calibration, options, quiet).loss();
         };
     }
     const Allocation a = runBuiltInAllocator(allocator, in.problem, settings, progress);
+    // What the search bought: the measured loss of its plan against the exact plan it started from.
+    json measured;
+    if (settings.fitness) {
+        const Allocation start = runBuiltInAllocator(in.problem.budgetBops ? "two-constraint" : "knapsack", in.problem,
+                                                     settings, progress);
+        measured = {{"start_loss", settings.fitness(start.choices)}, {"loss", settings.fitness(a.choices)}};
+    }
     const CompressionPlan plan = planFromChoices(in.problem, a.choices, in.analysis.layers);
     writePlanFile(plan, out);
     json choices = json::array();
@@ -137,11 +144,14 @@ int runAllocate(const CliArgs& args)
                           {"predicted_delta_loss", a.predictedDeltaLoss}, {"bytes", a.bytes},
                           {"avg_bits", averageBits(in, a.bytes)}, {"bops", a.bops}, {"solver_seconds", a.solverSeconds},
                           {"gap", a.gap}, {"lower_bound", a.lowerBound}, {"budget_bytes", in.problem.budgetBytes},
-                          {"choices", choices}}
+                          {"choices", choices}, {"measured_calibration_loss", measured}}
                          .dump()
                   << "\n";
         return 0;
     }
+    if (!measured.is_null())
+        std::printf("measured calibration loss: %.6f from the exact plan, %.6f after the search\n",
+                    measured["start_loss"].get<double>(), measured["loss"].get<double>());
     std::printf("%s: %s plan, predicted ΔLoss %.6g (gap ≤ %.3g), %s bytes, %.3f bits per weight, %s BOPs, solved in %.1f ms\n",
                 out.c_str(), allocator.c_str(), a.predictedDeltaLoss, a.gap, humanCount(double(a.bytes)).c_str(),
                 averageBits(in, a.bytes), humanCount(a.bops).c_str(), 1e3 * a.solverSeconds);

@@ -18,7 +18,7 @@ int main(int argc, char** argv)
         const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas",
                                              "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k",
                                              "bundle", "budget", "bops", "allocator", "estimator", "pin", "tie",
-                                             "dump-problem", "evaluations"},
+                                             "dump-problem", "evaluations", "fitness-samples"},
                                             {"json", "help", "stats", "activations", "spectra", "quant-error", "hessian",
                                              "sensitivity"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
