@@ -254,13 +254,10 @@ int runAnalyze(const CliArgs& args)
     if (args.options.count("sigmas")) {
         // "--sigmas 3,6": the k of the fraction of values beyond k·σ.
         options.statisticsOptions.sigmaMultiples.clear();
-        std::string list = args.value("sigmas", "");
-        for (size_t start = 0; start <= list.size();) {
-            const size_t end = std::min(list.find(',', start), list.size());
+        for (const std::string& item : listOption(args, "sigmas", {})) {
             CliArgs one;
-            one.options["sigmas"] = list.substr(start, end - start);
+            one.options["sigmas"] = item;
             options.statisticsOptions.sigmaMultiples.push_back(one.real("sigmas", 0.0, 0.5, 100.0));
-            start = end + 1;
         }
     }
     TerminalProgress progress;
