@@ -99,18 +99,20 @@ int main(int argc, char** argv)
     if (reference) {
         HessianOperator plain(*model, data.calibration, options.batches, options.batchSize, false, progress);
         at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(1);
-        int64_t products = 0;
+        int64_t products = 0, traceSamples = 0;
+        double samplesFor5Percent = 0.0; // Hutchinson probes the reference would need for our accuracy
         int eigenWithin = 0, traceWithin = 0, eigenCount = 0;
         start = std::chrono::steady_clock::now();
         std::printf("\nreference (PyHessian's way) against BitLens, per layer:\n");
-        std::printf("%-22s %6s %6s %10s %10s %7s %10s %10s %7s %10s\n", "layer", "HVPs", "ours", "λ1 ref", "λ1 ours",
-                    "Δλ %", "trace ref", "trace ours", "Δtr %", "ref stderr");
+        std::printf("%-22s %6s %6s %10s %10s %7s %10s %10s %7s %9s %9s %8s\n", "layer", "HVPs", "ours", "λ1 ref", "λ1 ours",
+                    "Δλ %", "trace ref", "trace ours", "Δtr %", "ref err %", "our err %", "ref → 5%");
         for (size_t l = 0; l < layers; ++l) {
             const auto product = [&plain, &progress, l](const torch::Tensor& v) { return plain.layerProduct(l, v, progress); };
             const int64_t n = plain.layerSize(l);
             const PowerIterationResult eig = powerIteration(product, n, options.topK, 100, 1e-3, generator);
             const HutchinsonResult tr = hutchinsonTrace(product, n, 100, 1e-3, generator);
             products += eig.products + tr.samples;
+            traceSamples += tr.samples;
             std::vector<double> sorted = eig.eigenvalues;
             std::sort(sorted.begin(), sorted.end(), std::greater<>());
             const LayerHessian& h = ours.layers[l];
@@ -119,13 +121,19 @@ int main(int argc, char** argv)
                 eigenWithin += relative(h.topEigenvalues[k], sorted[k]) <= 0.01;
             }
             traceWithin += relative(h.trace, tr.trace) <= 0.05;
-            std::printf("%-22s %6lld %6d %10.4g %10.4g %7.2f %10.4g %10.4g %7.2f %10.3g\n", names[l].c_str(),
+            // The standard error falls as 1/√probes: what PyHessian's loop would need to be as sure as ours.
+            const double needed = std::max(double(tr.samples),
+                std::ceil(double(tr.samples) * std::pow(tr.standardError / (0.05 * std::abs(tr.trace)), 2)));
+            samplesFor5Percent += needed;
+            std::printf("%-22s %6lld %6d %10.4g %10.4g %7.2f %10.4g %10.4g %7.2f %9.1f %9.1f %8.0f\n", names[l].c_str(),
                         (long long)(eig.products + tr.samples), h.lanczosSteps + 1, sorted[0], h.topEigenvalues[0],
                         100 * relative(h.topEigenvalues[0], sorted[0]), tr.trace, h.trace, 100 * relative(h.trace, tr.trace),
-                        tr.standardError);
+                        100 * tr.standardError / std::abs(tr.trace), 100 * h.traceStdErr / std::abs(h.trace), needed);
         }
         const double referenceSeconds = bench::secondsSince(start);
-        std::printf("reference: %lld layer HVPs, %.1f s\n", (long long)products, referenceSeconds);
+        std::printf("reference: %lld layer HVPs, %.1f s; its traces run to our 5 %% standard error would take about "
+                    "%.0f HVPs more (from its own per-probe variance)\n", (long long)products, referenceSeconds,
+                    samplesFor5Percent - double(traceSamples));
         std::printf("agreement: %d of %d top eigenvalues within 1 %%, %d of %zu traces within 5 %%\n", eigenWithin,
                     eigenCount, traceWithin, layers);
         std::printf("BitLens: %.1fx fewer HVPs, %.1fx less wall time (and it also gave densities, batch spreads and "
