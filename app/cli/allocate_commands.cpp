@@ -13,7 +13,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 namespace bitlens::cli {
 namespace {
@@ -26,20 +25,23 @@ struct Instance {
     int64_t resolution = 1;
 };
 
+// The index of the layer named `name`; `option` names the command-line option in the error.
+int layerIndex(const AllocationProblem& p, const std::string& name, const char* option)
+{
+    const auto it = std::find_if(p.layers.begin(), p.layers.end(), [&](const AllocationLayer& l) { return l.name == name; });
+    if (it == p.layers.end())
+        throw UsageError(std::string(option) + ": no layer '" + name + "'");
+    return int(it - p.layers.begin());
+}
+
 // "a,b;c,d": groups of layer names, as indices of the problem's layers.
 std::vector<std::vector<int>> tieGroups(const std::string& text, const AllocationProblem& p)
 {
     std::vector<std::vector<int>> groups;
-    std::stringstream all(text);
-    for (std::string group; std::getline(all, group, ';');) {
+    for (const std::string& group : splitList(text, ';')) {
         std::vector<int> members;
-        std::stringstream names(group);
-        for (std::string name; std::getline(names, name, ',');) {
-            const auto it = std::find_if(p.layers.begin(), p.layers.end(), [&](const AllocationLayer& l) { return l.name == name; });
-            if (it == p.layers.end())
-                throw UsageError("--tie: no layer '" + name + "'");
-            members.push_back(int(it - p.layers.begin()));
-        }
+        for (const std::string& name : splitList(group, ','))
+            members.push_back(layerIndex(p, name, "--tie"));
         groups.push_back(members);
     }
     return groups;
@@ -49,18 +51,15 @@ std::vector<std::vector<int>> tieGroups(const std::string& text, const Allocatio
 std::map<int, int> pins(const std::string& text, const AllocationProblem& p)
 {
     std::map<int, int> out;
-    std::stringstream all(text);
-    for (std::string pin; std::getline(all, pin, ',');) {
+    for (const std::string& pin : splitList(text, ',')) {
         const size_t eq = pin.find('=');
         const std::string name = pin.substr(0, eq), label = eq == std::string::npos ? "" : pin.substr(eq + 1);
-        const auto layer = std::find_if(p.layers.begin(), p.layers.end(), [&](const AllocationLayer& l) { return l.name == name; });
-        if (layer == p.layers.end())
-            throw UsageError("--pin: no layer '" + name + "'");
-        const auto option = std::find_if(layer->options.begin(), layer->options.end(),
-                                         [&](const AllocationOption& o) { return o.label == label; });
-        if (option == layer->options.end())
+        const int layer = layerIndex(p, name, "--pin");
+        const std::vector<AllocationOption>& options = p.layers[size_t(layer)].options;
+        const auto option = std::find_if(options.begin(), options.end(), [&](const AllocationOption& o) { return o.label == label; });
+        if (option == options.end())
             throw UsageError("--pin: layer '" + name + "' has no option '" + label + "'");
-        out[int(layer - p.layers.begin())] = int(option - layer->options.begin());
+        out[layer] = int(option - options.begin());
     }
     return out;
 }

@@ -120,14 +120,7 @@ std::vector<std::string> listOption(const CliArgs& args, const std::string& key,
 {
     if (!args.options.count(key))
         return fallback;
-    std::vector<std::string> items;
-    const std::string list = args.value(key, "");
-    for (size_t start = 0; start <= list.size();) {
-        const size_t end = std::min(list.find(',', start), list.size());
-        if (end > start)
-            items.push_back(list.substr(start, end - start));
-        start = end + 1;
-    }
+    std::vector<std::string> items = splitList(args.value(key, ""), ',');
     if (items.empty())
         throw UsageError("--" + key + " needs a comma-separated list");
     return items;

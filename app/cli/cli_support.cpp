@@ -53,6 +53,18 @@ CompressionPlan readPlanFor(const Model& model, const std::string& planPath)
     return plan;
 }
 
+std::vector<std::string> splitList(const std::string& text, char separator)
+{
+    std::vector<std::string> items;
+    for (size_t start = 0; start <= text.size();) {
+        const size_t end = std::min(text.find(separator, start), text.size());
+        if (end > start)
+            items.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return items;
+}
+
 std::string humanCount(double v)
 {
     char buf[32];

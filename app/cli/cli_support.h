@@ -44,6 +44,8 @@ Workspace openWorkspace(const std::string& modelPath, const CliArgs& args, Progr
 CompressionPlan readPlanFor(const Model& model, const std::string& planPath);
 
 std::string humanCount(double v); // "1.23 M"
+// The non-empty pieces of "a,b,c" between separators: every list-valued option is read this way.
+std::vector<std::string> splitList(const std::string& text, char separator);
 
 // The figures every command that takes a plan reports (JSON keys documented in README).
 nlohmann::json planCostJson(const PlanCost& cost);
