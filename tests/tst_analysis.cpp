@@ -218,6 +218,59 @@ private slots:
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"analysis.h5"}); // no temporary left
     }
 
+    void sessionStateRoundTrip()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("session.h5").toStdString();
+        writeAnalysisBundle(m_analysis, path);
+        QVERIFY(isAnalysisBundle(path));
+        QVERIFY(!readSessionState(path)); // the CLI's bundles have none
+        SessionState state;
+        state.datasetPath = testing::fashionMnistDir().toStdString();
+        state.calibrationSize = 300;
+        state.calibrationSeed = 5;
+        state.plan = uniformPlan("w4", m_analysis.layers);
+        state.plan->layers["fc"] = optionFromSpec("w8:per-tensor,a8");
+        writeAnalysisBundle(m_analysis, path, &state);
+        const std::optional<SessionState> back = readSessionState(path);
+        QVERIFY(back);
+        QCOMPARE(back->datasetPath, state.datasetPath);
+        QCOMPARE(back->calibrationSize, state.calibrationSize);
+        QCOMPARE(back->calibrationSeed, state.calibrationSeed);
+        QVERIFY(back->plan && *back->plan == *state.plan);
+        QVERIFY(!isAnalysisBundle(testing::demoModel("fmnist_cnn").toStdString()));
+        QVERIFY(!isAnalysisBundle(dir.filePath("absent.h5").toStdString()));
+    }
+
+    // Partial results arrive per stage, and analyses of different parts add up.
+    void partialResultsAndMerging()
+    {
+        AnalysisOptions spectraOnly;
+        spectraOnly.statistics = spectraOnly.activations = spectraOnly.quantError = false;
+        std::vector<bool> settled;
+        NullProgress progress;
+        const ModelAnalysis spectra = analyzeModel(*m_model, spectraOnly, nullptr, progress,
+                                                   [&](const ModelAnalysis& soFar, bool isSettled) {
+            settled.push_back(isSettled);
+            QCOMPARE(soFar.spectra.size(), m_analysis.layers.size());
+        });
+        QCOMPARE(settled, std::vector<bool>{true});
+        ModelAnalysis merged;
+        mergeAnalysis(merged, spectra);
+        QVERIFY(merged.weights.empty());
+        ModelAnalysis stats = m_analysis;
+        stats.spectra.clear();
+        mergeAnalysis(merged, stats);
+        QCOMPARE(merged.weights.size(), m_analysis.weights.size());
+        QCOMPARE(merged.spectra.size(), m_analysis.layers.size());
+        QCOMPARE(merged.spectra[3].singularValues, spectra.spectra[3].singularValues);
+        QVERIFY(merged.options.statistics && merged.options.spectra);
+        ModelAnalysis other = spectra;
+        other.layers.pop_back(); // another model: replaces everything
+        mergeAnalysis(merged, other);
+        QVERIFY(merged.weights.empty());
+    }
+
     void bundleRefusals()
     {
         QTemporaryDir dir;

@@ -222,6 +222,30 @@ private slots:
         }
     }
 
+    // The grid the views overlay is the set the quantizer rounds to, per channel.
+    void gridLevelsContainEveryQuantizedValue()
+    {
+        const torch::Tensor w = testWeight(6, 90, 3);
+        for (const WeightQuant& quant : {intQuant(4, Granularity::PerChannel, true), intQuant(3, Granularity::PerChannel, false),
+                                         optionFromSpec("fp8_e4m3").weight, optionFromSpec("fp8_e5m2").weight}) {
+            const torch::Tensor q = quantizeMatrix(w, quant).dequantized;
+            for (int64_t r = 0; r < w.size(0); ++r) {
+                const std::vector<double> levels = quantizationLevels(quant, w[r].min().item<double>(), w[r].max().item<double>());
+                QVERIFY(!levels.empty());
+                if (quant.format == NumberFormat::Int)
+                    QCOMPARE(levels.size(), size_t(1) << quant.bits);
+                for (int64_t c = 0; c < w.size(1); ++c) {
+                    const double v = q[r][c].item<double>();
+                    const auto nearest = std::lower_bound(levels.begin(), levels.end(), v - 1e-7);
+                    QVERIFY2(nearest != levels.end() && std::abs(*nearest - v) <= 1e-6 * std::max(1.0, std::abs(v)),
+                             qPrintable(QStringLiteral("%1 not on the %2 grid").arg(v).arg(QString::fromStdString(formatName(quant.format)))));
+                }
+            }
+        }
+        QVERIFY(quantizationLevels(optionFromSpec("fp16").weight, -1, 1).empty()); // too fine to draw
+        QVERIFY(quantizationLevels(WeightQuant{}, -1, 1).empty());
+    }
+
     void lowRankIsOptimalByEckartYoung()
     {
         const torch::Tensor w = testWeight(40, 90, 7);

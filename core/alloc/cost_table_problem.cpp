@@ -74,4 +74,18 @@ CompressionPlan planFromChoices(const AllocationProblem& problem, const std::vec
     return plan;
 }
 
+std::vector<int> choicesFromPlan(const CompressionPlan& plan, const std::vector<LayerInfo>& layers,
+                                 const std::vector<std::string>& options)
+{
+    std::vector<int> choices(layers.size(), -1);
+    for (size_t o = 0; o < options.size(); ++o) {
+        const CompressionPlan candidate = uniformPlan(options[o], layers);
+        for (size_t i = 0; i < layers.size(); ++i) {
+            if (choices[i] < 0 && candidate.optionFor(layers[i].name) == plan.optionFor(layers[i].name))
+                choices[i] = static_cast<int>(o);
+        }
+    }
+    return choices;
+}
+
 } // namespace bitlens

@@ -30,4 +30,9 @@ AllocationProblem problemFromAnalysis(const ModelAnalysis& analysis, const std::
 CompressionPlan planFromChoices(const AllocationProblem& problem, const std::vector<int>& choices,
                                 const std::vector<LayerInfo>& layers);
 
+// The inverse: per layer, the index into `options` (candidate labels) whose option is the one
+// `plan` gives that layer; -1 where none is (FP32 weights, or a hand-made option no table has).
+std::vector<int> choicesFromPlan(const CompressionPlan& plan, const std::vector<LayerInfo>& layers,
+                                 const std::vector<std::string>& options);
+
 } // namespace bitlens

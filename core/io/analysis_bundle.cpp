@@ -176,7 +176,7 @@ std::vector<ValueStatistics> readValueStatistics(const H5::Group& g, const std::
 
 } // namespace
 
-void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path)
+void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path, const SessionState* session)
 {
     H5::Exception::dontPrint();
     AtomicFile out(path);
@@ -217,6 +217,14 @@ void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path)
                 writeHessian(file, a.hessian, names);
             if (!a.sensitivity.empty())
                 writeSensitivity(file, a.sensitivity);
+            if (session) {
+                H5::Group g = file.createGroup("/session");
+                setString(g, "dataset_path", session->datasetPath);
+                setInt(g, "calibration_size", session->calibrationSize);
+                setInt(g, "calibration_seed", static_cast<int64_t>(session->calibrationSeed));
+                if (session->plan)
+                    setString(g, "plan", planToJson(*session->plan));
+            }
         } catch (const H5::Exception& e) {
             throw Error(temporary + ": cannot write the analysis bundle (" + hdf5ErrorCause(e) + ")");
         }
@@ -346,6 +354,37 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
         return a;
     } catch (const H5::Exception& e) {
         throw Error(path + ": cannot read the analysis bundle (" + hdf5ErrorCause(e) + ")");
+    }
+}
+
+bool isAnalysisBundle(const std::string& path)
+{
+    try {
+        openVersionedFile(path, kFileFormat, "analysis bundle", kVersion);
+        return true;
+    } catch (const Error&) {
+        return false;
+    } catch (const H5::Exception&) {
+        return false;
+    }
+}
+
+std::optional<SessionState> readSessionState(const std::string& path)
+{
+    try {
+        const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kVersion);
+        if (!exists(file.openGroup("/"), "session"))
+            return std::nullopt;
+        const H5::Group g = file.openGroup("/session");
+        SessionState s;
+        s.datasetPath = getString(g, "dataset_path");
+        s.calibrationSize = getInt(g, "calibration_size");
+        s.calibrationSeed = static_cast<uint64_t>(getInt(g, "calibration_seed"));
+        if (g.attrExists("plan"))
+            s.plan = planFromJson(getString(g, "plan"), path + " (/session/plan)");
+        return s;
+    } catch (const H5::Exception& e) {
+        throw Error(path + ": cannot read the session (" + hdf5ErrorCause(e) + ")");
     }
 }
 

@@ -66,21 +66,6 @@ torch::Tensor dequantize(const torch::Tensor& codes, const Affine& a)
 
 } // namespace
 
-std::pair<int64_t, int64_t> integerRange(int bits, bool symmetric)
-{
-    if (symmetric)
-        return {-(int64_t(1) << (bits - 1)), (int64_t(1) << (bits - 1)) - 1};
-    return {0, (int64_t(1) << bits) - 1};
-}
-
-Fp8Grid fp8Grid(NumberFormat format)
-{
-    // E4M3fn: 3 mantissa bits, normals from 2^-6, max 448. E5M2: 2 bits, from 2^-14, max 57344.
-    if (format == NumberFormat::Fp8E4M3)
-        return {3, -6, 448.0};
-    return {2, -14, 57344.0};
-}
-
 torch::Tensor roundToFormat(const torch::Tensor& values, NumberFormat format)
 {
     switch (format) {

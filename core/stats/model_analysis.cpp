@@ -122,7 +122,8 @@ void activationErrors(Model& model, const SampleSet& calibration, QuantErrorTabl
     }
 }
 
-ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& overall)
+ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& overall,
+                      const PartialAnalysisCallback& onPartial)
 {
     // Curvature work dominates a full analysis: it gets most of the bar.
     const bool curvature = options.hessian || options.sensitivity;
@@ -133,6 +134,10 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
     a.modelSha256 = sha256File(m.path);
     a.layers = m.layers;
     a.options = options;
+    const auto settled = [&] {
+        if (onPartial)
+            onPartial(a, true);
+    };
     torch::NoGradGuard noGrad;
 
     if (options.statistics) {
@@ -142,12 +147,14 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
             a.weights.push_back(weightStatistics(w.data_ptr<float>(), m.layers[i].weightShape, options.statisticsOptions));
         });
         a.statisticsSeconds = secondsSince(start);
+        settled();
     }
     if (options.activations && calibration) {
         const auto start = std::chrono::steady_clock::now();
         SubProgress sub(progress, 0.2, 0.4);
         a.activations = activationStatistics(model, *calibration, options.statisticsOptions, sub);
         a.activationSeconds = secondsSince(start);
+        settled();
     }
     a.options.activations = !a.activations.empty();
     if (options.spectra) {
@@ -158,6 +165,7 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
             a.spectra.push_back(spectrumFromSingularValues(std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel())));
         });
         a.spectraSeconds = secondsSince(start);
+        settled();
     }
     if (options.quantError) {
         const auto start = std::chrono::steady_clock::now();
@@ -191,6 +199,7 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
             activationErrors(model, *calibration, t, sub);
         }
         a.quantErrorSeconds = secondsSince(start);
+        settled();
     }
     if (curvature) {
         if (!calibration)
@@ -203,7 +212,16 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
         const double split = 0.12 + 0.88 * (options.sensitivity ? (options.hessian ? 0.5 : 0.0) : 1.0);
         if (options.hessian) {
             SubProgress sub(overall, 0.12, split);
-            a.hessian = analyzeHessian(op, names, options.hessianOptions, sub);
+            LayerHessianCallback onLayer;
+            if (onPartial) {
+                a.hessian.layers.assign(names.size(), LayerHessian{});
+                onLayer = [&](size_t layer, const LayerHessian& h) {
+                    a.hessian.layers[layer] = h;
+                    onPartial(a, false);
+                };
+            }
+            a.hessian = analyzeHessian(op, names, options.hessianOptions, sub, onLayer);
+            settled();
         }
         if (options.sensitivity) {
             SubProgress sub(overall, split, 1.0);
@@ -217,14 +235,64 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
 
 } // namespace
 
-ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress)
+ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress,
+                           const PartialAnalysisCallback& onPartial)
 {
     try {
-        return analyze(model, options, calibration, progress);
+        return analyze(model, options, calibration, progress, onPartial);
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
         throw Error(model.path() + ": the analysis failed (" + torchErrorSummary(e) + ")");
+    }
+}
+
+void mergeAnalysis(ModelAnalysis& into, ModelAnalysis update)
+{
+    const auto names = [](const ModelAnalysis& a) {
+        std::vector<std::string> n;
+        for (const LayerInfo& l : a.layers)
+            n.push_back(l.name);
+        return n;
+    };
+    if (into.layers.empty() || names(into) != names(update)) {
+        into = std::move(update);
+        return;
+    }
+    into.modelPath = update.modelPath;
+    into.modelSha256 = update.modelSha256;
+    into.layers = update.layers;
+    const AnalysisOptions& o = update.options;
+    if (!update.weights.empty()) {
+        into.weights = std::move(update.weights);
+        into.options.statistics = true;
+        into.options.statisticsOptions = o.statisticsOptions;
+        into.statisticsSeconds = update.statisticsSeconds;
+    }
+    if (!update.activations.empty()) {
+        into.activations = std::move(update.activations);
+        into.options.activations = true;
+        into.activationSeconds = update.activationSeconds;
+    }
+    if (!update.spectra.empty()) {
+        into.spectra = std::move(update.spectra);
+        into.options.spectra = true;
+        into.spectraSeconds = update.spectraSeconds;
+    }
+    if (!update.quantError.options.empty()) {
+        into.quantError = std::move(update.quantError);
+        into.options.quantError = true;
+        into.quantErrorSeconds = update.quantErrorSeconds;
+    }
+    if (!update.hessian.empty()) {
+        into.hessian = std::move(update.hessian);
+        into.options.hessian = true;
+        into.options.hessianOptions = o.hessianOptions;
+    }
+    if (!update.sensitivity.empty()) {
+        into.sensitivity = std::move(update.sensitivity);
+        into.options.sensitivity = true;
+        into.options.sensitivityOptions = o.sensitivityOptions;
     }
 }
 

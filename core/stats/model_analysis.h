@@ -10,6 +10,7 @@
 #include "power_law.h"
 #include "value_statistics.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -79,8 +80,19 @@ struct ModelAnalysis {
     double quantErrorSeconds = 0.0;
 };
 
+// Called on the analysing thread with everything computed so far, so a view can draw layers as
+// they finish: `settled` after each stage (every part of `soFar` final), unsettled while the
+// Hessian runs (hessian.layers holds the finished layers, the others with no eigenvalues yet,
+// and traces are only their exact Krylov part until the end).
+using PartialAnalysisCallback = std::function<void(const ModelAnalysis& soFar, bool settled)>;
+
 // `calibration` may be null: no activation statistics then, and Error when the Hessian or
 // sensitivity is asked for. Threading: uses `model` exclusively while it runs. Throws Cancelled.
-ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress);
+ModelAnalysis analyzeModel(Model& model, const AnalysisOptions& options, const SampleSet* calibration, Progress& progress,
+                           const PartialAnalysisCallback& onPartial = {});
+
+// `update`'s parts replace `into`'s where `update` has them, so analyses run one part at a time
+// add up; a different model (layer names) replaces everything.
+void mergeAnalysis(ModelAnalysis& into, ModelAnalysis update);
 
 } // namespace bitlens
