@@ -224,7 +224,7 @@ private slots:
         const std::string path = dir.filePath("session.h5").toStdString();
         writeAnalysisBundle(m_analysis, path);
         QVERIFY(isAnalysisBundle(path));
-        QVERIFY(!readSessionState(path)); // the CLI's bundles have none
+        QVERIFY(!readSessionState(path)); // written without one
         SessionState state;
         state.datasetPath = testing::fashionMnistDir().toStdString();
         state.calibrationSize = 300;

@@ -1,10 +1,14 @@
 #pragma once
-// The layer table: one row per compressible layer, over a copy of core's LayerInfo list.
+// The layer table: one row per compressible layer — its facts, the plan's option for it, and what
+// the analysis found (curvature, outliers, predicted ΔLoss at that option).
 
 #include "core/model/layer_info.h"
+#include "core/quant/compression_plan.h"
+#include "core/stats/model_analysis.h"
 
 #include <QAbstractTableModel>
 
+#include <memory>
 #include <vector>
 
 namespace bitlens::views {
@@ -14,14 +18,29 @@ namespace bitlens::views {
 class LayerTableModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Name, Kind, Shape, Params, Macs, ColumnCount };
-    // Numbers sort as numbers, not as the text shown.
+    enum Column {
+        Name, Kind, Shape, Params, Macs, Bits, Rank,
+        TopEigenvalue, Trace, Kurtosis, OutlierPercent, InputAbsMax, PredictedDeltaLoss,
+        ColumnCount
+    };
+    // Numbers sort as numbers, not as the text shown; missing figures sort first.
     static constexpr int SortRole = Qt::UserRole + 1;
+    // The cell's value as a fraction of its column's largest magnitude, for the bar drawn
+    // behind it; invalid for columns without bars and for missing figures.
+    static constexpr int BarRole = Qt::UserRole + 2;
 
     using QAbstractTableModel::QAbstractTableModel;
 
     void setLayers(std::vector<LayerInfo> layers);
     const std::vector<LayerInfo>& layers() const { return m_layers; }
+    void setAnalysis(std::shared_ptr<const ModelAnalysis> analysis);
+    void setPlan(const CompressionPlan& plan);
+    // The cost table the ΔLoss column reads ("measured", "hawq", ...); its first one when absent.
+    void setEstimator(const QString& estimator);
+    QString estimator() const { return m_estimator; }
+
+    // The figure a numeric column shows for a row: NaN when not analysed (yet).
+    double value(int row, int column) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -29,7 +48,15 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
 private:
+    void refreshDerived();
+    QString missingReason(int column) const;
+
     std::vector<LayerInfo> m_layers;
+    std::shared_ptr<const ModelAnalysis> m_analysis;
+    CompressionPlan m_plan;
+    QString m_estimator;
+    std::vector<int> m_choice;          // per row: the cost-table option of its plan option, -1 none
+    std::vector<double> m_columnScale;  // per column: largest finite |value|
 };
 
 } // namespace bitlens::views

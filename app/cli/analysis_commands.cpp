@@ -256,7 +256,12 @@ int runAnalyze(const CliArgs& args)
     TerminalProgress progress;
     Workspace w = openWorkspace(args, progress);
     const ModelAnalysis analysis = analyzeModel(*w.model, options, &w.data.calibration, progress);
-    writeAnalysisBundle(analysis, out);
+    // Recording the dataset lets the GUI open the bundle as a session and measure on the same data.
+    SessionState state;
+    state.datasetPath = w.data.path;
+    state.calibrationSize = w.dataOptions.calibrationSize;
+    state.calibrationSeed = w.dataOptions.seed;
+    writeAnalysisBundle(analysis, out, &state);
     return printAnalysis(analysis, out, args.has("json"));
 }
 

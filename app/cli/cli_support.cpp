@@ -42,6 +42,7 @@ Workspace openWorkspace(const std::string& modelPath, const CliArgs& args, Progr
     options.calibrationSize = args.integer("calib", options.calibrationSize, 1);
     options.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
     w.data = loadDataset(args.value("data", defaultDatasetPath()), options, progress);
+    w.dataOptions = options;
     w.model->profile(w.data.evaluation);
     return w;
 }

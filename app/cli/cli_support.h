@@ -35,6 +35,7 @@ struct Workspace {
     std::string modelPath;
     std::unique_ptr<Model> model;
     DatasetSplits data;
+    DatasetOptions dataOptions; // how `data` was split, for bundles to record
 };
 Workspace openWorkspace(const CliArgs& args, Progress& progress);
 // The same for a model named elsewhere (a bundle's /model/path).

@@ -3,8 +3,10 @@
 #include "main_window.h"
 #include "workspace_controller.h"
 #include "session.h"
+#include "session_controller.h"
 
 #include "core/data/dataset.h"
+#include "core/io/analysis_bundle.h"
 #include "core/model/model.h"
 #include "core/runtime.h"
 
@@ -12,6 +14,7 @@
 #include <QCommandLineParser>
 
 #include <cstdio>
+#include <memory>
 
 int main(int argc, char** argv)
 {
@@ -24,12 +27,13 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("BitLens: a workbench for compressing neural networks."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("TorchScript model (.pt); default: the residual demo model"));
+    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("TorchScript model (.pt) or saved session (.h5); default: the residual demo model"));
     const QCommandLineOption data(QStringLiteral("data"), QStringLiteral("IDX folder/file or HDF5 file (default: Fashion-MNIST)."), QStringLiteral("path"));
     const QCommandLineOption calib(QStringLiteral("calib"), QStringLiteral("Calibration samples (default 1024)."), QStringLiteral("n"), QStringLiteral("1024"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed of the calibration subset (default 0)."), QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("n"), QStringLiteral("0"));
-    parser.addOptions({data, calib, seed, threads});
+    const QCommandLineOption plan(QStringLiteral("plan"), QStringLiteral("Compression plan (JSON) to start from."), QStringLiteral("path"));
+    parser.addOptions({data, calib, seed, threads, plan});
     parser.process(app);
 
     bool calibOk = true;
@@ -46,7 +50,24 @@ int main(int argc, char** argv)
     bitlens::app::MainWindow window;
     window.session()->setDatasetOptions(options);
     window.show();
+    if (parser.isSet(plan)) {
+        // Once the model is there (opened directly or as a session), whichever comes first.
+        const QString planPath = parser.value(plan);
+        auto applied = std::make_shared<bool>(false);
+        const auto apply = [&window, planPath, applied] {
+            if (!*applied && window.session()->model()) {
+                *applied = true;
+                window.openPlan(planPath);
+            }
+        };
+        QObject::connect(window.sessionFiles(), &bitlens::app::SessionController::sessionOpened, &window, apply);
+        QObject::connect(window.workspace(), &bitlens::app::WorkspaceController::fileOpened, &window, apply);
+    }
     const QStringList positional = parser.positionalArguments();
+    if (!positional.isEmpty() && bitlens::isAnalysisBundle(positional.first().toStdString())) {
+        window.sessionFiles()->openSession(positional.first());
+        return QApplication::exec();
+    }
     window.workspace()->openDataset(parser.isSet(data) ? parser.value(data) : QString::fromStdString(bitlens::defaultDatasetPath()));
     window.workspace()->openModel(positional.isEmpty() ? QString::fromStdString(bitlens::defaultModelPath()) : positional.first());
     return QApplication::exec();

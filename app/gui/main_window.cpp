@@ -1,20 +1,32 @@
 #include "main_window.h"
 
+#include "analysis_controller.h"
 #include "job_runner.h"
 #include "recent_files.h"
 #include "session.h"
+#include "session_controller.h"
 #include "workspace_controller.h"
 
+#include "core/errors.h"
+#include "core/io/analysis_bundle.h"
+#include "core/quant/quantization_grid.h"
+#include "views/analyse_dialog.h"
+#include "views/bar_delegate.h"
+#include "views/estimator_trust_plot.h"
+#include "views/layer_detail_plots.h"
 #include "views/layer_table_model.h"
 #include "views/model_summary_panel.h"
+#include "views/overview_plots.h"
 #include "views/task_progress_widget.h"
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -28,12 +40,31 @@
 #include <QVBoxLayout>
 
 namespace bitlens::app {
+namespace {
+
+// The levels a layer's option rounds its weights to, over its widest output channel (per-tensor:
+// the whole weight), for the detail plot's overlay; empty for formats too fine to draw.
+std::vector<double> gridLevels(const LayerOption& option, const WeightStatistics& w)
+{
+    double lo = w.values.min;
+    double hi = w.values.max;
+    if (option.weight.granularity != Granularity::PerTensor && !w.outputAbsMax.empty()) {
+        const auto widest = std::max_element(w.outputAbsMax.begin(), w.outputAbsMax.end()) - w.outputAbsMax.begin();
+        lo = w.outputMin[size_t(widest)];
+        hi = w.outputMax[size_t(widest)];
+    }
+    return quantizationLevels(option.weight, lo, hi);
+}
+
+} // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
       m_session(new Session(this)),
       m_jobs(new JobRunner(this)),
       m_workspace(new WorkspaceController(m_session, m_jobs, this)),
+      m_analysis(new AnalysisController(m_session, m_jobs, this)),
+      m_sessionFiles(new SessionController(m_session, m_jobs, m_workspace, this)),
       m_summary(new views::ModelSummaryPanel),
       m_layerModel(new views::LayerTableModel(this)),
       m_proxy(new QSortFilterProxyModel(this)),
@@ -60,6 +91,10 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(views::LayerTableModel::Name, QHeaderView::Stretch);
     m_table->setObjectName(QStringLiteral("layerTable"));
+    m_table->setItemDelegate(new views::BarDelegate(views::LayerTableModel::BarRole, m_table));
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+        m_session->setSelectedLayer(current.isValid() ? m_proxy->mapToSource(current).row() : -1);
+    });
     m_filter->setPlaceholderText(tr("Filter layers by name…"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
@@ -89,20 +124,74 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(m_session, &Session::datasetChanged, this, [this] { m_summary->setDataset(*m_session->dataset()); });
     connect(m_session, &Session::baselineChanged, this, &MainWindow::onBaselineChanged);
+    connect(m_session, &Session::analysisChanged, this, &MainWindow::onAnalysisChanged);
+    connect(m_session, &Session::planChanged, this, [this] {
+        m_layerModel->setPlan(m_session->plan());
+        updateLayerDetail();
+    });
+    connect(m_session, &Session::selectedLayerChanged, this, &MainWindow::onSelectedLayerChanged);
     connect(m_workspace, &WorkspaceController::errorOccurred, this, &MainWindow::showError);
+    connect(m_sessionFiles, &SessionController::errorOccurred, this, &MainWindow::showError);
+    connect(m_sessionFiles, &SessionController::warning, this, &MainWindow::showError);
+    connect(m_sessionFiles, &SessionController::sessionSaved, this,
+            [this](const QString& path) { statusBar()->showMessage(tr("Saved %1").arg(path), 5000); });
+    m_sessionFiles->setModelLocator([this](const QString& bundle, const QString& missing) {
+        QMessageBox::information(this, tr("Model moved"),
+                                 tr("%1 analysed %2, which is no longer there. Please locate the model file.").arg(bundle, missing));
+        return QFileDialog::getOpenFileName(this, tr("Locate %1").arg(QFileInfo(missing).fileName()), {},
+                                            tr("TorchScript models (*.pt *.pth);;All files (*)"));
+    });
     connect(m_workspace, &WorkspaceController::fileOpened, this, [this](const QString& path, bool isModel) {
         RecentFiles::add(isModel ? QStringLiteral("models") : QStringLiteral("datasets"), path);
         rebuildRecentMenus();
     });
 
+    createDocks();
     createMenus();
-    resize(1280, 800);
+    resize(1500, 950);
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // Jobs post to the Session and controllers, which die with this window: stop them first.
+    m_jobs->shutdown();
+}
+
+void MainWindow::createDocks()
+{
+    m_overview = new views::OverviewPlots;
+    m_detail = new views::LayerDetailPlots;
+    m_trust = new views::EstimatorTrustPlot;
+    const auto dock = [this](QWidget* content, const QString& title, const QString& name, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(name); // saveState/restoreState find docks by name
+        d->setWidget(content);
+        addDockWidget(area, d);
+        return d;
+    };
+    // The table spans the width (it has many columns); the plots share the bottom half.
+    QDockWidget* overview = dock(m_overview, tr("Overview"), QStringLiteral("overviewDock"), Qt::BottomDockWidgetArea);
+    QDockWidget* detail = dock(m_detail, tr("Layer detail"), QStringLiteral("detailDock"), Qt::BottomDockWidgetArea);
+    QDockWidget* trust = dock(m_trust, tr("Estimator trust"), QStringLiteral("trustDock"), Qt::BottomDockWidgetArea);
+    splitDockWidget(overview, detail, Qt::Horizontal);
+    tabifyDockWidget(detail, trust);
+    detail->raise();
+    resizeDocks({overview}, {480}, Qt::Vertical);
+    m_viewMenu = new QMenu(tr("&View"), this);
+    for (QDockWidget* d : {overview, detail, trust})
+        m_viewMenu->addAction(d->toggleViewAction());
+
+    const auto select = [this](int layer) { m_session->setSelectedLayer(layer); };
+    connect(m_overview, &views::OverviewPlots::layerSelected, this, select);
+    connect(m_trust, &views::EstimatorTrustPlot::layerSelected, this, select);
+    connect(m_overview, &views::OverviewPlots::estimatorChanged, m_layerModel, &views::LayerTableModel::setEstimator);
+    connect(m_overview, &views::OverviewPlots::analyseRequested, this, &MainWindow::showAnalyseDialog);
+    connect(m_detail, &views::LayerDetailPlots::analyseRequested, this, &MainWindow::showAnalyseDialog);
+    connect(m_trust, &views::EstimatorTrustPlot::analyseRequested, this, &MainWindow::showAnalyseDialog);
+}
 
 void MainWindow::createMenus()
 {
@@ -129,6 +218,24 @@ void MainWindow::createMenus()
     m_recentDatasets = file->addMenu(tr("Recent Datasets"));
     rebuildRecentMenus();
     file->addSeparator();
+    file->addAction(tr("Open &Session…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), {}, tr("BitLens bundles (*.h5);;All files (*)"));
+        if (!path.isEmpty())
+            m_sessionFiles->openSession(path);
+    });
+    file->addAction(tr("&Save Session"), QKeySequence::Save, this, [this] {
+        if (m_session->bundlePath().isEmpty())
+            saveSessionAs();
+        else
+            m_sessionFiles->saveSession(m_session->bundlePath());
+    });
+    file->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, this, &MainWindow::saveSessionAs);
+    file->addAction(tr("Open &Plan…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open plan"), {}, tr("Plans (*.json);;All files (*)"));
+        if (!path.isEmpty())
+            openPlan(path);
+    });
+    file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
@@ -141,6 +248,9 @@ void MainWindow::createMenus()
 
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addAction(tr("Measure &Baseline"), this, [this] { m_workspace->evaluateBaseline(); });
+    QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
+    analysis->addAction(tr("&Analyse…"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::showAnalyseDialog);
+    menuBar()->addMenu(m_viewMenu);
     model->addAction(tr("&Cancel Running Task"), QKeySequence(Qt::Key_Escape), m_jobs, qOverload<>(&JobRunner::cancel));
 }
 
@@ -151,7 +261,7 @@ void MainWindow::rebuildRecentMenus()
         menu->clear();
         const QStringList paths = RecentFiles::list(kind);
         for (const QString& path : paths)
-            menu->addAction(path, this, [this, path] { m_workspace->openPath(path); });
+            menu->addAction(path, this, [this, path] { openPath(path); });
         menu->setEnabled(!paths.isEmpty());
     }
 }
@@ -183,6 +293,97 @@ void MainWindow::onModelChanged()
     m_layerModel->setLayers(m_session->layers());
 }
 
+void MainWindow::openPath(const QString& path)
+{
+    if (isAnalysisBundle(path.toStdString()))
+        m_sessionFiles->openSession(path);
+    else
+        m_workspace->openPath(path);
+}
+
+void MainWindow::openPlan(const QString& path)
+{
+    try {
+        CompressionPlan plan = readPlanFile(path.toStdString());
+        validatePlan(plan, m_session->layers(), path.toStdString());
+        m_session->setPlan(plan);
+    } catch (const Error& e) {
+        showError(QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::saveSessionAs()
+{
+    QString path = QFileDialog::getSaveFileName(this, tr("Save session"), m_session->bundlePath(), tr("BitLens bundles (*.h5)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".h5");
+    m_sessionFiles->saveSession(path);
+}
+
+void MainWindow::showAnalyseDialog()
+{
+    if (!m_session->model()) {
+        showError(tr("Open a model first: there is nothing to analyse."));
+        return;
+    }
+    views::AnalysisCostBasis basis;
+    basis.layers = m_session->layers();
+    basis.calibrationAvailable = m_session->dataset() ? m_session->dataset()->calibration.count() : 0;
+    if (const auto& b = m_session->baseline())
+        basis.forwardSamplesPerSecond = b->samplesPerSecond();
+    auto* dialog = new views::AnalyseDialog(basis, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (m_analysis->hasLastRequest())
+        dialog->setRequest(m_analysis->lastRequest());
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { m_analysis->analyse(dialog->request()); });
+    dialog->open();
+}
+
+void MainWindow::onAnalysisChanged()
+{
+    const auto analysis = m_session->analysis();
+    m_layerModel->setAnalysis(analysis);
+    m_overview->setAnalysis(analysis);
+    m_layerModel->setEstimator(m_overview->estimator()); // the overview picks one the analysis has
+    m_trust->setAnalysis(analysis);
+    m_detail->setAnalysis(analysis);
+    updateLayerDetail();
+}
+
+void MainWindow::onSelectedLayerChanged(int layer)
+{
+    // Mirror the choice in the table without echoing it back.
+    const QModelIndex source = layer >= 0 ? m_layerModel->index(layer, 0) : QModelIndex();
+    const QModelIndex row = m_proxy->mapFromSource(source);
+    if (m_table->selectionModel()->currentIndex().row() != row.row() || !row.isValid()) {
+        QSignalBlocker block(m_table->selectionModel());
+        m_table->selectionModel()->setCurrentIndex(row, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        if (row.isValid())
+            m_table->scrollTo(row);
+    }
+    m_overview->setSelectedLayer(layer);
+    m_trust->setSelectedLayer(layer);
+    updateLayerDetail();
+}
+
+void MainWindow::updateLayerDetail()
+{
+    const int layer = m_session->selectedLayer();
+    m_detail->setLayer(layer);
+    const auto analysis = m_session->analysis();
+    if (layer < 0 || size_t(layer) >= m_session->layers().size())
+        return;
+    const LayerOption& option = m_session->plan().optionFor(m_session->layers()[size_t(layer)].name);
+    m_detail->setChosenRank(option.rank);
+    const bool stats = analysis && size_t(layer) < analysis->weights.size();
+    const QString label = option.weight.granularity == Granularity::PerTensor
+                              ? tr("%1 grid").arg(QString::fromStdString(option.label()))
+                              : tr("%1 grid (widest channel)").arg(QString::fromStdString(option.label()));
+    m_detail->setGridLevels(stats ? gridLevels(option, analysis->weights[size_t(layer)]) : std::vector<double>{}, label);
+}
+
 void MainWindow::onBaselineChanged()
 {
     if (const auto& b = m_session->baseline())
@@ -201,7 +402,7 @@ void MainWindow::dropEvent(QDropEvent* event)
 {
     for (const QUrl& url : event->mimeData()->urls()) {
         if (url.isLocalFile())
-            m_workspace->openPath(url.toLocalFile());
+            openPath(url.toLocalFile());
     }
     event->acceptProposedAction();
 }

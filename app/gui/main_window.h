@@ -1,5 +1,6 @@
 #pragma once
-// BitLens's main window: what is open, the layer table, and the running task.
+// BitLens's main window: the layer table in the middle, the analysis plots in dock panels around
+// it, and the running task in the status bar. Choosing a layer anywhere selects it everywhere.
 
 #include <QMainWindow>
 
@@ -9,15 +10,20 @@ class QSortFilterProxyModel;
 class QTableView;
 
 namespace bitlens::views {
+class EstimatorTrustPlot;
+class LayerDetailPlots;
 class LayerTableModel;
 class ModelSummaryPanel;
+class OverviewPlots;
 class TaskProgressWidget;
 }
 
 namespace bitlens::app {
 
+class AnalysisController;
 class JobRunner;
 class Session;
+class SessionController;
 class WorkspaceController;
 
 // Threading: GUI thread. Owns the Session, the job runner and the controllers.
@@ -30,8 +36,21 @@ public:
     Session* session() const { return m_session; }
     JobRunner* jobs() const { return m_jobs; }
     WorkspaceController* workspace() const { return m_workspace; }
+    AnalysisController* analysis() const { return m_analysis; }
+    SessionController* sessionFiles() const { return m_sessionFiles; }
     QTableView* layerTable() const { return m_table; }
+    views::LayerTableModel* layerModel() const { return m_layerModel; }
     views::ModelSummaryPanel* summary() const { return m_summary; }
+    views::OverviewPlots* overview() const { return m_overview; }
+    views::LayerDetailPlots* detail() const { return m_detail; }
+    views::EstimatorTrustPlot* trust() const { return m_trust; }
+
+    // The Analyse dialog, prefilled with the last request; runs what the user accepts.
+    void showAnalyseDialog();
+    // A saved session (analysis bundle) opens as one; anything else as WorkspaceController::openPath.
+    void openPath(const QString& path);
+    // Reads a plan JSON and makes it the session's plan; errors name the file.
+    void openPlan(const QString& path);
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -39,23 +58,34 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    void createDocks();
     void createMenus();
     void rebuildRecentMenus();
     void showError(const QString& message);
     void onModelChanged();
     void onBaselineChanged();
+    void onAnalysisChanged();
+    void onSelectedLayerChanged(int layer);
+    void updateLayerDetail();
+    void saveSessionAs();
 
     Session* m_session;
     JobRunner* m_jobs;
     WorkspaceController* m_workspace;
+    AnalysisController* m_analysis;
+    SessionController* m_sessionFiles;
     views::ModelSummaryPanel* m_summary;
     views::LayerTableModel* m_layerModel;
     QSortFilterProxyModel* m_proxy;
     QTableView* m_table;
     QLineEdit* m_filter;
     views::TaskProgressWidget* m_progress;
+    views::OverviewPlots* m_overview = nullptr;
+    views::LayerDetailPlots* m_detail = nullptr;
+    views::EstimatorTrustPlot* m_trust = nullptr;
     QMenu* m_recentModels = nullptr;
     QMenu* m_recentDatasets = nullptr;
+    QMenu* m_viewMenu = nullptr;
 };
 
 } // namespace bitlens::app

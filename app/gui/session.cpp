@@ -20,9 +20,16 @@ void Session::setModel(std::unique_ptr<Model> model, std::optional<ModelSidecar>
     ++m_generation;
     m_baseline.reset();
     m_undo->clear();
+    m_analysis.reset();
+    m_plan = CompressionPlan{};
+    m_selectedLayer = -1;
+    m_bundlePath.clear();
     emit modelChanged();
     emit layersChanged();
     emit baselineChanged();
+    emit analysisChanged();
+    emit planChanged();
+    emit selectedLayerChanged(-1);
 }
 
 void Session::setDataset(std::shared_ptr<const DatasetSplits> dataset)
@@ -63,6 +70,28 @@ void Session::clearBaseline()
     m_baseline.reset();
     m_baselineRunning = false;
     emit baselineChanged();
+}
+
+void Session::setAnalysis(std::shared_ptr<const ModelAnalysis> analysis)
+{
+    m_analysis = std::move(analysis);
+    emit analysisChanged();
+}
+
+void Session::setPlan(const CompressionPlan& plan)
+{
+    m_plan = plan;
+    emit planChanged();
+}
+
+void Session::setSelectedLayer(int layer)
+{
+    if (layer < -1 || layer >= static_cast<int>(m_layers.size()))
+        layer = -1;
+    if (layer == m_selectedLayer)
+        return;
+    m_selectedLayer = layer;
+    emit selectedLayerChanged(layer);
 }
 
 } // namespace bitlens::app

@@ -6,6 +6,8 @@
 #include "core/eval/eval_result.h"
 #include "core/io/model_sidecar.h"
 #include "core/model/layer_info.h"
+#include "core/quant/compression_plan.h"
+#include "core/stats/model_analysis.h"
 
 #include <QObject>
 #include <QString>
@@ -52,6 +54,23 @@ public:
     void setBaseline(const EvalResult& result, bool running);
     void clearBaseline();
 
+    // Everything analysed so far; null until an analysis ran or a bundle was opened. Shared and
+    // immutable, so views keep a pointer while a new analysis replaces it.
+    std::shared_ptr<const ModelAnalysis> analysis() const { return m_analysis; }
+    void setAnalysis(std::shared_ptr<const ModelAnalysis> analysis);
+
+    // The plan being edited; FP32 everywhere until one is opened or set.
+    const CompressionPlan& plan() const { return m_plan; }
+    void setPlan(const CompressionPlan& plan);
+
+    // The layer every view shows (index into layers()), -1 for none.
+    int selectedLayer() const { return m_selectedLayer; }
+    void setSelectedLayer(int layer);
+
+    // The bundle this session was opened from or last saved to.
+    QString bundlePath() const { return m_bundlePath; }
+    void setBundlePath(const QString& path) { m_bundlePath = path; }
+
     // Bumped whenever the model or dataset changes, so results of work started before are ignored.
     quint64 generation() const { return m_generation.load(); }
 
@@ -62,6 +81,9 @@ signals:
     void datasetChanged();
     void layersChanged();
     void baselineChanged();
+    void analysisChanged();
+    void planChanged();
+    void selectedLayerChanged(int layer);
 
 private:
     std::shared_ptr<Model> m_model;
@@ -73,6 +95,10 @@ private:
     std::vector<LayerInfo> m_layers;
     std::optional<EvalResult> m_baseline;
     bool m_baselineRunning = false;
+    std::shared_ptr<const ModelAnalysis> m_analysis;
+    CompressionPlan m_plan;
+    int m_selectedLayer = -1;
+    QString m_bundlePath;
     std::atomic<quint64> m_generation{0};
     QUndoStack* m_undo;
 };

@@ -1,0 +1,139 @@
+#include "session_controller.h"
+
+#include "job_runner.h"
+#include "session.h"
+#include "workspace_controller.h"
+
+#include "core/data/dataset.h"
+#include "core/errors.h"
+#include "core/io/analysis_bundle.h"
+#include "core/model/model.h"
+#include "core/progress.h"
+#include "core/stats/sha256.h"
+
+#include <QFileInfo>
+
+#include <filesystem>
+
+namespace bitlens::app {
+namespace {
+const QString kSessionJob = QStringLiteral("session");
+}
+
+SessionController::SessionController(Session* session, JobRunner* jobs, WorkspaceController* workspace, QObject* parent)
+    : QObject(parent), m_session(session), m_jobs(jobs), m_workspace(workspace)
+{
+}
+
+void SessionController::openSession(const QString& bundlePath)
+{
+    const std::string bundle = bundlePath.toStdString();
+    m_jobs->start(kSessionJob, tr("Opening %1").arg(QFileInfo(bundlePath).fileName()), [this, bundle, bundlePath](Progress& progress) {
+        progress.report(0.1, "Reading the bundle");
+        const std::string modelPath = readAnalysisBundle(bundle).modelPath;
+        return std::function<void()>([this, bundlePath, modelPath] {
+            QString model = QString::fromStdString(modelPath);
+            if (!QFileInfo::exists(model)) {
+                model = m_locator ? m_locator(bundlePath, model) : QString();
+                if (model.isEmpty()) {
+                    emit errorOccurred(tr("%1: its model %2 is missing, so the session was not opened")
+                                           .arg(bundlePath, QString::fromStdString(modelPath)));
+                    return;
+                }
+            }
+            loadSession(bundlePath, model);
+        });
+    });
+}
+
+void SessionController::loadSession(const QString& bundlePath, const QString& modelPath)
+{
+    const std::string bundle = bundlePath.toStdString();
+    const std::string modelFile = modelPath.toStdString();
+    m_jobs->start(kSessionJob, tr("Opening %1").arg(QFileInfo(bundlePath).fileName()),
+                  [this, bundle, modelFile, bundlePath, modelPath](Progress& progress) {
+        progress.report(0.1, "Checking the model file");
+        // readAnalysisBundle refuses a model with another sha256, naming both files.
+        auto analysis = std::make_shared<ModelAnalysis>(readAnalysisBundle(bundle, sha256File(modelFile)));
+        const std::optional<SessionState> state = readSessionState(bundle);
+        progress.checkCancelled();
+        progress.report(0.3, "Loading the model");
+        auto model = std::make_shared<std::unique_ptr<Model>>(Model::load(modelFile));
+        if (state && state->plan)
+            validatePlan(*state->plan, (*model)->layers(), bundle + " (/session/plan)");
+        analysis->modelPath = modelFile;
+        auto sidecar = readSidecar(modelFile);
+
+        std::shared_ptr<const DatasetSplits> data;
+        QString missingData;
+        if (state && !state->datasetPath.empty()) {
+            if (std::filesystem::exists(state->datasetPath)) {
+                DatasetOptions options;
+                options.calibrationSize = state->calibrationSize;
+                options.seed = state->calibrationSeed;
+                SubProgress sub(progress, 0.5, 1.0);
+                data = std::make_shared<const DatasetSplits>(loadDataset(state->datasetPath, options, sub));
+            } else {
+                missingData = QString::fromStdString(state->datasetPath);
+            }
+        }
+        return std::function<void()>([=] {
+            m_session->setModel(std::move(*model), sidecar);
+            // The bundle knows the MACs the baseline measured; until it measures again, use them.
+            std::vector<LayerInfo> layers = m_session->layers();
+            for (size_t i = 0; i < layers.size() && i < analysis->layers.size(); ++i) {
+                if (layers[i].name == analysis->layers[i].name)
+                    layers[i].macsPerSample = analysis->layers[i].macsPerSample;
+            }
+            m_session->setLayers(layers);
+            if (data) {
+                DatasetOptions options;
+                options.calibrationSize = state->calibrationSize;
+                options.seed = state->calibrationSeed;
+                m_session->setDatasetOptions(options);
+                m_session->setDataset(data);
+            }
+            m_session->setAnalysis(analysis);
+            if (state && state->plan)
+                m_session->setPlan(*state->plan);
+            m_session->setBundlePath(bundlePath);
+            if (!missingData.isEmpty())
+                emit warning(tr("%1: its dataset %2 is missing; open one to measure again").arg(bundlePath, missingData));
+            emit sessionOpened(bundlePath);
+            m_workspace->evaluateBaseline();
+        });
+    });
+}
+
+void SessionController::saveSession(const QString& bundlePath)
+{
+    if (!m_session->model())
+        return;
+    // A snapshot: what the session is now, whatever happens while the file is written.
+    const std::shared_ptr<const ModelAnalysis> analysis = m_session->analysis();
+    const std::string modelPath = m_session->modelPath().toStdString();
+    const std::vector<LayerInfo> layers = m_session->layers();
+    SessionState state;
+    if (const auto data = m_session->dataset()) {
+        state.datasetPath = data->path;
+        state.calibrationSize = m_session->datasetOptions().calibrationSize;
+        state.calibrationSeed = m_session->datasetOptions().seed;
+    }
+    state.plan = m_session->plan();
+    const std::string bundle = bundlePath.toStdString();
+    m_jobs->start(QStringLiteral("save-session"), tr("Saving %1").arg(QFileInfo(bundlePath).fileName()),
+                  [this, analysis, modelPath, layers, state, bundle, bundlePath](Progress& progress) {
+        progress.report(0.2, "Writing the bundle");
+        ModelAnalysis a = analysis ? *analysis : ModelAnalysis{};
+        a.modelPath = modelPath;
+        a.modelSha256 = sha256File(modelPath);
+        a.layers = layers;
+        writeAnalysisBundle(a, bundle, &state);
+        return std::function<void()>([this, bundlePath] {
+            m_session->setBundlePath(bundlePath);
+            emit sessionSaved(bundlePath);
+        });
+    });
+}
+
+} // namespace bitlens::app

@@ -1,0 +1,46 @@
+#pragma once
+// Saving and reopening a session as its analysis bundle: the analysis, the plan being edited and
+// the dataset it was measured on, in the HDF5 file the CLI also reads.
+
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+namespace bitlens::app {
+
+class JobRunner;
+class Session;
+class WorkspaceController;
+
+// Threading: GUI thread; reading, hashing and loading run on JobRunner's worker.
+class SessionController final : public QObject {
+    Q_OBJECT
+public:
+    // Asked when a bundle's model is no longer where it was: the file to use instead, or an empty
+    // string to give up. The GUI shows a file dialog; tests answer directly.
+    using ModelLocator = std::function<QString(const QString& bundle, const QString& missingModel)>;
+
+    SessionController(Session* session, JobRunner* jobs, WorkspaceController* workspace, QObject* parent = nullptr);
+
+    void setModelLocator(ModelLocator locator) { m_locator = std::move(locator); }
+    // Refuses (errorOccurred) a model file whose sha256 differs from the one the bundle analysed.
+    void openSession(const QString& bundlePath);
+    void saveSession(const QString& bundlePath);
+
+signals:
+    void errorOccurred(const QString& message);
+    void warning(const QString& message);
+    void sessionOpened(const QString& bundlePath);
+    void sessionSaved(const QString& bundlePath);
+
+private:
+    void loadSession(const QString& bundlePath, const QString& modelPath);
+
+    Session* m_session;
+    JobRunner* m_jobs;
+    WorkspaceController* m_workspace;
+    ModelLocator m_locator;
+};
+
+} // namespace bitlens::app

@@ -1,0 +1,358 @@
+// The analysis workbench, offscreen, on the demo model and Fashion-MNIST: an analysis streams
+// into the views without stalling the GUI thread, choosing a layer anywhere selects it
+// everywhere, figures export as valid PNG/SVG/PDF, sessions survive a save and reopen.
+
+#include "app/gui/analysis_controller.h"
+#include "app/gui/job_runner.h"
+#include "app/gui/main_window.h"
+#include "app/gui/session.h"
+#include "app/gui/session_controller.h"
+#include "app/gui/workspace_controller.h"
+#include "core/io/analysis_bundle.h"
+#include "core/runtime.h"
+#include "test_paths.h"
+#include "views/analysis_placeholder.h"
+#include "views/estimator_trust_plot.h"
+#include "views/layer_detail_plots.h"
+#include "views/layer_table_model.h"
+#include "views/overview_plots.h"
+#include "views/plot_style.h"
+
+#include <QElapsedTimer>
+#include <QImageReader>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QSvgRenderer>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtTest>
+
+#include <qcustomplot.h>
+
+using namespace bitlens;
+
+namespace {
+
+// Every cell of the layer table as shown, row by row.
+QStringList tableText(const QAbstractItemModel* m)
+{
+    QStringList rows;
+    for (int r = 0; r < m->rowCount(); ++r) {
+        QStringList cells;
+        for (int c = 0; c < m->columnCount(); ++c)
+            cells << m->index(r, c).data().toString();
+        rows << cells.join(QLatin1Char('|'));
+    }
+    return rows;
+}
+
+int layerIndex(const app::Session& s, const std::string& name)
+{
+    for (size_t i = 0; i < s.layers().size(); ++i) {
+        if (s.layers()[i].name == name)
+            return int(i);
+    }
+    return -1;
+}
+
+} // namespace
+
+class TstWorkbench : public QObject {
+    Q_OBJECT
+
+private:
+    std::unique_ptr<app::MainWindow> m_window;
+    QTemporaryDir m_dir;
+
+    bool idle() const { return m_window->jobs()->idle(); }
+
+    // A small but complete analysis: everything the views draw, the Hessian on 64 samples.
+    static views::AnalysisRequest smallRequest()
+    {
+        views::AnalysisRequest r;
+        r.calibrationSamples = 256;
+        AnalysisOptions& o = r.options;
+        o.statistics = o.activations = o.spectra = o.quantError = o.hessian = o.sensitivity = true;
+        o.hessianOptions.batches = 2;
+        o.hessianOptions.batchSize = 32;
+        o.hessianOptions.topK = 2;
+        o.hessianOptions.traceTolerance = 0.1;
+        o.sensitivityOptions.estimators = {"measured", "hawq", "fisher"};
+        o.sensitivityOptions.options = {"w2", "w4", "w8"};
+        return r;
+    }
+
+    static std::shared_ptr<app::MainWindow> openWindow()
+    {
+        auto w = std::make_shared<app::MainWindow>();
+        w->resize(1500, 950);
+        w->show();
+        return w;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        configureThreads();
+        QVERIFY(m_dir.isValid());
+        m_window = std::make_unique<app::MainWindow>();
+        m_window->resize(1500, 950);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        m_window->workspace()->openDataset(testing::fashionMnistDir());
+        m_window->workspace()->openModel(testing::demoModel("fmnist_resnet"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->session()->baseline() && m_window->session()->baseline()->complete() && idle(), 180000);
+    }
+
+    void cleanupTestCase() { m_window.reset(); }
+
+    void showsNotAnalysedStateFirst()
+    {
+        QVERIFY(!m_window->session()->analysis());
+        const auto placeholders = m_window->overview()->findChildren<views::AnalysisPlaceholder*>();
+        QVERIFY(!placeholders.isEmpty());
+        for (const views::AnalysisPlaceholder* p : placeholders)
+            QCOMPARE(p->currentIndex(), 1); // the "Not analysed yet — Analyse…" page
+        const QModelIndex lambda = m_window->layerModel()->index(0, views::LayerTableModel::TopEigenvalue);
+        QCOMPARE(lambda.data().toString(), QStringLiteral("–"));
+        QVERIFY(lambda.data(Qt::ToolTipRole).toString().contains(QStringLiteral("Analyse")));
+    }
+
+    void analysisStreamsInWithoutStallingTheGui()
+    {
+        qint64 longestStall = 0;
+        QElapsedTimer sinceTick;
+        sinceTick.start();
+        QTimer ticker;
+        connect(&ticker, &QTimer::timeout, this, [&] { longestStall = std::max(longestStall, sinceTick.restart()); });
+        ticker.start(5);
+        // A snapshot with some layers' eigenvalues and not others proves layers appear as they finish.
+        bool sawPartialHessian = false;
+        QSignalSpy changes(m_window->session(), &app::Session::analysisChanged);
+        connect(m_window->session(), &app::Session::analysisChanged, this, [&] {
+            const auto a = m_window->session()->analysis();
+            if (!a || a->hessian.layers.empty())
+                return;
+            int done = 0;
+            for (const LayerHessian& h : a->hessian.layers)
+                done += h.topEigenvalues.empty() ? 0 : 1;
+            sawPartialHessian |= done > 0 && done < int(a->hessian.layers.size());
+        });
+        QSignalSpy finished(m_window->analysis(), &app::AnalysisController::analysisFinished);
+        sinceTick.restart();
+        m_window->analysis()->analyse(smallRequest());
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 300000);
+        ticker.stop();
+        disconnect(m_window->session(), &app::Session::analysisChanged, this, nullptr);
+
+        qInfo("longest event-loop stall during the analysis: %lld ms; %d partial results", longestStall, int(changes.count()));
+        QVERIFY2(longestStall <= 50, qPrintable(QStringLiteral("GUI thread stalled %1 ms").arg(longestStall)));
+        QVERIFY(sawPartialHessian);
+        QVERIFY(changes.count() >= 4 + 13); // each stage, and each layer's Hessian
+        const auto a = m_window->session()->analysis();
+        QVERIFY(a);
+        QCOMPARE(a->weights.size(), size_t(13));
+        QCOMPARE(a->hessian.layers.size(), size_t(13));
+        QVERIFY(a->hessian.seconds > 0);
+        QVERIFY(a->sensitivity.table("measured"));
+
+        // The table shows the analysis's own figures.
+        const int row = layerIndex(*m_window->session(), "layer3.conv2");
+        QVERIFY(row >= 0);
+        views::LayerTableModel* table = m_window->layerModel();
+        QCOMPARE(table->value(row, views::LayerTableModel::TopEigenvalue), a->hessian.layers[size_t(row)].topEigenvalues[0]);
+        QCOMPARE(table->value(row, views::LayerTableModel::Trace), a->hessian.layers[size_t(row)].trace);
+        QCOMPARE(table->value(row, views::LayerTableModel::Kurtosis), a->weights[size_t(row)].values.kurtosis);
+        QCOMPARE(table->value(row, views::LayerTableModel::InputAbsMax), a->activations[size_t(row)].values.absMax);
+        const double bar = table->index(row, views::LayerTableModel::Trace).data(views::LayerTableModel::BarRole).toDouble();
+        QVERIFY(bar > 0 && bar <= 1);
+        for (const views::AnalysisPlaceholder* p : m_window->overview()->findChildren<views::AnalysisPlaceholder*>())
+            QCOMPARE(p->currentIndex(), 0);
+    }
+
+    void predictedDeltaLossFollowsThePlan()
+    {
+        const auto a = m_window->session()->analysis();
+        const int row = layerIndex(*m_window->session(), "layer1.conv1");
+        views::LayerTableModel* table = m_window->layerModel();
+        QCOMPARE(table->value(row, views::LayerTableModel::PredictedDeltaLoss), 0.0); // FP32
+        m_window->session()->setPlan(uniformPlan("w4", m_window->session()->layers()));
+        table->setEstimator(QStringLiteral("measured"));
+        const size_t w4 = 1; // options {"w2", "w4", "w8"}
+        QCOMPARE(table->value(row, views::LayerTableModel::PredictedDeltaLoss),
+                 a->sensitivity.table("measured")->deltaLoss[size_t(row)][w4]);
+        QCOMPARE(table->index(row, views::LayerTableModel::Bits).data().toString(), QStringLiteral("4"));
+        table->setEstimator(QStringLiteral("hawq"));
+        QCOMPARE(table->value(row, views::LayerTableModel::PredictedDeltaLoss),
+                 a->sensitivity.table("hawq")->deltaLoss[size_t(row)][w4]);
+    }
+
+    void choosingALayerAnywhereSelectsItEverywhere()
+    {
+        const auto a = m_window->session()->analysis();
+        app::Session* s = m_window->session();
+        const int layer = layerIndex(*s, "layer2.conv1");
+        // From the table (sorted by trace, so view rows differ from layer indices).
+        QTableView* view = m_window->layerTable();
+        view->sortByColumn(views::LayerTableModel::Trace, Qt::DescendingOrder);
+        int viewRow = -1;
+        for (int r = 0; r < view->model()->rowCount(); ++r) {
+            if (view->model()->index(r, views::LayerTableModel::Name).data().toString() == QStringLiteral("layer2.conv1"))
+                viewRow = r;
+        }
+        QVERIFY(viewRow >= 0);
+        view->setCurrentIndex(view->model()->index(viewRow, views::LayerTableModel::Name));
+        QCOMPARE(s->selectedLayer(), layer);
+        QCOMPARE(m_window->detail()->layer(), layer);
+
+        // The detail plots show that layer's data.
+        QCustomPlot* weights = m_window->detail()->plot(QStringLiteral("weights"));
+        auto* histogram = qobject_cast<QCPBars*>(weights->plottable(0));
+        QVERIFY(histogram);
+        double total = 0;
+        for (auto it = histogram->data()->constBegin(); it != histogram->data()->constEnd(); ++it)
+            total += it->value;
+        QCOMPARE(int64_t(total), a->weights[size_t(layer)].values.count);
+        QCustomPlot* spectrum = m_window->detail()->plot(QStringLiteral("spectrum"));
+        QCOMPARE(spectrum->graph(0)->dataCount(), int(a->spectra[size_t(layer)].singularValues.size()));
+        QCOMPARE(spectrum->graph(0)->data()->constBegin()->value, a->spectra[size_t(layer)].singularValues.front());
+
+        // From a plot: the overview's click selects the table row.
+        const int other = layerIndex(*s, "fc");
+        emit m_window->overview()->layerSelected(other);
+        QCOMPARE(s->selectedLayer(), other);
+        QCOMPARE(m_window->detail()->layer(), other);
+        const QModelIndex current = view->currentIndex();
+        QCOMPARE(current.siblingAtColumn(views::LayerTableModel::Name).data().toString(), QStringLiteral("fc"));
+        view->sortByColumn(-1, Qt::AscendingOrder);
+        // For a person to look at: the whole workbench with a layer chosen, once its plots drew.
+        QTest::qWait(200);
+        QVERIFY(m_window->grab().save(QDir(testing::testOutputDir()).filePath("workbench.png")));
+    }
+
+    void figuresExportAsValidFiles()
+    {
+        // Every figure of the workbench, of layer3.conv2; kept in the test output for a person to look at.
+        m_window->session()->setSelectedLayer(layerIndex(*m_window->session(), "layer3.conv2"));
+        QList<QPair<QString, QCustomPlot*>> plots;
+        for (const char* name : {"hessian", "outliers", "spectra", "sensitivity"})
+            plots.append({QStringLiteral("overview_%1").arg(name), m_window->overview()->plot(QLatin1String(name))});
+        for (const char* name : {"weights", "activations", "channels", "hessian", "spectrum", "deltaloss"})
+            plots.append({QStringLiteral("detail_%1").arg(name), m_window->detail()->plot(QLatin1String(name))});
+        plots.append({QStringLiteral("estimator_trust"), m_window->trust()->plot()});
+        QDir output(testing::testOutputDir());
+        QVERIFY(output.mkpath(QStringLiteral("figures")));
+        for (const auto& [name, plot] : plots) {
+            QVERIFY2(plot, qPrintable(name));
+            QString error;
+            const QString base = output.filePath(QStringLiteral("figures/") + name);
+            QVERIFY2(views::exportFigure(plot, base + ".png", &error), qPrintable(error));
+            QVERIFY2(views::exportFigure(plot, base + ".svg", &error), qPrintable(error));
+            QVERIFY2(views::exportFigure(plot, base + ".pdf", &error), qPrintable(error));
+
+            QFile png(base + ".png");
+            QVERIFY(png.open(QIODevice::ReadOnly));
+            QCOMPARE(png.read(8), QByteArray("\x89PNG\r\n\x1a\n", 8));
+            const QImage image(base + ".png");
+            QVERIFY(!image.isNull());
+            QVERIFY2(std::abs(image.dotsPerMeterX() - 11811) <= 2, "PNG says 300 dpi"); // 300 / 0.0254
+            QVERIFY(image.width() >= 1800);
+            QFile pdf(base + ".pdf");
+            QVERIFY(pdf.open(QIODevice::ReadOnly));
+            QVERIFY(pdf.read(5) == "%PDF-");
+            QVERIFY(pdf.size() > 1000);
+            QSvgRenderer svg(base + ".svg");
+            QVERIFY2(svg.isValid(), qPrintable(name + ".svg does not parse"));
+        }
+        QString error;
+        QVERIFY(!views::exportFigure(plots.front().second, m_dir.filePath("figure.bmpx"), &error));
+        QVERIFY(error.contains(QStringLiteral("figure.bmpx")));
+    }
+
+    void sessionSavesAndReopens()
+    {
+        app::Session* s = m_window->session();
+        const QString bundle = m_dir.filePath("session.h5");
+        const QStringList before = tableText(m_window->layerModel());
+        const CompressionPlan plan = s->plan();
+        QSignalSpy saved(m_window->sessionFiles(), &app::SessionController::sessionSaved);
+        m_window->sessionFiles()->saveSession(bundle);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 60000);
+
+        auto reopened = openWindow();
+        QSignalSpy opened(reopened->sessionFiles(), &app::SessionController::sessionOpened);
+        reopened->sessionFiles()->openSession(bundle);
+        QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 60000);
+        reopened->layerModel()->setEstimator(m_window->layerModel()->estimator());
+        QCOMPARE(reopened->session()->plan(), plan);
+        QVERIFY(reopened->session()->dataset());
+        QCOMPARE(tableText(reopened->layerModel()), before);
+        QCOMPARE(reopened->session()->analysis()->hessian.modelTopEigenvalues, s->analysis()->hessian.modelTopEigenvalues);
+        QTRY_VERIFY_WITH_TIMEOUT(reopened->jobs()->idle(), 180000);
+    }
+
+    void movedModelIsAskedForAndAWrongOneRefused()
+    {
+        // A session over a copy of the demo model, which then moves.
+        const QString copy = m_dir.filePath("copy.pt");
+        QVERIFY(QFile::copy(testing::demoModel("fmnist_resnet"), copy));
+        auto w = openWindow();
+        w->workspace()->openModel(copy);
+        QTRY_VERIFY_WITH_TIMEOUT(w->session()->model() && w->jobs()->idle(), 60000);
+        const QString bundle = m_dir.filePath("moved.h5");
+        QSignalSpy saved(w->sessionFiles(), &app::SessionController::sessionSaved);
+        w->sessionFiles()->saveSession(bundle);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 60000);
+        const QString moved = m_dir.filePath("moved.pt");
+        QVERIFY(QFile::rename(copy, moved));
+
+        auto reopened = openWindow();
+        QStringList asked;
+        reopened->sessionFiles()->setModelLocator([&](const QString&, const QString& missing) {
+            asked << missing;
+            return moved;
+        });
+        QSignalSpy opened(reopened->sessionFiles(), &app::SessionController::sessionOpened);
+        reopened->sessionFiles()->openSession(bundle);
+        QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 60000);
+        QCOMPARE(asked, QStringList{copy});
+        QCOMPARE(reopened->session()->modelPath(), moved);
+        QTRY_VERIFY_WITH_TIMEOUT(reopened->jobs()->idle(), 60000);
+
+        // Another model in its place is refused, naming the bundle and the cause.
+        QVERIFY(QFile::remove(moved));
+        auto refusing = openWindow();
+        refusing->sessionFiles()->setModelLocator([](const QString&, const QString&) { return testing::demoModel("fmnist_cnn"); });
+        refusing->sessionFiles()->openSession(bundle);
+        QTRY_VERIFY_WITH_TIMEOUT(!refusing->workspace()->lastError().isEmpty(), 60000);
+        QVERIFY2(refusing->workspace()->lastError().contains(QStringLiteral("different model")), qPrintable(refusing->workspace()->lastError()));
+        QVERIFY(!refusing->session()->model());
+    }
+
+    void cancelledAnalysisKeepsWhatFinished()
+    {
+        app::Session* s = m_window->session();
+        const auto before = s->analysis();
+        views::AnalysisRequest r = smallRequest();
+        r.options.statistics = r.options.activations = r.options.spectra = r.options.quantError = false;
+        r.options.sensitivity = false;
+        r.options.hessianOptions.seed = 7;
+        QSignalSpy cancelled(m_window->jobs(), &app::JobRunner::cancelled);
+        m_window->analysis()->analyse(r);
+        // Cancel once the first new layer has arrived.
+        QTRY_VERIFY_WITH_TIMEOUT(s->analysis() != before && s->analysis()->hessian.seconds == 0, 120000);
+        m_window->jobs()->cancel();
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.count(), 1, 60000);
+        QTRY_VERIFY(idle());
+        QCoreApplication::processEvents();
+        // The unfinished Hessian is gone and the finished one is back.
+        QVERIFY(s->analysis());
+        QCOMPARE(s->analysis()->hessian.seconds, before->hessian.seconds);
+        QCOMPARE(s->analysis()->weights.size(), before->weights.size());
+    }
+};
+
+QTEST_MAIN(TstWorkbench)
+#include "tst_workbench.moc"

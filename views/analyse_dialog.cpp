@@ -1,0 +1,245 @@
+#include "analyse_dialog.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace bitlens::views {
+namespace {
+
+// Forward-pass equivalents of one Hessian-vector product per sample: a forward, a backward and
+// the double backward (measured on the demo models: 3–5).
+constexpr double kForwardsPerProduct = 4.0;
+
+QString durationText(double seconds)
+{
+    if (seconds < 0)
+        return QObject::tr("unknown until the baseline has been measured");
+    if (seconds < 60)
+        return QObject::tr("about %1 s").arg(std::max(1.0, std::round(seconds)));
+    return QObject::tr("about %1 min").arg(std::round(seconds / 6.0) / 10.0);
+}
+
+QStringList split(const QString& text)
+{
+    QStringList parts;
+    for (const QString& p : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        parts << p.trimmed();
+    parts.removeAll(QString());
+    return parts;
+}
+
+} // namespace
+
+double estimateAnalysisSeconds(const AnalysisRequest& r, const AnalysisCostBasis& basis)
+{
+    const AnalysisOptions& o = r.options;
+    const double layers = double(basis.layers.size());
+    double forwards = 0.0; // sample-forward-passes
+    if (o.activations)
+        forwards += 3.0 * double(r.calibrationSamples); // two passes plus the input-error histograms
+    const double hessianSamples = double(o.hessianOptions.batches * o.hessianOptions.batchSize);
+    if (o.hessian || o.sensitivity)
+        forwards += 3.0 * hessianSamples; // the cached per-batch graphs
+    if (o.hessian) {
+        const double perLayer = std::max(o.hessianOptions.densitySteps, 6 * o.hessianOptions.topK) + 2.0;
+        const double products = layers * perLayer + 60.0 + (o.hessianOptions.modelEigenvalues ? 6.0 * o.hessianOptions.topK : 0.0);
+        forwards += products * kForwardsPerProduct * hessianSamples;
+    }
+    if (o.sensitivity) {
+        const double cells = layers * double(o.sensitivityOptions.options.size());
+        for (const std::string& e : o.sensitivityOptions.estimators) {
+            if (e == "measured" || e == "input-noise")
+                forwards += cells * hessianSamples;
+            else if (e == "llc")
+                forwards += cells * kForwardsPerProduct * hessianSamples;
+            else if (e == "fisher")
+                forwards += 3.0 * hessianSamples;
+        }
+    }
+    if (forwards > 0 && basis.forwardSamplesPerSecond <= 0)
+        return -1.0;
+    // Weight statistics and spectra cost well under a second per million parameters.
+    double params = 0.0;
+    for (const LayerInfo& l : basis.layers)
+        params += double(l.weightParams);
+    const double weightWork = (o.statistics || o.spectra || o.quantError) ? 1.0 + params / 1e6 : 0.0;
+    return weightWork + (forwards > 0 ? forwards / basis.forwardSamplesPerSecond : 0.0);
+}
+
+AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
+    : QDialog(parent),
+      m_basis(basis),
+      m_statistics(new QCheckBox(tr("Weight statistics and outlier channels"))),
+      m_activations(new QCheckBox(tr("Layer-input (activation) statistics"))),
+      m_spectra(new QCheckBox(tr("Weight spectra (SVD, power-law α, energy ranks)"))),
+      m_quantError(new QCheckBox(tr("Quantization error per option"))),
+      m_hessian(new QCheckBox(tr("Hessian: top eigenvalues, traces, densities"))),
+      m_sensitivity(new QCheckBox(tr("Sensitivity: predicted and measured ΔLoss per option"))),
+      m_calibration(new QSpinBox),
+      m_hessianSamples(new QSpinBox),
+      m_hessianBatches(new QSpinBox),
+      m_topK(new QSpinBox),
+      m_seed(new QSpinBox),
+      m_candidates(new QLineEdit),
+      m_estimate(new QLabel)
+{
+    setWindowTitle(tr("Analyse"));
+    const bool data = basis.calibrationAvailable > 0;
+    const int available = int(std::max<int64_t>(1, basis.calibrationAvailable));
+
+    auto* what = new QGroupBox(tr("Compute"));
+    auto* whatLayout = new QVBoxLayout(what);
+    for (QCheckBox* box : {m_statistics, m_activations, m_spectra, m_quantError, m_hessian, m_sensitivity})
+        whatLayout->addWidget(box);
+    if (!data) {
+        for (QCheckBox* box : {m_activations, m_hessian, m_sensitivity}) {
+            box->setEnabled(false);
+            box->setToolTip(tr("Needs a calibration set: open a dataset first"));
+        }
+    }
+
+    auto* settings = new QGroupBox(tr("Settings"));
+    auto* form = new QFormLayout(settings);
+    m_calibration->setRange(1, available);
+    m_calibration->setSuffix(tr(" samples"));
+    m_calibration->setToolTip(tr("The first samples of the loaded calibration set (%1 loaded)").arg(basis.calibrationAvailable));
+    form->addRow(tr("Calibration:"), m_calibration);
+    m_hessianSamples->setRange(1, available);
+    m_hessianSamples->setSuffix(tr(" samples"));
+    form->addRow(tr("Hessian / sensitivity:"), m_hessianSamples);
+    m_hessianBatches->setRange(1, 64);
+    form->addRow(tr("Batches:"), m_hessianBatches);
+    m_topK->setRange(1, 20);
+    form->addRow(tr("Top eigenvalues:"), m_topK);
+    m_seed->setRange(0, 1'000'000);
+    m_seed->setToolTip(tr("Seed of the Lanczos start and Hutchinson probe vectors"));
+    form->addRow(tr("Seed:"), m_seed);
+    auto* estimators = new QHBoxLayout;
+    for (const std::string& e : sensitivityEstimators()) {
+        auto* box = new QCheckBox(QString::fromStdString(e));
+        box->setChecked(true);
+        estimators->addWidget(box);
+        m_estimators.push_back(box);
+        connect(box, &QCheckBox::toggled, this, &AnalyseDialog::updateState);
+    }
+    form->addRow(tr("Estimators:"), estimators);
+    m_candidates->setToolTip(tr("Options to predict ΔLoss for, comma-separated: w2 … w8, fp8_e4m3, rank0.5, w4+rank0.5"));
+    form->addRow(tr("Options:"), m_candidates);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    m_ok = buttons->button(QDialogButtonBox::Ok);
+    m_ok->setText(tr("Analyse"));
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(what);
+    layout->addWidget(settings);
+    layout->addWidget(m_estimate);
+    layout->addWidget(buttons);
+
+    AnalysisRequest defaults;
+    defaults.options.statistics = defaults.options.spectra = defaults.options.quantError = true;
+    defaults.options.activations = data;
+    defaults.options.hessianOptions.batches = 4;
+    defaults.options.hessianOptions.batchSize = std::max<int64_t>(1, std::min<int64_t>(256, available) / 4);
+    defaults.calibrationSamples = std::min<int64_t>(1024, available);
+    setRequest(defaults);
+
+    for (QCheckBox* box : {m_statistics, m_activations, m_spectra, m_quantError, m_hessian, m_sensitivity})
+        connect(box, &QCheckBox::toggled, this, &AnalyseDialog::updateState);
+    for (QSpinBox* spin : {m_calibration, m_hessianSamples, m_hessianBatches, m_topK, m_seed})
+        connect(spin, &QSpinBox::valueChanged, this, &AnalyseDialog::updateState);
+    connect(m_candidates, &QLineEdit::textChanged, this, &AnalyseDialog::updateState);
+    updateState();
+}
+
+void AnalyseDialog::setRequest(const AnalysisRequest& r)
+{
+    const AnalysisOptions& o = r.options;
+    m_statistics->setChecked(o.statistics);
+    m_activations->setChecked(o.activations && m_activations->isEnabled());
+    m_spectra->setChecked(o.spectra);
+    m_quantError->setChecked(o.quantError);
+    m_hessian->setChecked(o.hessian && m_hessian->isEnabled());
+    m_sensitivity->setChecked(o.sensitivity && m_sensitivity->isEnabled());
+    m_calibration->setValue(int(r.calibrationSamples));
+    m_hessianSamples->setValue(int(o.hessianOptions.batches * o.hessianOptions.batchSize));
+    m_hessianBatches->setValue(int(o.hessianOptions.batches));
+    m_topK->setValue(o.hessianOptions.topK);
+    m_seed->setValue(int(o.hessianOptions.seed));
+    for (QCheckBox* box : m_estimators) {
+        const auto& chosen = o.sensitivityOptions.estimators;
+        box->setChecked(std::find(chosen.begin(), chosen.end(), box->text().toStdString()) != chosen.end());
+    }
+    QStringList candidates;
+    for (const std::string& c : o.sensitivityOptions.options)
+        candidates << QString::fromStdString(c);
+    m_candidates->setText(candidates.join(QStringLiteral(",")));
+}
+
+AnalysisRequest AnalyseDialog::request() const
+{
+    AnalysisRequest r;
+    AnalysisOptions& o = r.options;
+    o.statistics = m_statistics->isChecked();
+    o.activations = m_activations->isChecked();
+    o.spectra = m_spectra->isChecked();
+    o.quantError = m_quantError->isChecked();
+    o.hessian = m_hessian->isChecked();
+    o.sensitivity = m_sensitivity->isChecked();
+    r.calibrationSamples = m_calibration->value();
+    const int batches = std::min(m_hessianBatches->value(), m_hessianSamples->value());
+    o.hessianOptions.batches = batches;
+    o.hessianOptions.batchSize = std::max(1, m_hessianSamples->value() / batches);
+    o.hessianOptions.topK = m_topK->value();
+    o.hessianOptions.seed = uint64_t(m_seed->value());
+    o.sensitivityOptions.estimators.clear();
+    for (QCheckBox* box : m_estimators) {
+        if (box->isChecked())
+            o.sensitivityOptions.estimators.push_back(box->text().toStdString());
+    }
+    o.sensitivityOptions.options.clear();
+    for (const QString& c : split(m_candidates->text()))
+        o.sensitivityOptions.options.push_back(c.toStdString());
+    return r;
+}
+
+void AnalyseDialog::updateState()
+{
+    const bool curvature = m_hessian->isChecked() || m_sensitivity->isChecked();
+    for (QWidget* w : {static_cast<QWidget*>(m_hessianSamples), static_cast<QWidget*>(m_hessianBatches), static_cast<QWidget*>(m_seed)})
+        w->setEnabled(curvature);
+    m_topK->setEnabled(m_hessian->isChecked());
+    m_candidates->setEnabled(m_sensitivity->isChecked());
+    for (QCheckBox* box : m_estimators)
+        box->setEnabled(m_sensitivity->isChecked());
+
+    const AnalysisRequest r = request();
+    QString problem;
+    if (r.options.sensitivity && r.options.sensitivityOptions.estimators.empty())
+        problem = tr("Choose at least one estimator.");
+    else if (r.options.sensitivity && r.options.sensitivityOptions.options.empty())
+        problem = tr("Name at least one option to predict ΔLoss for.");
+    else if (curvature && r.options.hessianOptions.batches * r.options.hessianOptions.batchSize > r.calibrationSamples)
+        problem = tr("The Hessian cannot use more samples than the calibration set has.");
+    else if (!(r.options.statistics || r.options.activations || r.options.spectra || r.options.quantError || curvature))
+        problem = tr("Choose something to compute.");
+    m_ok->setEnabled(problem.isEmpty());
+    m_estimate->setText(problem.isEmpty()
+                            ? tr("Estimated time: %1 on this machine.").arg(durationText(estimateAnalysisSeconds(r, m_basis)))
+                            : problem);
+}
+
+} // namespace bitlens::views

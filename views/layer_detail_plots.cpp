@@ -1,0 +1,471 @@
+#include "layer_detail_plots.h"
+
+#include "analysis_placeholder.h"
+#include "format.h"
+#include "plot_style.h"
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+namespace bitlens::views {
+namespace {
+
+constexpr size_t kMaxGridLines = 512;
+
+// The weight bits an option stores, by the candidate grammar; 0 for an option with a rank part,
+// which has no single place on a bits axis.
+int optionBits(const std::string& option)
+{
+    if (option.find("rank") != std::string::npos)
+        return 0;
+    if (option.size() > 1 && option[0] == 'w' && std::isdigit(static_cast<unsigned char>(option[1])))
+        return std::atoi(option.c_str() + 1);
+    if (option.rfind("fp8", 0) == 0)
+        return 8;
+    return option.rfind("fp16", 0) == 0 || option.rfind("bf16", 0) == 0 ? 16 : 0;
+}
+
+// [lo, hi] of the finite values, widened by 4 % (by 1 when they are all equal).
+QCPRange paddedRange(const std::vector<double>& values)
+{
+    QCPRange range(NAN, NAN);
+    for (double v : values)
+        if (std::isfinite(v))
+            range = std::isfinite(range.lower) ? QCPRange(std::min(range.lower, v), std::max(range.upper, v)) : QCPRange(v, v);
+    if (!std::isfinite(range.lower))
+        return QCPRange(0, 1);
+    const double pad = range.size() > 0 ? 0.04 * range.size() : 1.0;
+    return QCPRange(range.lower - pad, range.upper + pad);
+}
+
+void addLine(QCustomPlot* plot, QCPAxis* valueAxis, const QString& name, int colour)
+{
+    QCPGraph* graph = plot->addGraph(plot->xAxis, valueAxis);
+    graph->setName(name);
+    graph->setPen(QPen(seriesColor(colour), 1.5));
+}
+
+// (i + offset, values[i]) for the finite values, only the positive ones for a log axis.
+void setIndexedData(QCPAbstractPlottable* graph, const std::vector<double>& values, double offset, bool positive = false)
+{
+    QVector<double> keys, kept;
+    for (size_t i = 0; i < values.size(); ++i)
+        if (std::isfinite(values[i]) && (!positive || values[i] > 0)) {
+            keys << double(i) + offset;
+            kept << values[i];
+        }
+    qobject_cast<QCPGraph*>(graph)->setData(keys, kept, true);
+}
+
+QString binText(QCPAbstractPlottable* plottable, int index)
+{
+    auto* bars = qobject_cast<QCPBars*>(plottable);
+    const QCPBarsData bin = *bars->data()->at(index);
+    return LayerDetailPlots::tr("[%1, %2): %3 values")
+        .arg(valueText(bin.key - bars->width() / 2), valueText(bin.key + bars->width() / 2))
+        .arg(qlonglong(bin.value));
+}
+
+// One bar per bin, empty bins included, so that the bars' values sum to the count; the view
+// reset shows every bin and every marker position in `xs`.
+void showHistogram(QCustomPlot* plot, const Histogram& histogram, std::vector<double> xs)
+{
+    auto* bars = qobject_cast<QCPBars*>(plot->plottable(0));
+    const size_t bins = histogram.edges.empty() ? 0 : std::min(histogram.counts.size(), histogram.edges.size() - 1);
+    QVector<double> keys, counts;
+    double top = 1.0;
+    for (size_t i = 0; i < bins; ++i) {
+        keys << 0.5 * (histogram.edges[i] + histogram.edges[i + 1]);
+        counts << double(histogram.counts[i]);
+        top = std::max(top, counts.back());
+    }
+    const double width = bins > 0 ? (histogram.edges[bins] - histogram.edges[0]) / double(bins) : 0.0;
+    bars->setWidth(width > 0 ? width : 1.0);
+    bars->setData(keys, counts, true);
+    if (bins > 0)
+        xs.insert(xs.end(), {histogram.edges.front(), histogram.edges[bins]});
+    const QCPRange x = paddedRange(xs);
+    setViewReset(plot, [plot, x, top] {
+        plot->xAxis->setRange(x);
+        plot->yAxis->setRange(0.5, top * 3.0);
+    });
+    resetView(plot);
+}
+
+} // namespace
+
+LayerDetailPlots::LayerDetailPlots(QWidget* parent) : QTabWidget(parent)
+{
+    for (const QString& key : {QStringLiteral("weights"), QStringLiteral("activations")}) {
+        const bool weights = key == QLatin1String("weights");
+        QCustomPlot* plot = addFigure(key, weights ? tr("Weights") : tr("Activations"), weights ? tr("weight value") : tr("input value"),
+                                      tr("count (log)"));
+        auto* bars = new QCPBars(plot->xAxis, plot->yAxis);
+        bars->setName(tr("histogram"));
+        bars->setPen(Qt::NoPen);
+        bars->setBrush(QColor(0x00, 0x72, 0xB2, 170));
+        setLogScale(plot->yAxis);
+        installHoverTooltips(plot, binText);
+    }
+
+    QCustomPlot* channels = addFigure(QStringLiteral("channels"), tr("Channels"), tr("channel"), tr("weight abs-max"));
+    for (int outlier = 0; outlier < 2; ++outlier) {
+        auto* bars = new QCPBars(channels->xAxis, channels->yAxis);
+        bars->setPen(Qt::NoPen);
+        bars->setBrush(seriesColor(outlier));
+        bars->setWidth(0.8);
+    }
+    addLine(channels, channels->yAxis2, tr("input channel abs-max"), 2);
+    channels->yAxis2->setLabel(tr("input abs-max"));
+
+    QCustomPlot* hessian = addFigure(QStringLiteral("hessian"), tr("Hessian"), tr("eigenvalue"), tr("density (log)"));
+    addLine(hessian, hessian->yAxis, tr("eigenvalue density (SLQ)"), 0);
+    setLogScale(hessian->yAxis);
+
+    QCustomPlot* spectrum = addFigure(QStringLiteral("spectrum"), tr("Spectrum"), tr("rank"), tr("singular value (log)"));
+    addLine(spectrum, spectrum->yAxis, tr("singular value σ"), 0);
+    addLine(spectrum, spectrum->yAxis2, tr("cumulative energy Σσ²"), 1);
+    spectrum->yAxis2->setLabel(tr("cumulative energy (fraction)"));
+    spectrum->yAxis2->setVisible(true);
+    setLogScale(spectrum->yAxis);
+
+    QCustomPlot* deltaLoss = addFigure(QStringLiteral("deltaloss"), tr("ΔLoss"), tr("weight bits"), tr("ΔLoss (nats, symlog)"));
+    installHoverTooltips(deltaLoss, [this](QCPAbstractPlottable* graph, int index) { return describeDeltaLoss(graph, index); });
+    setLayer(-1);
+}
+
+QCustomPlot* LayerDetailPlots::addFigure(const QString& key, const QString& tabLabel, const QString& xLabel, const QString& yLabel)
+{
+    QCustomPlot* plot = createFigure(nullptr, tabLabel, key);
+    plot->xAxis->setLabel(xLabel);
+    plot->yAxis->setLabel(yLabel);
+    showLegendAbove(plot);
+    auto* tab = new AnalysisPlaceholder(plot);
+    connect(tab, &AnalysisPlaceholder::analyseRequested, this, &LayerDetailPlots::analyseRequested);
+    addTab(tab, tabLabel);
+    m_plots.insert(key, plot);
+    m_tabs.insert(plot, tab);
+    return plot;
+}
+
+void LayerDetailPlots::setAnalysis(std::shared_ptr<const ModelAnalysis> analysis)
+{
+    m_analysis = std::move(analysis);
+    setLayer(m_analysis && m_layer < int(m_analysis->layers.size()) ? m_layer : -1);
+}
+
+void LayerDetailPlots::setLayer(int layer)
+{
+    m_layer = m_analysis && layer >= 0 && layer < int(m_analysis->layers.size()) ? layer : -1;
+    drawWeights();
+    drawActivations();
+    drawChannels();
+    drawHessian();
+    drawSpectrum();
+    drawDeltaLoss();
+}
+
+int LayerDetailPlots::layer() const
+{
+    return m_layer;
+}
+
+void LayerDetailPlots::setGridLevels(std::vector<double> levels, const QString& optionLabel)
+{
+    m_gridLevels = std::move(levels);
+    m_gridLabel = optionLabel;
+    drawWeights();
+}
+
+void LayerDetailPlots::setChosenRank(int64_t rank)
+{
+    m_chosenRank = rank;
+    drawSpectrum();
+}
+
+QCustomPlot* LayerDetailPlots::plot(const QString& name) const
+{
+    return m_plots.value(name);
+}
+
+// Clears the plot's decorations and says whether to draw: false (showing why) when no layer is
+// selected or its part of the analysis is missing.
+bool LayerDetailPlots::ready(QCustomPlot* plot, bool available, const QString& whatToRun)
+{
+    clearDecorations(plot);
+    for (int i = 0; i < plot->plottableCount(); ++i)
+        if (auto* graph = qobject_cast<QCPGraph*>(plot->plottable(i)))
+            graph->data()->clear();
+        else if (auto* bars = qobject_cast<QCPBars*>(plot->plottable(i)))
+            bars->data()->clear();
+    AnalysisPlaceholder* tab = m_tabs.value(plot);
+    if (m_layer < 0) {
+        tab->showMessage(tr("Select a layer"), tr("Click a layer in the layer table or in an overview plot."));
+        return false;
+    }
+    tab->showContent(available, whatToRun);
+    return available;
+}
+
+void LayerDetailPlots::decorate(QCustomPlot* plot, const QString& title, const QString& suffix)
+{
+    const QString name = QString::fromStdString(m_analysis->layers[m_layer].name);
+    setFigureTitle(plot, QStringLiteral("%1 — %2").arg(title, name));
+    installFigureMenu(plot, name + QLatin1Char('_') + suffix);
+}
+
+void LayerDetailPlots::drawWeights()
+{
+    QCustomPlot* plot = m_plots.value(QStringLiteral("weights"));
+    if (!ready(plot, m_analysis && size_t(m_layer) < m_analysis->weights.size(), tr("Run Analyse with weight statistics enabled.")))
+        return;
+    const ValueStatistics& v = m_analysis->weights[m_layer].values;
+    std::vector<double> xs;
+    const auto mark = [&](std::vector<double> at, const QPen& pen, const QString& legend) {
+        addVerticalMarkers(plot, at, pen, legend);
+        xs.insert(xs.end(), at.begin(), at.end());
+    };
+    const std::vector<double>& ks = m_analysis->options.statisticsOptions.sigmaMultiples;
+    for (size_t i = 0; i < ks.size(); ++i) {
+        const QString beyond = i < v.beyondSigma.size() ? percent(v.beyondSigma[i], 3) : tr("–");
+        mark({v.mean - ks[i] * v.std, v.mean + ks[i] * v.std}, markerPen(seriesColor(2 + int(i))),
+             tr("mean ± %1σ (%2 beyond)").arg(ks[i]).arg(beyond));
+    }
+    mark({-v.absMax, v.absMax}, markerPen(Qt::black, Qt::DashDotLine), tr("± abs-max = %1").arg(valueText(v.absMax)));
+    if (!m_gridLevels.empty()) {
+        const bool drawn = m_gridLevels.size() <= kMaxGridLines;
+        addVerticalMarkers(plot, drawn ? m_gridLevels : std::vector<double>{}, markerPen(QColor(0xD5, 0x5E, 0x00, 150), Qt::SolidLine, 0.7),
+                           (drawn ? tr("%1 (%2 levels)") : tr("%1 (%2 levels, too dense to draw)")).arg(m_gridLabel).arg(m_gridLevels.size()));
+    }
+    decorate(plot, tr("Weights"), QStringLiteral("weights"));
+    showHistogram(plot, v.histogram, xs);
+}
+
+void LayerDetailPlots::drawActivations()
+{
+    QCustomPlot* plot = m_plots.value(QStringLiteral("activations"));
+    if (!ready(plot, m_analysis && size_t(m_layer) < m_analysis->activations.size(),
+               tr("Run Analyse with a calibration set to measure the layer inputs.")))
+        return;
+    const ActivationStatistics& a = m_analysis->activations[m_layer];
+    if (!a.measured) {
+        m_tabs.value(plot)->showMessage(tr("Integer input"), tr("This layer's input is integer (embedding indices): there is nothing to measure."));
+        return;
+    }
+    const std::vector<double> xs{a.p99, a.p999, a.p9999};
+    const QString names[] = {tr("p99"), tr("p99.9"), tr("p99.99")};
+    for (size_t i = 0; i < xs.size(); ++i)
+        addVerticalMarkers(plot, {xs[i]}, markerPen(seriesColor(2 + int(i))), tr("%1 = %2").arg(names[i], valueText(xs[i])));
+    decorate(plot, tr("Layer input"), QStringLiteral("activations"));
+    showHistogram(plot, a.values.histogram, xs);
+}
+
+void LayerDetailPlots::drawChannels()
+{
+    QCustomPlot* plot = m_plots.value(QStringLiteral("channels"));
+    if (!ready(plot, m_analysis && size_t(m_layer) < m_analysis->weights.size(), tr("Run Analyse with weight statistics enabled.")))
+        return;
+    const WeightStatistics& w = m_analysis->weights[m_layer];
+    std::vector<bool> outlier(w.outputAbsMax.size(), false);
+    for (int64_t c : w.outlierChannels)
+        if (c >= 0 && size_t(c) < outlier.size())
+            outlier[size_t(c)] = true;
+    QVector<double> keys[2], values[2];
+    std::vector<double> finiteAbsMax;
+    for (size_t c = 0; c < w.outputAbsMax.size(); ++c)
+        if (std::isfinite(w.outputAbsMax[c])) {
+            keys[outlier[c]] << double(c);
+            values[outlier[c]] << w.outputAbsMax[c];
+            finiteAbsMax.push_back(w.outputAbsMax[c]);
+        }
+    for (int i = 0; i < 2; ++i)
+        qobject_cast<QCPBars*>(plot->plottable(i))->setData(keys[i], values[i], true);
+    plot->plottable(0)->setName(tr("output channel abs-max"));
+    plot->plottable(1)->setName(tr("outlier channels (%1)").arg(w.outlierChannels.size()));
+
+    if (!finiteAbsMax.empty()) {
+        const auto middle = finiteAbsMax.begin() + std::ptrdiff_t(finiteAbsMax.size() / 2);
+        std::nth_element(finiteAbsMax.begin(), middle, finiteAbsMax.end());
+        const double factor = m_analysis->options.statisticsOptions.outlierFactor;
+        const QPen pen = markerPen(Qt::black);
+        addHorizontalLine(plot, factor * *middle, pen);
+        addLegendEntry(plot, tr("%1 × median = %2").arg(factor).arg(valueText(factor * *middle)), pen);
+    }
+    const bool inputs = size_t(m_layer) < m_analysis->activations.size() && m_analysis->activations[m_layer].measured;
+    if (inputs)
+        setIndexedData(plot->plottable(2), m_analysis->activations[m_layer].channelAbsMax, 0.0);
+    plot->plottable(2)->setVisible(inputs);
+    if (inputs)
+        plot->plottable(2)->addToLegend();
+    else
+        plot->plottable(2)->removeFromLegend();
+    plot->yAxis2->setVisible(inputs);
+    decorate(plot, tr("Channel ranges"), QStringLiteral("channels"));
+    setViewReset(plot, [plot] {
+        plot->rescaleAxes(true);
+        plot->xAxis->scaleRange(1.04);
+        for (QCPAxis* axis : {plot->yAxis, plot->yAxis2})
+            axis->setRange(0, axis->range().upper * 1.1);
+    });
+    resetView(plot);
+}
+
+void LayerDetailPlots::drawHessian()
+{
+    QCustomPlot* plot = m_plots.value(QStringLiteral("hessian"));
+    const bool running = m_analysis && !m_analysis->hessian.empty();
+    const LayerHessian* h = running && size_t(m_layer) < m_analysis->hessian.layers.size() ? &m_analysis->hessian.layers[m_layer] : nullptr;
+    if (!ready(plot, h && !h->topEigenvalues.empty(),
+               running ? tr("The Hessian analysis has not reached this layer yet.")
+                       : tr("Run Analyse with the Hessian enabled (needs a calibration set).")))
+        return;
+    if (!h->problem.empty()) {
+        m_tabs.value(plot)->showMessage(tr("Hessian not finite"), QString::fromStdString(h->problem));
+        return;
+    }
+    QVector<double> grid, density;
+    double top = 0.0;
+    for (size_t i = 0; i < std::min(h->densityGrid.size(), h->density.size()); ++i)
+        if (std::isfinite(h->densityGrid[i]) && std::isfinite(h->density[i]) && h->density[i] > 0) {
+            grid << h->densityGrid[i];
+            density << h->density[i];
+            top = std::max(top, h->density[i]);
+        }
+    plot->graph(0)->setData(grid, density, true);
+    std::vector<double> xs(grid.begin(), grid.end());
+    xs.insert(xs.end(), h->topEigenvalues.begin(), h->topEigenvalues.end());
+    addVerticalMarkers(plot, h->topEigenvalues, markerPen(seriesColor(1)),
+                       tr("top %1 eigenvalues (λ₁ = %2)").arg(h->topEigenvalues.size()).arg(valueText(h->topEigenvalues[0])));
+    decorate(plot, tr("Hessian eigenvalue density"), QStringLiteral("hessian"));
+    const QCPRange x = paddedRange(xs);
+    // The Gaussian broadening's tails reach hundreds of decades down; six are what one can read.
+    const QCPRange y = top > 0 ? QCPRange(top * 1e-6, top * 3.0) : QCPRange(1e-6, 1.0);
+    setViewReset(plot, [plot, x, y] {
+        plot->xAxis->setRange(x);
+        plot->yAxis->setRange(y);
+    });
+    resetView(plot);
+}
+
+void LayerDetailPlots::drawSpectrum()
+{
+    QCustomPlot* plot = m_plots.value(QStringLiteral("spectrum"));
+    if (!ready(plot, m_analysis && size_t(m_layer) < m_analysis->spectra.size(), tr("Run Analyse with weight spectra enabled.")))
+        return;
+    const WeightSpectrum& s = m_analysis->spectra[m_layer];
+    setIndexedData(plot->plottable(0), s.singularValues, 1.0, true);
+    setIndexedData(plot->plottable(1), s.energy, 1.0);
+    const std::pair<int64_t, int> marks[] = {{s.rank90, 90}, {s.rank95, 95}, {s.rank99, 99}};
+    for (size_t i = 0; i < std::size(marks); ++i)
+        if (marks[i].first > 0)
+            addVerticalMarkers(plot, {double(marks[i].first)}, markerPen(seriesColor(2 + int(i))),
+                               tr("rank %1 keeps %2 % of Σσ²").arg(marks[i].first).arg(marks[i].second));
+    if (m_chosenRank > 0)
+        addVerticalMarkers(plot, {double(m_chosenRank)}, markerPen(Qt::black, Qt::SolidLine, 1.6), tr("chosen rank %1").arg(m_chosenRank));
+    decorate(plot, tr("Singular values"), QStringLiteral("spectrum"));
+    const double n = double(std::max(s.singularValues.size(), s.energy.size()));
+    setViewReset(plot, [plot, n] {
+        plot->rescaleAxes(true);
+        plot->xAxis->setRange(0.5, n + 0.5);
+        plot->yAxis->scaleRange(1.2);
+        plot->yAxis2->setRange(0.0, 1.05);
+    });
+    resetView(plot);
+}
+
+void LayerDetailPlots::drawDeltaLoss()
+{
+    QCustomPlot* plot = m_plots.value(QStringLiteral("deltaloss"));
+    plot->clearPlottables();
+    m_deltaLossOptions.clear();
+    if (!ready(plot, m_analysis && !m_analysis->sensitivity.empty(), tr("Run Analyse with sensitivity enabled (needs a calibration set).")))
+        return;
+    const SensitivityAnalysis& sensitivity = m_analysis->sensitivity;
+    const auto cell = [&](const CostTable& table, size_t option) {
+        return size_t(m_layer) < table.deltaLoss.size() && option < table.deltaLoss[m_layer].size() ? table.deltaLoss[m_layer][option] : NAN;
+    };
+    std::vector<int> bits;
+    for (const std::string& option : sensitivity.options)
+        bits.push_back(optionBits(option));
+    std::vector<double> all;
+    for (const CostTable& table : sensitivity.tables)
+        for (size_t o = 0; o < bits.size(); ++o)
+            all.push_back(bits[o] > 0 ? cell(table, o) : NAN);
+    const SymLog symlog = SymLog::fitting(all);
+
+    static const QCPScatterStyle::ScatterShape shapes[] = {QCPScatterStyle::ssCircle, QCPScatterStyle::ssSquare, QCPScatterStyle::ssTriangle,
+                                                           QCPScatterStyle::ssDiamond, QCPScatterStyle::ssCross, QCPScatterStyle::ssStar};
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    std::vector<double> xs;
+    bool floats = false;
+    for (size_t e = 0; e < sensitivity.tables.size(); ++e) {
+        const CostTable& table = sensitivity.tables[e];
+        const QColor colour = seriesColor(int(e));
+        // The ground truth has no trend to draw between its points. Float formats (fp8 at 8 bits,
+        // fp16 at 16) are other number formats than the integer line's, so they stand apart too.
+        const bool measured = table.estimator == "measured";
+        const QCPScatterStyle style = measured ? QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 9)
+                                               : QCPScatterStyle(shapes[e % std::size(shapes)], colour, Qt::white, 6);
+        const auto addSeries = [&](std::vector<size_t> options, bool joined) {
+            std::stable_sort(options.begin(), options.end(), [&](size_t a, size_t b) { return bits[a] < bits[b]; });
+            QCPGraph* graph = plot->addGraph();
+            graph->setName(QString::fromStdString(table.estimator));
+            graph->setPen(QPen(colour, 1.5));
+            graph->setLineStyle(joined ? QCPGraph::lsLine : QCPGraph::lsNone);
+            graph->setScatterStyle(style);
+            QVector<double> keys, values;
+            for (size_t o : options) {
+                keys << bits[o];
+                values << symlog.toAxis(cell(table, o));
+                ticker->addTick(bits[o], QString::number(bits[o]));
+                xs.push_back(bits[o]);
+            }
+            graph->setData(keys, values, true);
+            m_deltaLossOptions.insert(graph, std::move(options));
+            return graph;
+        };
+        std::vector<size_t> line, points;
+        for (size_t o = 0; o < bits.size(); ++o)
+            if (bits[o] > 0 && std::isfinite(cell(table, o)))
+                (measured || sensitivity.options[o][0] != 'w' ? points : line).push_back(o);
+        floats = floats || std::any_of(points.begin(), points.end(), [&](size_t o) { return sensitivity.options[o][0] != 'w'; });
+        addSeries(measured ? points : line, !measured);
+        if (!measured && !points.empty())
+            addSeries(points, false)->removeFromLegend();
+    }
+    if (floats)
+        addLegendEntry(plot, tr("unjoined points: float formats"), QPen(Qt::NoPen));
+    addHorizontalLine(plot, 0.0, markerPen(QColor(120, 120, 120), Qt::SolidLine, 1.0));
+    addLegendEntry(plot, tr("y = %1").arg(symlog.formula(tr("ΔL"))), QPen(Qt::NoPen));
+    plot->xAxis->setTicker(ticker);
+    plot->yAxis->setTicker(symlog.ticker());
+    decorate(plot, tr("ΔLoss against weight bits"), QStringLiteral("deltaloss"));
+    const QCPRange x = xs.empty() ? QCPRange(1, 9) : QCPRange(*std::min_element(xs.begin(), xs.end()) - 0.5, *std::max_element(xs.begin(), xs.end()) + 0.5);
+    setViewReset(plot, [plot, x] {
+        plot->rescaleAxes(true);
+        QCPRange y = plot->yAxis->range();
+        y.expand(0.0);
+        plot->yAxis->setRange(y);
+        plot->yAxis->scaleRange(1.15);
+        plot->xAxis->setRange(x);
+    });
+    resetView(plot);
+}
+
+QString LayerDetailPlots::describeDeltaLoss(QCPAbstractPlottable* graph, int index) const
+{
+    const auto options = m_deltaLossOptions.constFind(graph);
+    const CostTable* table = m_analysis ? m_analysis->sensitivity.table(graph->name().toStdString()) : nullptr;
+    if (options == m_deltaLossOptions.cend() || !table || size_t(index) >= options->size())
+        return {};
+    const size_t option = (*options)[size_t(index)];
+    return tr("%1 · %2\n%3 ΔLoss = %4 nats")
+        .arg(QString::fromStdString(m_analysis->layers[m_layer].name), QString::fromStdString(m_analysis->sensitivity.options[option]),
+             graph->name(), valueText(table->deltaLoss[m_layer][option]));
+}
+
+} // namespace bitlens::views
