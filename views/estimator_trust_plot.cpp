@@ -1,7 +1,11 @@
 #include "estimator_trust_plot.h"
 
 #include "analysis_placeholder.h"
+#include "analysis_values.h"
+#include "format.h"
+#include "plot_decorations.h"
 #include "plot_style.h"
+#include "symlog.h"
 
 #include <qcustomplot.h>
 
@@ -10,14 +14,6 @@
 #include <cmath>
 
 namespace bitlens::views {
-namespace {
-
-double cell(const CostTable& table, size_t layer, size_t option)
-{
-    return layer < table.deltaLoss.size() && option < table.deltaLoss[layer].size() ? table.deltaLoss[layer][option] : NAN;
-}
-
-} // namespace
 
 EstimatorTrustPlot::EstimatorTrustPlot(QWidget* parent)
     : QWidget(parent),
@@ -77,8 +73,6 @@ void EstimatorTrustPlot::setAnalysis(std::shared_ptr<const ModelAnalysis> analys
     // One scale for both axes keeps y = x the diagonal.
     const SymLog symlog = SymLog::fitting(all);
 
-    static const QCPScatterStyle::ScatterShape shapes[] = {QCPScatterStyle::ssCircle, QCPScatterStyle::ssSquare, QCPScatterStyle::ssTriangle,
-                                                           QCPScatterStyle::ssDiamond, QCPScatterStyle::ssCross, QCPScatterStyle::ssStar};
     for (size_t e = 0; e < sensitivity.tables.size(); ++e) {
         const CostTable& table = sensitivity.tables[e];
         if (&table == &measured)
@@ -87,7 +81,7 @@ void EstimatorTrustPlot::setAnalysis(std::shared_ptr<const ModelAnalysis> analys
         QVector<double> t, x, y;
         for (size_t l = 0; l < m_analysis->layers.size(); ++l)
             for (size_t o = 0; o < sensitivity.options.size(); ++o) {
-                const double truth = cell(measured, l, o), predicted = cell(table, l, o);
+                const double truth = deltaLossAt(measured, l, o), predicted = deltaLossAt(table, l, o);
                 if (std::isfinite(truth) && std::isfinite(predicted)) {
                     t << double(series.cells.size());
                     x << symlog.toAxis(truth);
@@ -97,9 +91,10 @@ void EstimatorTrustPlot::setAnalysis(std::shared_ptr<const ModelAnalysis> analys
             }
         // Same colour and shape as the estimator's line in the layer's ΔLoss plot.
         auto* curve = new QCPCurve(m_plot->xAxis, m_plot->yAxis);
-        const QColor colour = seriesColor(int(e));
+        QColor fill = seriesColor(int(e));
+        fill.setAlpha(90);
         curve->setLineStyle(QCPCurve::lsNone);
-        curve->setScatterStyle(QCPScatterStyle(shapes[e % std::size(shapes)], colour, QColor(colour.red(), colour.green(), colour.blue(), 90), 7));
+        curve->setScatterStyle(seriesMarker(int(e), fill, 7));
         const double rho = table.agreement.spearman;
         curve->setName(tr("%1  ρ = %2").arg(QString::fromStdString(table.estimator),
                                             std::isfinite(rho) ? QString::number(rho, 'f', 2) : tr("–")));
@@ -172,8 +167,8 @@ QString EstimatorTrustPlot::describe(QCPAbstractPlottable* curve, int index) con
     const CostTable& table = sensitivity.tables[series->table];
     return tr("%1 · %2\n%3 predicts ΔLoss = %4 nats\nmeasured ΔLoss = %5 nats")
         .arg(QString::fromStdString(m_analysis->layers[c.layer].name), QString::fromStdString(sensitivity.options[c.option]),
-             QString::fromStdString(table.estimator), valueText(cell(table, c.layer, c.option)),
-             valueText(cell(*sensitivity.table("measured"), c.layer, c.option)));
+             QString::fromStdString(table.estimator), valueText(deltaLossAt(table, c.layer, c.option)),
+             valueText(deltaLossAt(*sensitivity.table("measured"), c.layer, c.option)));
 }
 
 } // namespace bitlens::views

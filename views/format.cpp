@@ -1,7 +1,9 @@
 #include "format.h"
 
+#include <QObject>
 #include <QStringList>
 
+#include <cmath>
 #include <vector>
 
 namespace bitlens::views {
@@ -30,6 +32,11 @@ QString shapeText(const std::vector<int64_t>& shape)
     for (int64_t d : shape)
         parts << QString::number(d);
     return parts.join(QStringLiteral("×"));
+}
+
+QString valueText(double value, int digits)
+{
+    return std::isfinite(value) ? QString::number(value, 'g', digits) : QObject::tr("not defined");
 }
 
 } // namespace bitlens::views

@@ -1,32 +1,33 @@
 #include "layer_detail_plots.h"
 
 #include "analysis_placeholder.h"
+#include "analysis_values.h"
 #include "format.h"
+#include "plot_decorations.h"
 #include "plot_style.h"
+#include "symlog.h"
+
+#include "core/quant/compression_plan.h"
 
 #include <qcustomplot.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <cstdlib>
 
 namespace bitlens::views {
 namespace {
 
 constexpr size_t kMaxGridLines = 512;
 
-// The weight bits an option stores, by the candidate grammar; 0 for an option with a rank part,
-// which has no single place on a bits axis.
-int optionBits(const std::string& option)
+// How an option stores its weights; FP32 for one with a rank part, which has no single place on a
+// bits axis, and for a name that is no spec.
+WeightQuant optionWeights(const std::string& option)
 {
-    if (option.find("rank") != std::string::npos)
-        return 0;
-    if (option.size() > 1 && option[0] == 'w' && std::isdigit(static_cast<unsigned char>(option[1])))
-        return std::atoi(option.c_str() + 1);
-    if (option.rfind("fp8", 0) == 0)
-        return 8;
-    return option.rfind("fp16", 0) == 0 || option.rfind("bf16", 0) == 0 ? 16 : 0;
+    try {
+        return option.find("rank") == std::string::npos ? optionFromSpec(option).weight : WeightQuant{};
+    } catch (const PlanError&) {
+        return {};
+    }
 }
 
 // [lo, hi] of the finite values, widened by 4 % (by 1 when they are all equal).
@@ -98,7 +99,7 @@ void showHistogram(QCustomPlot* plot, const Histogram& histogram, std::vector<do
 
 } // namespace
 
-LayerDetailPlots::LayerDetailPlots(QWidget* parent) : QTabWidget(parent)
+LayerDetailPlots::LayerDetailPlots(QWidget* parent) : FigureTabs(parent)
 {
     for (const QString& key : {QStringLiteral("weights"), QStringLiteral("activations")}) {
         const bool weights = key == QLatin1String("weights");
@@ -144,11 +145,7 @@ QCustomPlot* LayerDetailPlots::addFigure(const QString& key, const QString& tabL
     plot->xAxis->setLabel(xLabel);
     plot->yAxis->setLabel(yLabel);
     showLegendAbove(plot);
-    auto* tab = new AnalysisPlaceholder(plot);
-    connect(tab, &AnalysisPlaceholder::analyseRequested, this, &LayerDetailPlots::analyseRequested);
-    addTab(tab, tabLabel);
-    m_plots.insert(key, plot);
-    m_tabs.insert(plot, tab);
+    addFigureTab(key, plot, plot, tabLabel);
     return plot;
 }
 
@@ -187,11 +184,6 @@ void LayerDetailPlots::setChosenRank(int64_t rank)
     drawSpectrum();
 }
 
-QCustomPlot* LayerDetailPlots::plot(const QString& name) const
-{
-    return m_plots.value(name);
-}
-
 // Clears the plot's decorations and says whether to draw: false (showing why) when no layer is
 // selected or its part of the analysis is missing.
 bool LayerDetailPlots::ready(QCustomPlot* plot, bool available, const QString& whatToRun)
@@ -202,7 +194,7 @@ bool LayerDetailPlots::ready(QCustomPlot* plot, bool available, const QString& w
             graph->data()->clear();
         else if (auto* bars = qobject_cast<QCPBars*>(plot->plottable(i)))
             bars->data()->clear();
-    AnalysisPlaceholder* tab = m_tabs.value(plot);
+    AnalysisPlaceholder* tab = placeholder(plot);
     if (m_layer < 0) {
         tab->showMessage(tr("Select a layer"), tr("Click a layer in the layer table or in an overview plot."));
         return false;
@@ -220,7 +212,7 @@ void LayerDetailPlots::decorate(QCustomPlot* plot, const QString& title, const Q
 
 void LayerDetailPlots::drawWeights()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("weights"));
+    QCustomPlot* plot = this->plot(QStringLiteral("weights"));
     if (!ready(plot, m_analysis && size_t(m_layer) < m_analysis->weights.size(), tr("Run Analyse with weight statistics enabled.")))
         return;
     const ValueStatistics& v = m_analysis->weights[m_layer].values;
@@ -247,13 +239,13 @@ void LayerDetailPlots::drawWeights()
 
 void LayerDetailPlots::drawActivations()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("activations"));
+    QCustomPlot* plot = this->plot(QStringLiteral("activations"));
     if (!ready(plot, m_analysis && size_t(m_layer) < m_analysis->activations.size(),
                tr("Run Analyse with a calibration set to measure the layer inputs.")))
         return;
     const ActivationStatistics& a = m_analysis->activations[m_layer];
     if (!a.measured) {
-        m_tabs.value(plot)->showMessage(tr("Integer input"), tr("This layer's input is integer (embedding indices): there is nothing to measure."));
+        placeholder(plot)->showMessage(tr("Integer input"), tr("This layer's input is integer (embedding indices): there is nothing to measure."));
         return;
     }
     const std::vector<double> xs{a.p99, a.p999, a.p9999};
@@ -266,7 +258,7 @@ void LayerDetailPlots::drawActivations()
 
 void LayerDetailPlots::drawChannels()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("channels"));
+    QCustomPlot* plot = this->plot(QStringLiteral("channels"));
     if (!ready(plot, m_analysis && size_t(m_layer) < m_analysis->weights.size(), tr("Run Analyse with weight statistics enabled.")))
         return;
     const WeightStatistics& w = m_analysis->weights[m_layer];
@@ -316,15 +308,15 @@ void LayerDetailPlots::drawChannels()
 
 void LayerDetailPlots::drawHessian()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("hessian"));
+    QCustomPlot* plot = this->plot(QStringLiteral("hessian"));
     const bool running = m_analysis && !m_analysis->hessian.empty();
     const LayerHessian* h = running && size_t(m_layer) < m_analysis->hessian.layers.size() ? &m_analysis->hessian.layers[m_layer] : nullptr;
-    if (!ready(plot, h && !h->topEigenvalues.empty(),
+    if (!ready(plot, h && hessianDone(*h),
                running ? tr("The Hessian analysis has not reached this layer yet.")
                        : tr("Run Analyse with the Hessian enabled (needs a calibration set).")))
         return;
     if (!h->problem.empty()) {
-        m_tabs.value(plot)->showMessage(tr("Hessian not finite"), QString::fromStdString(h->problem));
+        placeholder(plot)->showMessage(tr("Hessian not finite"), QString::fromStdString(h->problem));
         return;
     }
     QVector<double> grid, density;
@@ -353,7 +345,7 @@ void LayerDetailPlots::drawHessian()
 
 void LayerDetailPlots::drawSpectrum()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("spectrum"));
+    QCustomPlot* plot = this->plot(QStringLiteral("spectrum"));
     if (!ready(plot, m_analysis && size_t(m_layer) < m_analysis->spectra.size(), tr("Run Analyse with weight spectra enabled.")))
         return;
     const WeightSpectrum& s = m_analysis->spectra[m_layer];
@@ -379,26 +371,24 @@ void LayerDetailPlots::drawSpectrum()
 
 void LayerDetailPlots::drawDeltaLoss()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("deltaloss"));
+    QCustomPlot* plot = this->plot(QStringLiteral("deltaloss"));
     plot->clearPlottables();
     m_deltaLossOptions.clear();
     if (!ready(plot, m_analysis && !m_analysis->sensitivity.empty(), tr("Run Analyse with sensitivity enabled (needs a calibration set).")))
         return;
     const SensitivityAnalysis& sensitivity = m_analysis->sensitivity;
-    const auto cell = [&](const CostTable& table, size_t option) {
-        return size_t(m_layer) < table.deltaLoss.size() && option < table.deltaLoss[m_layer].size() ? table.deltaLoss[m_layer][option] : NAN;
-    };
-    std::vector<int> bits;
+    const auto cell = [&](const CostTable& table, size_t option) { return deltaLossAt(table, size_t(m_layer), option); };
+    std::vector<WeightQuant> weights; // per option
     for (const std::string& option : sensitivity.options)
-        bits.push_back(optionBits(option));
+        weights.push_back(optionWeights(option));
+    const auto bits = [&](size_t o) { return weights[o].format == NumberFormat::Float32 ? 0 : weights[o].bits; };
+    const auto isFloat = [&](size_t o) { return weights[o].format != NumberFormat::Int; };
     std::vector<double> all;
     for (const CostTable& table : sensitivity.tables)
-        for (size_t o = 0; o < bits.size(); ++o)
-            all.push_back(bits[o] > 0 ? cell(table, o) : NAN);
+        for (size_t o = 0; o < weights.size(); ++o)
+            all.push_back(bits(o) > 0 ? cell(table, o) : NAN);
     const SymLog symlog = SymLog::fitting(all);
 
-    static const QCPScatterStyle::ScatterShape shapes[] = {QCPScatterStyle::ssCircle, QCPScatterStyle::ssSquare, QCPScatterStyle::ssTriangle,
-                                                           QCPScatterStyle::ssDiamond, QCPScatterStyle::ssCross, QCPScatterStyle::ssStar};
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     std::vector<double> xs;
     bool floats = false;
@@ -409,9 +399,9 @@ void LayerDetailPlots::drawDeltaLoss()
         // fp16 at 16) are other number formats than the integer line's, so they stand apart too.
         const bool measured = table.estimator == "measured";
         const QCPScatterStyle style = measured ? QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 9)
-                                               : QCPScatterStyle(shapes[e % std::size(shapes)], colour, Qt::white, 6);
+                                               : seriesMarker(int(e), Qt::white, 6);
         const auto addSeries = [&](std::vector<size_t> options, bool joined) {
-            std::stable_sort(options.begin(), options.end(), [&](size_t a, size_t b) { return bits[a] < bits[b]; });
+            std::stable_sort(options.begin(), options.end(), [&](size_t a, size_t b) { return bits(a) < bits(b); });
             QCPGraph* graph = plot->addGraph();
             graph->setName(QString::fromStdString(table.estimator));
             graph->setPen(QPen(colour, 1.5));
@@ -419,20 +409,20 @@ void LayerDetailPlots::drawDeltaLoss()
             graph->setScatterStyle(style);
             QVector<double> keys, values;
             for (size_t o : options) {
-                keys << bits[o];
+                keys << bits(o);
                 values << symlog.toAxis(cell(table, o));
-                ticker->addTick(bits[o], QString::number(bits[o]));
-                xs.push_back(bits[o]);
+                ticker->addTick(bits(o), QString::number(bits(o)));
+                xs.push_back(bits(o));
             }
             graph->setData(keys, values, true);
             m_deltaLossOptions.insert(graph, std::move(options));
             return graph;
         };
         std::vector<size_t> line, points;
-        for (size_t o = 0; o < bits.size(); ++o)
-            if (bits[o] > 0 && std::isfinite(cell(table, o)))
-                (measured || sensitivity.options[o][0] != 'w' ? points : line).push_back(o);
-        floats = floats || std::any_of(points.begin(), points.end(), [&](size_t o) { return sensitivity.options[o][0] != 'w'; });
+        for (size_t o = 0; o < weights.size(); ++o)
+            if (bits(o) > 0 && std::isfinite(cell(table, o)))
+                (measured || isFloat(o) ? points : line).push_back(o);
+        floats = floats || std::any_of(points.begin(), points.end(), isFloat);
         addSeries(measured ? points : line, !measured);
         if (!measured && !points.empty())
             addSeries(points, false)->removeFromLegend();
@@ -462,10 +452,7 @@ QString LayerDetailPlots::describeDeltaLoss(QCPAbstractPlottable* graph, int ind
     const CostTable* table = m_analysis ? m_analysis->sensitivity.table(graph->name().toStdString()) : nullptr;
     if (options == m_deltaLossOptions.cend() || !table || size_t(index) >= options->size())
         return {};
-    const size_t option = (*options)[size_t(index)];
-    return tr("%1 · %2\n%3 ΔLoss = %4 nats")
-        .arg(QString::fromStdString(m_analysis->layers[m_layer].name), QString::fromStdString(m_analysis->sensitivity.options[option]),
-             graph->name(), valueText(table->deltaLoss[m_layer][option]));
+    return deltaLossText(*m_analysis, *table, size_t(m_layer), (*options)[size_t(index)]);
 }
 
 } // namespace bitlens::views

@@ -4,10 +4,11 @@
 // estimator. Tabs show a placeholder until a layer is selected and its part was analysed.
 // Threading: GUI thread only.
 
+#include "figure_tabs.h"
+
 #include "core/stats/model_analysis.h"
 
 #include <QHash>
-#include <QTabWidget>
 
 #include <memory>
 
@@ -16,9 +17,7 @@ class QCustomPlot;
 
 namespace bitlens::views {
 
-class AnalysisPlaceholder;
-
-class LayerDetailPlots final : public QTabWidget {
+class LayerDetailPlots final : public FigureTabs {
     Q_OBJECT
 public:
     explicit LayerDetailPlots(QWidget* parent = nullptr);
@@ -33,8 +32,8 @@ public:
     void setGridLevels(std::vector<double> levels, const QString& optionLabel);
     void setChosenRank(int64_t rank); // 0: full rank, no marker
 
-    // "weights", "activations", "channels", "hessian", "spectrum", "deltaloss"; nullptr for
-    // another name. Plottable 0 is always the data, so tests can read what is shown:
+    // plot(name): "weights", "activations", "channels", "hessian", "spectrum", "deltaloss".
+    // Plottable 0 is always the data, so tests can read what is shown:
     //   weights, activations: 0 QCPBars, one bar per histogram bin (key = bin centre, value = the
     //     raw count, empty bins too, so the values sum to ValueStatistics::count); log y.
     //   channels: 0 QCPBars output abs-max of ordinary channels, 1 of outlier channels (key =
@@ -47,10 +46,6 @@ public:
     //     those points, not in the legend. Key = bits, value = sign(ΔL)·log10(1 + |ΔL|/scale);
     //     options with a rank part have no place on the bits axis and are left out.
     // Decorations (markers, legend-only entries) follow the data and are not selectable.
-    QCustomPlot* plot(const QString& name) const;
-
-signals:
-    void analyseRequested();
 
 private:
     QCustomPlot* addFigure(const QString& key, const QString& tabLabel, const QString& xLabel, const QString& yLabel);
@@ -69,8 +64,6 @@ private:
     std::vector<double> m_gridLevels;
     QString m_gridLabel;
     int64_t m_chosenRank = 0;
-    QHash<QString, QCustomPlot*> m_plots;
-    QHash<QCustomPlot*, AnalysisPlaceholder*> m_tabs;
     QHash<const QCPAbstractPlottable*, std::vector<size_t>> m_deltaLossOptions; // data index → option
 };
 

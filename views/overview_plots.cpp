@@ -1,7 +1,11 @@
 #include "overview_plots.h"
 
 #include "analysis_placeholder.h"
+#include "analysis_values.h"
+#include "format.h"
+#include "plot_decorations.h"
 #include "plot_style.h"
+#include "symlog.h"
 
 #include <qcustomplot.h>
 
@@ -57,18 +61,6 @@ double beyondSigmaPercent(const ValueStatistics& values, size_t index)
     return index < values.beyondSigma.size() ? 100.0 * values.beyondSigma[index] : NAN;
 }
 
-bool hessianDone(const LayerHessian& layer)
-{
-    return !layer.topEigenvalues.empty();
-}
-
-// Traces come at the end of a run; until then they are 0 with no samples (a tiny layer's exact
-// trace has no samples either, but is not 0).
-bool traceDone(const LayerHessian& layer)
-{
-    return std::isfinite(layer.trace) && (layer.traceSamples > 0 || layer.trace != 0.0);
-}
-
 void scaleValueAxes(QCustomPlot* plot, int layers)
 {
     plot->rescaleAxes(true);
@@ -77,22 +69,9 @@ void scaleValueAxes(QCustomPlot* plot, int layers)
     plot->yAxis2->scaleRange(1.15);
 }
 
-QCPColorGradient divergingGradient()
-{
-    // ColorBrewer RdBu (colour-blind safe): blue where the loss falls, red where it rises.
-    QCPColorGradient gradient;
-    gradient.clearColorStops();
-    const char* stops[] = {"#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b"};
-    for (int i = 0; i < 7; ++i)
-        gradient.setColorStopAt(i / 6.0, QColor(stops[i]));
-    gradient.setNanHandling(QCPColorGradient::nhNanColor);
-    gradient.setNanColor(QColor(150, 150, 150));
-    return gradient;
-}
-
 } // namespace
 
-OverviewPlots::OverviewPlots(QWidget* parent) : QTabWidget(parent)
+OverviewPlots::OverviewPlots(QWidget* parent) : FigureTabs(parent)
 {
     QCustomPlot* hessian = addLayerFigure(QStringLiteral("hessian"), tr("Hessian"), tr("Loss curvature per layer"),
                                           &OverviewPlots::describeHessian);
@@ -132,12 +111,9 @@ QCustomPlot* OverviewPlots::addLayerFigure(const QString& key, const QString& ta
     plot->xAxis->setLabel(tr("layer"));
     showLegendAbove(plot);
     installClickPicking(plot, [this](const PlotHit& hit) { pick(hit); });
+    setViewReset(plot, [plot, this] { scaleValueAxes(plot, layerCount()); });
     m_highlights.insert(plot, addLayerHighlight(plot, false));
-    auto* tab = new AnalysisPlaceholder(plot);
-    connect(tab, &AnalysisPlaceholder::analyseRequested, this, &OverviewPlots::analyseRequested);
-    addTab(tab, tabLabel);
-    m_tabs.insert(plot, tab);
-    m_plots.insert(key, plot);
+    addFigureTab(key, plot, plot, tabLabel);
     return plot;
 }
 
@@ -156,7 +132,7 @@ void OverviewPlots::addSensitivityTab()
     m_colourScale = new QCPColorScale(plot);
     plot->plotLayout()->addElement(1, 1, m_colourScale);
     styleAxis(m_colourScale->axis());
-    m_colourScale->setGradient(divergingGradient());
+    m_colourScale->setGradient(divergingGradient()); // blue where the loss falls, red where it rises
     m_heatmap->setColorScale(m_colourScale);
     auto* margins = new QCPMarginGroup(plot);
     plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
@@ -177,12 +153,7 @@ void OverviewPlots::addSensitivityTab()
         drawSensitivity();
         emit estimatorChanged(name);
     });
-
-    auto* tab = new AnalysisPlaceholder(content);
-    connect(tab, &AnalysisPlaceholder::analyseRequested, this, &OverviewPlots::analyseRequested);
-    addTab(tab, tr("Sensitivity"));
-    m_tabs.insert(plot, tab);
-    m_plots.insert(QStringLiteral("sensitivity"), plot);
+    addFigureTab(QStringLiteral("sensitivity"), plot, content, tr("Sensitivity"));
 }
 
 void OverviewPlots::setAnalysis(std::shared_ptr<const ModelAnalysis> analysis)
@@ -204,8 +175,8 @@ void OverviewPlots::setAnalysis(std::shared_ptr<const ModelAnalysis> analysis)
     std::vector<std::string> names;
     for (size_t i = 0; m_analysis && i < m_analysis->layers.size(); ++i)
         names.push_back(m_analysis->layers[i].name);
-    for (QCustomPlot* plot : std::as_const(m_plots))
-        setLayerTicks(plot->xAxis, names);
+    for (auto it = m_highlights.cbegin(); it != m_highlights.cend(); ++it) // one per plot
+        setLayerTicks(it.key()->xAxis, names);
     drawHessian();
     drawOutliers();
     drawSpectra();
@@ -222,11 +193,6 @@ void OverviewPlots::setSelectedLayer(int layer)
         placeLayerHighlight(it.value(), m_selected);
         it.key()->replot(QCustomPlot::rpQueuedReplot);
     }
-}
-
-QCustomPlot* OverviewPlots::plot(const QString& name) const
-{
-    return m_plots.value(name);
 }
 
 QString OverviewPlots::estimator() const
@@ -256,7 +222,7 @@ void OverviewPlots::pick(const PlotHit& hit)
 
 void OverviewPlots::drawHessian()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("hessian"));
+    QCustomPlot* plot = this->plot(QStringLiteral("hessian"));
     QVector<double> lambdaKeys, lambdas, spreads, traceKeys, traces, traceErrors;
     bool available = false;
     int hiddenLambdas = 0, hiddenTraces = 0;
@@ -291,14 +257,13 @@ void OverviewPlots::drawHessian()
     const auto hidden = [this](int count) { return count > 0 ? tr(" (%n ≤ 0 not shown)", nullptr, count) : QString(); };
     plot->plottable(0)->setName(tr("top eigenvalue λ₁ ± spread over batches") + hidden(hiddenLambdas));
     plot->plottable(2)->setName(tr("trace ± Hutchinson std. error") + hidden(hiddenTraces));
-    m_tabs.value(plot)->showContent(available, tr("Run Analyse with the Hessian enabled (needs a calibration set)."));
-    setViewReset(plot, [plot, this] { scaleValueAxes(plot, layerCount()); });
+    placeholder(plot)->showContent(available, tr("Run Analyse with the Hessian enabled (needs a calibration set)."));
     resetView(plot);
 }
 
 void OverviewPlots::drawOutliers()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("outliers"));
+    QCustomPlot* plot = this->plot(QStringLiteral("outliers"));
     QVector<double> keys[4], values[4];
     const auto add = [&](int series, size_t layer, double value) {
         if (std::isfinite(value)) {
@@ -323,14 +288,13 @@ void OverviewPlots::drawOutliers()
     plot->plottable(3)->setName(tr("inputs beyond %1σ (%)").arg(k));
     plot->yAxis2->setLabel(tr("beyond %1σ (%)").arg(k));
     const bool available = m_analysis && (!m_analysis->weights.empty() || !m_analysis->activations.empty());
-    m_tabs.value(plot)->showContent(available, tr("Run Analyse with weight statistics (and a calibration set for the inputs)."));
-    setViewReset(plot, [plot, this] { scaleValueAxes(plot, layerCount()); });
+    placeholder(plot)->showContent(available, tr("Run Analyse with weight statistics (and a calibration set for the inputs)."));
     resetView(plot);
 }
 
 void OverviewPlots::drawSpectra()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("spectra"));
+    QCustomPlot* plot = this->plot(QStringLiteral("spectra"));
     QVector<double> alphaKeys, alphas, rankKeys, ranks;
     for (size_t i = 0; m_analysis && i < m_analysis->spectra.size(); ++i) {
         const WeightSpectrum& spectrum = m_analysis->spectra[i];
@@ -345,18 +309,17 @@ void OverviewPlots::drawSpectra()
     }
     qobject_cast<QCPGraph*>(plot->plottable(0))->setData(alphaKeys, alphas, true);
     qobject_cast<QCPGraph*>(plot->plottable(1))->setData(rankKeys, ranks, true);
-    m_tabs.value(plot)->showContent(m_analysis && !m_analysis->spectra.empty(), tr("Run Analyse with weight spectra enabled."));
-    setViewReset(plot, [plot, this] { scaleValueAxes(plot, layerCount()); });
+    placeholder(plot)->showContent(m_analysis && !m_analysis->spectra.empty(), tr("Run Analyse with weight spectra enabled."));
     resetView(plot);
 }
 
 void OverviewPlots::drawSensitivity()
 {
-    QCustomPlot* plot = m_plots.value(QStringLiteral("sensitivity"));
+    QCustomPlot* plot = this->plot(QStringLiteral("sensitivity"));
     const CostTable* table = m_analysis ? m_analysis->sensitivity.table(m_estimator.toStdString()) : nullptr;
     const int layers = layerCount();
     const int options = m_analysis ? int(m_analysis->sensitivity.options.size()) : 0;
-    m_tabs.value(plot)->showContent(table && layers > 0 && options > 0,
+    placeholder(plot)->showContent(table && layers > 0 && options > 0,
                                     tr("Run Analyse with sensitivity enabled (needs a calibration set)."));
     if (!table || layers == 0 || options == 0)
         return;
@@ -373,7 +336,7 @@ void OverviewPlots::drawSensitivity()
     data->setRange(centres(layers), centres(options));
     for (int l = 0; l < layers; ++l)
         for (int o = 0; o < options; ++o) {
-            const double dl = size_t(l) < table->deltaLoss.size() && size_t(o) < table->deltaLoss[l].size() ? table->deltaLoss[l][o] : NAN;
+            const double dl = deltaLossAt(*table, size_t(l), size_t(o));
             const double t = std::isfinite(dl) ? symlog.toAxis(dl) : NAN;
             extent = std::isfinite(t) ? std::max(extent, std::abs(t)) : extent;
             data->setCell(l, o, t);
@@ -461,11 +424,7 @@ QString OverviewPlots::describeCell(int index) const
     const int layers = layerCount();
     if (!table || layers == 0)
         return {};
-    const size_t layer = size_t(index % layers), option = size_t(index / layers);
-    const double dl = layer < table->deltaLoss.size() && option < table->deltaLoss[layer].size() ? table->deltaLoss[layer][option] : NAN;
-    return tr("%1 · %2\n%3 ΔLoss = %4 nats")
-        .arg(QString::fromStdString(m_analysis->layers[layer].name), QString::fromStdString(m_analysis->sensitivity.options[option]),
-             m_estimator, valueText(dl));
+    return deltaLossText(*m_analysis, *table, size_t(index % layers), size_t(index / layers));
 }
 
 } // namespace bitlens::views

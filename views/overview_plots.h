@@ -4,10 +4,11 @@
 // of the analysis is missing, and draws partial results (a Hessian run in progress) as they come.
 // Threading: GUI thread only.
 
+#include "figure_tabs.h"
+
 #include "core/stats/model_analysis.h"
 
 #include <QHash>
-#include <QTabWidget>
 
 #include <memory>
 
@@ -22,10 +23,9 @@ class QLabel;
 
 namespace bitlens::views {
 
-class AnalysisPlaceholder;
 struct PlotHit;
 
-class OverviewPlots final : public QTabWidget {
+class OverviewPlots final : public FigureTabs {
     Q_OBJECT
 public:
     explicit OverviewPlots(QWidget* parent = nullptr);
@@ -35,12 +35,11 @@ public:
     // Highlights the layer in every tab; -1 for none. Does not emit layerSelected.
     void setSelectedLayer(int layer);
 
-    // "hessian", "outliers", "spectra", "sensitivity"; nullptr for another name. Plottables:
-    // hessian 0 λ₁, 1 its error bars, 2 trace, 3 its error bars (keys are layer indices, only
-    // finite positive values); outliers 0/1 weight/input kurtosis, 2/3 weight/input % beyond
-    // 3σ (right axis); spectra 0 α (valid fits), 1 stable rank (right axis); sensitivity 0 the
-    // QCPColorMap, key = layer, value = option, cell = sign(ΔL)·log10(1 + |ΔL|/scale).
-    QCustomPlot* plot(const QString& name) const;
+    // plot(name): "hessian", "outliers", "spectra", "sensitivity". Plottables: hessian 0 λ₁, 1
+    // its error bars, 2 trace, 3 its error bars (keys are layer indices, only finite positive
+    // values); outliers 0/1 weight/input kurtosis, 2/3 weight/input % beyond 3σ (right axis);
+    // spectra 0 α (valid fits), 1 stable rank (right axis); sensitivity 0 the QCPColorMap, key =
+    // layer, value = option, cell = sign(ΔL)·log10(1 + |ΔL|/scale).
 
     // The sensitivity tab's estimator ("measured", "hawq", …). setEstimator is ignored when the
     // analysis has no such table; before any analysis it picks the one to show first.
@@ -52,7 +51,6 @@ signals:
     // The sensitivity tab shows another estimator: the user's or setEstimator's choice, or a new
     // analysis without the one shown before.
     void estimatorChanged(const QString& estimator);
-    void analyseRequested();
 
 private:
     QCustomPlot* addLayerFigure(const QString& key, const QString& tabLabel, const QString& title,
@@ -72,8 +70,6 @@ private:
     std::shared_ptr<const ModelAnalysis> m_analysis;
     int m_selected = -1;
     QString m_estimator = QStringLiteral("measured");
-    QHash<QString, QCustomPlot*> m_plots;
-    QHash<QCustomPlot*, AnalysisPlaceholder*> m_tabs;
     QHash<QCustomPlot*, QCPItemRect*> m_highlights;
     QComboBox* m_estimators = nullptr;
     QLabel* m_colourNote = nullptr;

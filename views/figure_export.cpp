@@ -1,0 +1,167 @@
+#include "figure_export.h"
+
+#include "plot_interaction.h"
+
+#include <qcustomplot.h>
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QSvgGenerator>
+
+#include <cmath>
+
+namespace bitlens::views {
+namespace {
+
+constexpr double kPngScale = 3.0;
+constexpr int kPngDpi = 300;
+constexpr int kLayoutDpi = 96;
+
+// The figure menu of one plot; a child of the plot, so it lives and dies with it, and made once
+// so that the menu's signal is connected once.
+class FigureMenu final : public QObject {
+    Q_OBJECT
+public:
+    explicit FigureMenu(QCustomPlot* plot) : QObject(plot), m_plot(plot)
+    {
+        connect(plot, &QWidget::customContextMenuRequested, this, &FigureMenu::show);
+    }
+
+    QString baseName;
+
+private:
+    void exportAs(const QString& suffix, const QString& filter)
+    {
+        // One folder for a session's figures: they usually go together into one paper.
+        static QString folder;
+        QString path = QFileDialog::getSaveFileName(m_plot, tr("Export figure"),
+                                                    QDir(folder).filePath(baseName + suffix), filter);
+        if (path.isEmpty())
+            return;
+        if (QFileInfo(path).suffix().isEmpty())
+            path += suffix;
+        folder = QFileInfo(path).absolutePath();
+        QString error;
+        if (!exportFigure(m_plot, path, &error))
+            QMessageBox::warning(m_plot, tr("Export failed"), error);
+    }
+
+    void show(const QPoint& pos)
+    {
+        QMenu menu(m_plot);
+        menu.addAction(tr("Export as PNG (300 dpi)…"), this, [this] { exportAs(QStringLiteral(".png"), tr("PNG image (*.png)")); });
+        menu.addAction(tr("Export as SVG…"), this, [this] { exportAs(QStringLiteral(".svg"), tr("SVG drawing (*.svg)")); });
+        menu.addAction(tr("Export as PDF…"), this, [this] { exportAs(QStringLiteral(".pdf"), tr("PDF document (*.pdf)")); });
+        menu.addSeparator();
+        menu.addAction(tr("Reset view"), this, [this] { resetView(m_plot); });
+        menu.exec(m_plot->mapToGlobal(pos));
+    }
+
+    QCustomPlot* m_plot;
+};
+
+FigureMenu* menuOf(QCustomPlot* plot)
+{
+    return plot->findChild<FigureMenu*>(QString(), Qt::FindDirectChildrenOnly);
+}
+
+// The title element's text, else the menu's file name: what a PDF or SVG calls itself.
+QString figureTitle(QCustomPlot* plot)
+{
+    auto* title = plot->plotLayout()->rowCount() > 0 ? qobject_cast<QCPTextElement*>(plot->plotLayout()->element(0, 0)) : nullptr;
+    if (title)
+        return title->text();
+    const FigureMenu* menu = menuOf(plot);
+    return menu ? menu->baseName : QString();
+}
+
+bool writePng(QCustomPlot* plot, QIODevice* file)
+{
+    QImage image = plot->toPixmap(kFigureWidth, kFigureHeight, kPngScale).toImage();
+    const int dotsPerMeter = int(std::lround(kPngDpi / 0.0254));
+    image.setDotsPerMeterX(dotsPerMeter);
+    image.setDotsPerMeterY(dotsPerMeter);
+    return image.save(file, "PNG");
+}
+
+bool writeVector(QCustomPlot* plot, QPaintDevice* device)
+{
+    QCPPainter painter;
+    if (!painter.begin(device))
+        return false;
+    painter.setMode(QCPPainter::pmVectorized);
+    painter.setWindow(0, 0, kFigureWidth, kFigureHeight);
+    plot->toPainter(&painter, kFigureWidth, kFigureHeight);
+    return painter.end();
+}
+
+bool writePdf(QCustomPlot* plot, QIODevice* file)
+{
+    QPdfWriter pdf(file);
+    pdf.setResolution(kLayoutDpi);
+    pdf.setPageSize(QPageSize(QSizeF(kFigureWidth * 0.01, kFigureHeight * 0.01), QPageSize::Inch));
+    pdf.setPageMargins(QMarginsF());
+    pdf.setTitle(figureTitle(plot));
+    pdf.setCreator(QStringLiteral("BitLens"));
+    return writeVector(plot, &pdf);
+}
+
+bool writeSvg(QCustomPlot* plot, QIODevice* file)
+{
+    QSvgGenerator svg;
+    svg.setOutputDevice(file);
+    svg.setResolution(kLayoutDpi);
+    svg.setSize(QSize(kFigureWidth, kFigureHeight));
+    svg.setViewBox(QRect(0, 0, kFigureWidth, kFigureHeight));
+    svg.setTitle(figureTitle(plot));
+    svg.setDescription(QStringLiteral("BitLens figure"));
+    return writeVector(plot, &svg);
+}
+
+} // namespace
+
+bool exportFigure(QCustomPlot* plot, const QString& path, QString* error)
+{
+    const auto fail = [&](const QString& cause) {
+        if (error)
+            *error = QObject::tr("Cannot export the figure to %1: %2.").arg(QDir::toNativeSeparators(path), cause);
+        return false;
+    };
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    const auto write = suffix == QLatin1String("png") ? writePng
+                       : suffix == QLatin1String("pdf") ? writePdf
+                       : suffix == QLatin1String("svg") ? writeSvg
+                                                        : nullptr;
+    if (!write)
+        return fail(QObject::tr("unknown file type “.%1” (use .png, .svg or .pdf)").arg(suffix));
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(file.errorString());
+    const bool written = write(plot, &file);
+    // Rendering at figure size re-laid the plot out; put the screen layout back.
+    plot->replot(QCustomPlot::rpQueuedReplot);
+    if (!written) {
+        file.cancelWriting();
+        return fail(file.error() != QFileDevice::NoError ? file.errorString() : QObject::tr("the figure could not be rendered"));
+    }
+    if (!file.commit())
+        return fail(file.errorString());
+    return true;
+}
+
+void installFigureMenu(QCustomPlot* plot, const QString& baseName)
+{
+    FigureMenu* menu = menuOf(plot);
+    if (!menu)
+        menu = new FigureMenu(plot);
+    menu->baseName = baseName.isEmpty() ? QStringLiteral("figure") : baseName;
+    plot->setContextMenuPolicy(Qt::CustomContextMenu);
+}
+
+} // namespace bitlens::views
+
+#include "figure_export.moc"
