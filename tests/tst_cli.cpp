@@ -1,5 +1,6 @@
 // bitlens-cli as a script uses it: JSON on stdout, one-line errors and non-zero exit codes.
 
+#include "core/io/analysis_bundle.h"
 #include "test_paths.h"
 
 #include <QJsonArray>
@@ -150,6 +151,11 @@ private slots:
         QCOMPARE(shown.exitCode, 0);
         QCOMPARE(json(shown)["layers"].toArray(), layers);
         QCOMPARE(json(shown)["sha256"].toString().size(), 64);
+        // The dataset is recorded, so the GUI reopens the bundle as a session on the same data.
+        const std::optional<SessionState> state = readSessionState(bundle.toStdString());
+        QVERIFY(state && !state->plan);
+        QCOMPARE(QString::fromStdString(state->datasetPath), testing::fashionMnistDir());
+        QCOMPARE(state->calibrationSize, int64_t(1024));
         const Run text = cli({"show", bundle});
         QVERIFY(text.out.contains("features.0"));
         const Run sigmas = cli({"analyze", testing::demoModel("fmnist_cnn"), "--stats", "--sigmas", "2,4", "--out", bundle, "--json"});

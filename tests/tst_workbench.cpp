@@ -11,6 +11,7 @@
 #include "core/io/analysis_bundle.h"
 #include "core/runtime.h"
 #include "test_paths.h"
+#include "views/analyse_dialog.h"
 #include "views/analysis_placeholder.h"
 #include "views/estimator_trust_plot.h"
 #include "views/layer_detail_plots.h"
@@ -18,6 +19,7 @@
 #include "views/overview_plots.h"
 #include "views/plot_style.h"
 
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QImageReader>
 #include <QSignalSpy>
@@ -77,7 +79,6 @@ private:
         o.hessianOptions.batches = 2;
         o.hessianOptions.batchSize = 32;
         o.hessianOptions.topK = 2;
-        o.hessianOptions.traceTolerance = 0.1;
         o.sensitivityOptions.estimators = {"measured", "hawq", "fisher"};
         o.sensitivityOptions.options = {"w2", "w4", "w8"};
         return r;
@@ -141,10 +142,35 @@ private slots:
             sawPartialHessian |= done > 0 && done < int(a->hessian.layers.size());
         });
         QSignalSpy finished(m_window->analysis(), &app::AnalysisController::analysisFinished);
+
+        // Through the dialog, as a user would: what it returns is what was set.
+        m_window->showAnalyseDialog();
+        auto* dialog = m_window->findChild<views::AnalyseDialog*>();
+        QVERIFY(dialog && dialog->isVisible());
+        dialog->setRequest(smallRequest());
+        const views::AnalysisRequest request = dialog->request();
+        const views::AnalysisRequest expected = smallRequest();
+        QCOMPARE(request.calibrationSamples, expected.calibrationSamples);
+        QCOMPARE(request.options.hessianOptions.batches, expected.options.hessianOptions.batches);
+        QCOMPARE(request.options.hessianOptions.batchSize, expected.options.hessianOptions.batchSize);
+        QCOMPARE(request.options.sensitivityOptions.estimators, expected.options.sensitivityOptions.estimators);
+        QCOMPARE(request.options.sensitivityOptions.options, expected.options.sensitivityOptions.options);
+        QVERIFY(request.options.hessian && request.options.sensitivity && request.options.activations);
+        views::AnalysisCostBasis basis;
+        basis.layers = m_window->session()->layers();
+        basis.calibrationAvailable = m_window->session()->dataset()->calibration.count();
+        basis.forwardSamplesPerSecond = m_window->session()->baseline()->samplesPerSecond();
+        const double estimate = views::estimateAnalysisSeconds(request, basis);
+        QElapsedTimer took;
+        took.start();
         sinceTick.restart();
-        m_window->analysis()->analyse(smallRequest());
+        dialog->accept();
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 300000);
+        const double seconds = double(took.elapsed()) / 1000.0;
         ticker.stop();
+        qInfo("analysis took %.1f s; the dialog estimated %.1f s", seconds, estimate);
+        // Loose: the baseline speed and this run may see different load on a shared machine.
+        QVERIFY2(estimate > seconds / 6 && estimate < seconds * 6, "the estimate is within a factor of 6");
         disconnect(m_window->session(), &app::Session::analysisChanged, this, nullptr);
 
         qInfo("longest event-loop stall during the analysis: %lld ms; %d partial results", longestStall, int(changes.count()));
@@ -329,6 +355,23 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!refusing->workspace()->lastError().isEmpty(), 60000);
         QVERIFY2(refusing->workspace()->lastError().contains(QStringLiteral("different model")), qPrintable(refusing->workspace()->lastError()));
         QVERIFY(!refusing->session()->model());
+    }
+
+    void dockLayoutComesBackOnTheNextStart()
+    {
+        auto first = openWindow();
+        auto* trust = first->findChild<QDockWidget*>(QStringLiteral("trustDock"));
+        auto* overview = first->findChild<QDockWidget*>(QStringLiteral("overviewDock"));
+        QVERIFY(trust && overview);
+        overview->setFloating(true);
+        trust->hide();
+        first->close(); // saves the layout
+        auto second = openWindow();
+        QVERIFY(second->findChild<QDockWidget*>(QStringLiteral("overviewDock"))->isFloating());
+        QVERIFY(second->findChild<QDockWidget*>(QStringLiteral("trustDock"))->isHidden());
+        second->findChild<QDockWidget*>(QStringLiteral("overviewDock"))->setFloating(false);
+        second->findChild<QDockWidget*>(QStringLiteral("trustDock"))->show();
+        second->close();
     }
 
     void cancelledAnalysisKeepsWhatFinished()
