@@ -21,12 +21,13 @@ void Session::setModel(std::unique_ptr<Model> model, std::optional<ModelSidecar>
     m_baseline.reset();
     m_undo->clear();
     m_analysis.reset();
-    m_plan = CompressionPlan{};
+    m_state = PlanState{};
     m_selectedLayer = -1;
     m_bundlePath.clear();
     emit modelChanged();
     emit layersChanged();
     emit baselineChanged();
+    updatePrediction();
     emit analysisChanged();
     emit planChanged();
     emit selectedLayerChanged(-1);
@@ -55,6 +56,7 @@ int64_t Session::totalMacs() const
 void Session::setLayers(std::vector<LayerInfo> layers)
 {
     m_layers = std::move(layers);
+    updatePrediction(); // MACs decide the BOPs
     emit layersChanged();
 }
 
@@ -75,13 +77,44 @@ void Session::clearBaseline()
 void Session::setAnalysis(std::shared_ptr<const ModelAnalysis> analysis)
 {
     m_analysis = std::move(analysis);
+    updatePrediction();
     emit analysisChanged();
 }
 
 void Session::setPlan(const CompressionPlan& plan)
 {
-    m_plan = plan;
+    setPlanState({plan, m_state.pinned});
+}
+
+void Session::setPlanState(const PlanState& state)
+{
+    m_state = state;
+    updatePrediction();
     emit planChanged();
+}
+
+void Session::editPlan(const PlanState& after, const QString& text, int gesture)
+{
+    if (after == m_state)
+        return;
+    m_undo->push(new PlanEditCommand(this, m_state, after, text, gesture));
+}
+
+void Session::setEstimator(const QString& estimator)
+{
+    if (estimator == m_estimator)
+        return;
+    m_estimator = estimator;
+    updatePrediction();
+    emit estimatorChanged(estimator);
+}
+
+void Session::updatePrediction()
+{
+    static const SensitivityAnalysis none;
+    m_prediction = predictPlan(m_state.plan, m_layers, m_totalParams, m_analysis ? m_analysis->sensitivity : none,
+                               m_estimator.toStdString());
+    emit predictionChanged();
 }
 
 void Session::setSelectedLayer(int layer)

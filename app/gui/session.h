@@ -6,7 +6,9 @@
 #include "core/eval/eval_result.h"
 #include "core/io/model_sidecar.h"
 #include "core/model/layer_info.h"
+#include "core/alloc/plan_prediction.h"
 #include "core/quant/compression_plan.h"
+#include "plan_commands.h"
 #include "core/stats/model_analysis.h"
 
 #include <QObject>
@@ -59,9 +61,24 @@ public:
     std::shared_ptr<const ModelAnalysis> analysis() const { return m_analysis; }
     void setAnalysis(std::shared_ptr<const ModelAnalysis> analysis);
 
-    // The plan being edited; FP32 everywhere until one is opened or set.
-    const CompressionPlan& plan() const { return m_plan; }
+    // The plan being edited; FP32 everywhere until one is opened or set. setPlan and
+    // setPlanState replace it without an undo step (opening a session; the commands themselves);
+    // editPlan is the user's edit, pushed on the undo stack.
+    const CompressionPlan& plan() const { return m_state.plan; }
+    const std::set<std::string>& pinned() const { return m_state.pinned; }
+    const PlanState& planState() const { return m_state; }
     void setPlan(const CompressionPlan& plan);
+    void setPlanState(const PlanState& state);
+    // `gesture` >= 0 merges with the previous edit of the same gesture (one slider drag).
+    void editPlan(const PlanState& after, const QString& text, int gesture = -1);
+    // A fresh gesture id for a slider drag.
+    int newGesture() { return m_nextGesture++; }
+
+    // The cost table previews and the ΔLoss column read ("measured", "hawq", ...).
+    QString estimator() const { return m_estimator; }
+    void setEstimator(const QString& estimator);
+    // The plan's bytes, bits, BOPs and predicted ΔLoss, kept current with plan, analysis and estimator.
+    const PlanPrediction& prediction() const { return m_prediction; }
 
     // The layer every view shows (index into layers()), -1 for none.
     int selectedLayer() const { return m_selectedLayer; }
@@ -83,6 +100,8 @@ signals:
     void baselineChanged();
     void analysisChanged();
     void planChanged();
+    void estimatorChanged(const QString& estimator);
+    void predictionChanged();
     void selectedLayerChanged(int layer);
 
 private:
@@ -96,7 +115,12 @@ private:
     std::optional<EvalResult> m_baseline;
     bool m_baselineRunning = false;
     std::shared_ptr<const ModelAnalysis> m_analysis;
-    CompressionPlan m_plan;
+    void updatePrediction();
+
+    PlanState m_state;
+    QString m_estimator;
+    PlanPrediction m_prediction;
+    int m_nextGesture = 0;
     int m_selectedLayer = -1;
     QString m_bundlePath;
     std::atomic<quint64> m_generation{0};
