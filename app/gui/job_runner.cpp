@@ -96,6 +96,12 @@ bool JobRunner::idle() const
     return !m_watcher.isRunning() && m_queue.empty();
 }
 
+bool JobRunner::pending(const QString& key) const
+{
+    return (m_watcher.isRunning() && m_runningKey == key)
+        || std::any_of(m_queue.begin(), m_queue.end(), [&](const Job& j) { return j.key == key; });
+}
+
 void JobRunner::shutdown()
 {
     m_queue.clear();

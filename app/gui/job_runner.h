@@ -38,6 +38,7 @@ public:
     void cancel();                      // the running job
     void cancel(const QString& key);    // running or queued jobs with this key
     bool idle() const;
+    bool pending(const QString& key) const; // a job with this key runs or waits
     // Drops queued jobs, cancels the running one and waits for it; for shutdown.
     void shutdown();
 
