@@ -8,6 +8,7 @@
 #include "symlog.h"
 
 #include "core/quant/compression_plan.h"
+#include "core/quant/quantization_grid.h"
 
 #include <qcustomplot.h>
 
@@ -182,6 +183,27 @@ void LayerDetailPlots::setChosenRank(int64_t rank)
 {
     m_chosenRank = rank;
     drawSpectrum();
+}
+
+void LayerDetailPlots::setPlanOption(const LayerOption& option)
+{
+    setChosenRank(option.rank);
+    const bool perTensor = option.weight.granularity == Granularity::PerTensor;
+    const QString label = perTensor ? tr("%1 grid").arg(QString::fromStdString(option.label()))
+                                    : tr("%1 grid (widest channel)").arg(QString::fromStdString(option.label()));
+    if (!m_analysis || m_layer < 0 || size_t(m_layer) >= m_analysis->weights.size()) {
+        setGridLevels({}, label);
+        return;
+    }
+    const WeightStatistics& w = m_analysis->weights[size_t(m_layer)];
+    double lo = w.values.min;
+    double hi = w.values.max;
+    if (!perTensor && !w.outputAbsMax.empty()) {
+        const auto widest = size_t(std::max_element(w.outputAbsMax.begin(), w.outputAbsMax.end()) - w.outputAbsMax.begin());
+        lo = w.outputMin[widest];
+        hi = w.outputMax[widest];
+    }
+    setGridLevels(quantizationLevels(option.weight, lo, hi), label);
 }
 
 // Clears the plot's decorations and says whether to draw: false (showing why) when no layer is

@@ -6,6 +6,7 @@
 
 #include "figure_tabs.h"
 
+#include "core/quant/layer_option.h"
 #include "core/stats/model_analysis.h"
 
 #include <QHash>
@@ -31,6 +32,9 @@ public:
     // legend entry, e.g. "w4 per-channel sym grid (widest channel)".
     void setGridLevels(std::vector<double> levels, const QString& optionLabel);
     void setChosenRank(int64_t rank); // 0: full rank, no marker
+    // Both of the above from a plan's option for the shown layer: the grid its weight format
+    // rounds the layer's widest output channel to (per-tensor: the whole weight), and its rank.
+    void setPlanOption(const LayerOption& option);
 
     // plot(name): "weights", "activations", "channels", "hessian", "spectrum", "deltaloss".
     // Plottable 0 is always the data, so tests can read what is shown:

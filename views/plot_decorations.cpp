@@ -27,6 +27,9 @@ QCPItemStraightLine* addStraightLine(QCustomPlot* plot, const QPointF& a, const 
     return line;
 }
 
+// QCPItemPosition::setTypeX/Y keep the pixel position, converting the coordinates through the
+// plot's current layout, which a figure never shown yet (exported straight away, as a report's)
+// does not have: the coordinates are set again once the types are.
 void addVerticalMarkers(QCustomPlot* plot, const std::vector<double>& xs, const QPen& pen, const QString& legend)
 {
     for (double x : xs)
@@ -34,6 +37,8 @@ void addVerticalMarkers(QCustomPlot* plot, const std::vector<double>& xs, const 
             QCPItemStraightLine* line = addStraightLine(plot, QPointF(x, 0.0), QPointF(x, 1.0), pen);
             line->point1->setTypeY(QCPItemPosition::ptAxisRectRatio);
             line->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            line->point1->setCoords(x, 0.0);
+            line->point2->setCoords(x, 1.0);
         }
     if (!legend.isEmpty())
         addLegendEntry(plot, legend, pen);
@@ -46,6 +51,8 @@ QCPItemStraightLine* addHorizontalLine(QCustomPlot* plot, double y, const QPen& 
         point->setAxes(plot->xAxis, valueAxis ? valueAxis : plot->yAxis);
         point->setTypeX(QCPItemPosition::ptAxisRectRatio);
     }
+    line->point1->setCoords(0.0, y);
+    line->point2->setCoords(1.0, y);
     return line;
 }
 

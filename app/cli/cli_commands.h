@@ -14,6 +14,8 @@ int runAnalyze(const CliArgs& args);
 int runShow(const CliArgs& args);
 int runAllocate(const CliArgs& args);
 int runPareto(const CliArgs& args);
+// Runs bitlens-report from bitlens-cli's folder with the same arguments; returns only on failure.
+int runReport(const CliArgs& args);
 void printUsage();
 
 } // namespace bitlens::cli

@@ -42,6 +42,8 @@ int main(int argc, char** argv)
             return runAllocate(args);
         if (args.command == "pareto")
             return runPareto(args);
+        if (args.command == "report")
+            return runReport(args);
         throw UsageError("unknown command '" + args.command + "' (try bitlens-cli --help)");
     } catch (const UsageError& e) {
         std::cerr << "bitlens-cli: " << e.what() << "\n";

@@ -1,0 +1,414 @@
+#include "report_writer.h"
+
+#include "analysis_values.h"
+#include "estimator_trust_plot.h"
+#include "figure_export.h"
+#include "layer_detail_plots.h"
+#include "overview_plots.h"
+#include "plan_bits_plot.h"
+#include "report_html.h"
+
+#include "core/data/dataset.h"
+#include "core/errors.h"
+#include "core/eval/applied_plan.h"
+#include "core/eval/evaluator.h"
+#include "core/io/report_tables.h"
+#include "core/progress.h"
+#include "core/runtime.h"
+
+#include <qcustomplot.h>
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+
+namespace fs = std::filesystem;
+
+namespace bitlens::views {
+namespace {
+
+constexpr const char* kFormat = "bitlens-report";
+
+QJsonValue number(double v)
+{
+    return std::isfinite(v) ? QJsonValue(v) : QJsonValue();
+}
+
+QJsonObject evalJson(const EvalResult& r)
+{
+    const Interval ci = top1Interval(r);
+    return {{"top1", r.top1()}, {"top5", r.top5()}, {"loss", r.loss()}, {"correct_top1", qint64(r.correctTop1)},
+            {"samples", qint64(r.samples)}, {"top1_ci95", QJsonArray{ci.low, ci.high}}};
+}
+
+// A layer name as a file name: characters other than letters, digits, '.', '-' and '_' become '_'.
+QString fileName(const std::string& layer)
+{
+    QString name = QString::fromStdString(layer);
+    for (QChar& c : name)
+        if (!c.isLetterOrNumber() && c != QLatin1Char('.') && c != QLatin1Char('-') && c != QLatin1Char('_'))
+            c = QLatin1Char('_');
+    return name;
+}
+
+} // namespace
+
+void checkReportFolder(const QString& folder)
+{
+    const QFileInfo parent(QFileInfo(folder).absolutePath());
+    if (!parent.isDir())
+        throw Error(folder.toStdString() + ": cannot write the report (the folder " + parent.filePath().toStdString()
+                    + " does not exist)");
+    if (!parent.isWritable())
+        throw Error(folder.toStdString() + ": cannot write the report (the folder " + parent.filePath().toStdString()
+                    + " is not writable)");
+    const QFileInfo target(folder);
+    if (!target.exists())
+        return;
+    if (!target.isDir())
+        throw Error(folder.toStdString() + ": cannot write the report there (it is a file, not a folder)");
+    if (QDir(folder).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))
+        return;
+    QFile json(folder + QStringLiteral("/report.json"));
+    const bool report = json.open(QIODevice::ReadOnly)
+                        && QJsonDocument::fromJson(json.readAll()).object().value(QStringLiteral("format")).toString() == QLatin1String(kFormat);
+    if (!report)
+        throw Error(folder.toStdString() + ": not replaced by the report (the folder holds files and no report.json of BitLens)");
+}
+
+ReportDataset describeDataset(const DatasetSplits& data, uint64_t calibrationSeed)
+{
+    return {data.path, data.format, data.evaluation.split, data.evaluation.count(), data.calibration.count(), calibrationSeed};
+}
+
+ReportMeasurement measureForReport(Model& model, const DatasetSplits& data, const CompressionPlan& plan,
+                                   Progress& progress, const EvalResult* baseline)
+{
+    EvalOptions all;
+    ReportMeasurement m;
+    const bool reuse = baseline && baseline->complete() && baseline->total == data.evaluation.count();
+    const double planStart = reuse ? 0.0 : 0.45;
+    if (reuse) {
+        m.baseline = *baseline;
+    } else {
+        SubProgress fp32(progress, 0.0, planStart);
+        m.baseline = evaluate(model, data.evaluation, all, fp32);
+    }
+    SubProgress applying(progress, planStart, planStart + 0.1);
+    const std::unique_ptr<AppliedPlan> applied = AppliedPlan::apply(model, plan, data.calibration, applying);
+    SubProgress evaluating(progress, planStart + 0.1, 1.0);
+    m.plan = applied->evaluate(data.evaluation, all, evaluating);
+    return m;
+}
+
+struct ReportWriter::Impl {
+    struct Step {
+        QString label;
+        std::function<void()> run;
+    };
+
+    ReportInput input;
+    QString folder;    // as given, cleaned: what messages name
+    QString temporary; // beside it, renamed onto it by the last step
+    std::vector<Step> steps;
+    size_t next = 0;
+    bool created = false;
+    bool committed = false;
+    std::unique_ptr<OverviewPlots> overview;
+    std::unique_ptr<LayerDetailPlots> detail;
+    std::unique_ptr<EstimatorTrustPlot> trust;
+    std::unique_ptr<QCustomPlot> planBits;
+    std::vector<ReportFigure> figures;
+    ReportSummary summary;
+    QElapsedTimer clock;
+
+    [[noreturn]] void fail(const QString& message) const
+    {
+        QString m = message;
+        throw Error(m.replace(temporary, folder).toStdString());
+    }
+
+    QString inTemporary(const QString& relative) const { return temporary + QLatin1Char('/') + relative; }
+
+    void writeFile(const QString& relative, const QByteArray& bytes)
+    {
+        QSaveFile file(inTemporary(relative));
+        if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
+            fail(QStringLiteral("%1/%2: cannot write (%3)").arg(folder, relative, file.errorString()));
+        summary.files << relative;
+    }
+
+    // One step: drawing the PNG (~0.1 s, most of it rendering at 3× and compressing) and the PDF.
+    void addFigure(const QString& file, const QString& title, int layer, std::function<QCustomPlot*()> draw)
+    {
+        steps.push_back({QObject::tr("Drawing %1").arg(title), [this, file, title, layer, draw] {
+                             QElapsedTimer timer;
+                             timer.start();
+                             QCustomPlot* plot = draw();
+                             for (const char* suffix : {".png", ".pdf"}) {
+                                 QString error;
+                                 if (!exportFigure(plot, inTemporary(file + QLatin1String(suffix)), &error))
+                                     fail(error);
+                                 summary.files << file + QLatin1String(suffix);
+                             }
+                             figures.push_back({file, title, layer});
+                             summary.figureSeconds += 1e-3 * double(timer.elapsed());
+                         }});
+    }
+
+    void planSteps();
+    void createFolder();
+    QByteArray reportJson() const;
+    void commit();
+};
+
+ReportWriter::ReportWriter(ReportInput input, const QString& folder) : d(std::make_unique<Impl>())
+{
+    if (!input.analysis || input.analysis->layers.empty()) { // the plan alone: its tables, figure and accuracy
+        auto layersOnly = std::make_shared<ModelAnalysis>();
+        layersOnly->modelPath = input.modelPath;
+        layersOnly->layers = input.layers;
+        input.analysis = std::move(layersOnly);
+    }
+    for (const EvalResult* r : {&input.measured.baseline, &input.measured.plan})
+        if (r->samples == 0 || !r->complete())
+            throw Error(folder.toStdString() + ": no report before the FP32 model and the plan were measured on every sample");
+    const size_t layers = input.layers.size();
+    bool same = input.analysis->layers.size() == layers && input.prediction.cost.layers.size() == layers
+                && input.prediction.layerDeltaLoss.size() == layers;
+    for (size_t i = 0; same && i < layers; ++i)
+        same = input.analysis->layers[i].name == input.layers[i].name;
+    if (!same)
+        throw Error(folder.toStdString() + ": no report, as the analysis (" + input.analysis->modelPath
+                    + ") has other layers than the model and plan");
+    d->input = std::move(input);
+    d->folder = QDir::cleanPath(folder);
+    checkReportFolder(d->folder);
+    d->temporary = d->folder + QStringLiteral(".tmp-%1").arg(QCoreApplication::applicationPid());
+    d->summary.folder = d->folder;
+    d->planSteps();
+}
+
+ReportWriter::~ReportWriter()
+{
+    std::error_code ec;
+    if (d->created && !d->committed)
+        fs::remove_all(d->temporary.toStdString(), ec);
+}
+
+void ReportWriter::Impl::planSteps()
+{
+    const ModelAnalysis& a = *input.analysis;
+    steps.push_back({QObject::tr("Writing the tables"), [this, &a] {
+                         createFolder();
+                         writeFile(QStringLiteral("layers.csv"), QByteArray::fromStdString(layerStatisticsCsv(a)));
+                         if (!a.sensitivity.empty())
+                             writeFile(QStringLiteral("sensitivity.csv"),
+                                       QByteArray::fromStdString(sensitivityCsv(a.sensitivity, input.layers)));
+                         writeFile(QStringLiteral("plan.csv"),
+                                   QByteArray::fromStdString(planCsv(input.plan, input.layers, input.prediction)));
+                     }});
+
+    // The same widgets the workbench shows, never shown here: exporting lays each figure out anew.
+    overview = std::make_unique<OverviewPlots>();
+    overview->setAnalysis(input.analysis);
+    detail = std::make_unique<LayerDetailPlots>();
+    detail->setAnalysis(input.analysis);
+    const auto overviewFigure = [this](const char* name) { return [this, name] { return overview->plot(QLatin1String(name)); }; };
+    if (std::any_of(a.hessian.layers.begin(), a.hessian.layers.end(), hessianDone))
+        addFigure(QStringLiteral("figures/hessian"), QObject::tr("Hessian: top eigenvalue and trace per layer"), -1, overviewFigure("hessian"));
+    if (!a.weights.empty() || !a.activations.empty())
+        addFigure(QStringLiteral("figures/outliers"), QObject::tr("Outliers: kurtosis and tails per layer"), -1, overviewFigure("outliers"));
+    if (!a.spectra.empty())
+        addFigure(QStringLiteral("figures/spectra"), QObject::tr("Weight spectra: power-law α and stable rank per layer"), -1,
+                  overviewFigure("spectra"));
+    for (const CostTable& table : a.sensitivity.tables) {
+        const QString estimator = QString::fromStdString(table.estimator);
+        addFigure(QStringLiteral("figures/sensitivity_") + fileName(table.estimator),
+                  QObject::tr("Sensitivity heatmap (%1)").arg(estimator), -1, [this, estimator] {
+                      overview->setEstimator(estimator);
+                      return overview->plot(QStringLiteral("sensitivity"));
+                  });
+    }
+    if (a.sensitivity.table("measured") && a.sensitivity.tables.size() > 1) {
+        trust = std::make_unique<EstimatorTrustPlot>();
+        trust->setAnalysis(input.analysis);
+        addFigure(QStringLiteral("figures/estimator_trust"), QObject::tr("Estimator trust: predicted against measured ΔLoss"), -1,
+                  [this] { return trust->plot(); });
+    }
+    addFigure(QStringLiteral("figures/plan_bits"), QObject::tr("Plan: bits per weight per layer"), -1, [this] {
+        planBits.reset(createPlanBitsPlot(input.layers, input.plan, input.prediction.cost));
+        return planBits.get();
+    });
+
+    const int digits = std::max(2, int(QString::number(qlonglong(a.layers.size()) - 1).size()));
+    for (size_t i = 0; i < a.layers.size(); ++i) {
+        const int layer = int(i);
+        const QString stem = QStringLiteral("figures/layers/%1_%2_").arg(layer, digits, 10, QLatin1Char('0')).arg(fileName(a.layers[i].name));
+        const QString name = QString::fromStdString(a.layers[i].name);
+        const auto detailFigure = [this, layer](const char* plotName) {
+            return [this, layer, plotName] {
+                if (detail->layer() != layer) {
+                    detail->setLayer(layer);
+                    detail->setPlanOption(input.plan.optionFor(input.layers[size_t(layer)].name));
+                }
+                return detail->plot(QLatin1String(plotName));
+            };
+        };
+        if (i < a.weights.size())
+            addFigure(stem + QStringLiteral("weights"), QObject::tr("%1: weights and the plan's grid").arg(name), layer, detailFigure("weights"));
+        if (i < a.spectra.size())
+            addFigure(stem + QStringLiteral("spectrum"), QObject::tr("%1: singular values and the plan's rank").arg(name), layer,
+                      detailFigure("spectrum"));
+        if (!a.sensitivity.empty())
+            addFigure(stem + QStringLiteral("deltaloss"), QObject::tr("%1: ΔLoss against weight bits").arg(name), layer,
+                      detailFigure("deltaloss"));
+    }
+
+    steps.push_back({QObject::tr("Writing report.json"), [this] { writeFile(QStringLiteral("report.json"), reportJson()); }});
+    steps.push_back({QObject::tr("Writing index.html"), [this] {
+                         writeFile(QStringLiteral("index.html"), reportHtml(input, figures, [this](const QString& png) {
+                                       QFile file(inTemporary(png));
+                                       if (!file.open(QIODevice::ReadOnly))
+                                           fail(QStringLiteral("%1/%2: cannot read (%3)").arg(folder, png, file.errorString()));
+                                       return file.readAll();
+                                   }));
+                     }});
+    steps.push_back({QObject::tr("Moving the report into place"), [this] { commit(); }});
+}
+
+void ReportWriter::Impl::createFolder()
+{
+    std::error_code ec;
+    fs::remove_all(temporary.toStdString(), ec); // a leftover of a killed run with our pid
+    if (!fs::create_directories(fs::path(temporary.toStdString()) / "figures" / "layers", ec))
+        fail(QStringLiteral("%1: cannot write the report (%2)").arg(folder, QString::fromStdString(ec.message())));
+    created = true;
+}
+
+QByteArray ReportWriter::Impl::reportJson() const
+{
+    const PlanCost& cost = input.prediction.cost;
+    int64_t macs = 0;
+    for (const LayerInfo& l : input.layers)
+        macs += std::max<int64_t>(0, l.macsPerSample);
+    const EvalResult& plan = input.measured.plan;
+    const EvalResult& base = input.measured.baseline;
+    QJsonArray figureFiles;
+    for (const ReportFigure& f : figures)
+        figureFiles.append(QJsonObject{{"title", f.title}, {"png", f.file + QStringLiteral(".png")}, {"pdf", f.file + QStringLiteral(".pdf")},
+                                       {"layer", f.layer >= 0 ? QJsonValue(QString::fromStdString(input.layers[size_t(f.layer)].name)) : QJsonValue()}});
+    const ReportDataset& data = input.dataset;
+    const QJsonObject json{
+        {"format", kFormat},
+        {"version", 1},
+        {"bitlens_version", version()},
+        {"created", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+        {"model", QJsonObject{{"path", QString::fromStdString(input.modelPath)}, {"sha256", QString::fromStdString(input.modelSha256)},
+                              {"layers", qint64(input.layers.size())}, {"params", qint64(cost.fp32Bytes / 4)}, {"macs", qint64(macs)}}},
+        {"dataset", QJsonObject{{"path", QString::fromStdString(data.path)}, {"format", QString::fromStdString(data.format)},
+                                {"evaluation_split", QString::fromStdString(data.evaluationSplit)},
+                                {"evaluation_samples", qint64(data.evaluationSamples)},
+                                {"calibration_samples", qint64(data.calibrationSamples)},
+                                {"calibration_seed", qint64(data.calibrationSeed)}}},
+        {"plan", QJsonObject{{"source", QString::fromStdString(input.planSource)},
+                             {"defaults", QString::fromStdString(input.plan.defaults.label())},
+                             {"bytes", qint64(cost.totalBytes)}, {"fp32_bytes", qint64(cost.fp32Bytes)},
+                             {"average_bits", number(cost.averageBits)}, {"compression_ratio", number(cost.compressionRatio)},
+                             {"bops", qint64(cost.bops)}, {"predicted_delta_loss", number(input.prediction.deltaLoss)},
+                             {"predicted_loss", number(input.prediction.predictedLoss)},
+                             {"estimator", input.prediction.estimator.empty() ? QJsonValue() : QString::fromStdString(input.prediction.estimator)},
+                             {"unpredicted_layers", qint64(input.prediction.unpredictedLayers)}}},
+        {"measured", QJsonObject{{"plan", evalJson(plan)}, {"baseline", evalJson(base)},
+                                 {"top1_change", plan.top1() - base.top1()}, {"loss_change", plan.loss() - base.loss()}}},
+        {"tables", QJsonArray::fromStringList(summary.files.filter(QStringLiteral(".csv")))},
+        {"figures", figureFiles},
+    };
+    return QJsonDocument(json).toJson(QJsonDocument::Indented);
+}
+
+void ReportWriter::Impl::commit()
+{
+    checkReportFolder(folder); // again: the folder may have changed while the figures were drawn
+    const fs::path target = folder.toStdString();
+    const fs::path aside = target.string() + ".old-" + std::to_string(QCoreApplication::applicationPid());
+    std::error_code ec;
+    const bool replacing = fs::exists(target, ec);
+    if (replacing) {
+        fs::rename(target, aside, ec);
+        if (ec)
+            fail(QStringLiteral("%1: cannot replace the earlier report (%2)").arg(folder, QString::fromStdString(ec.message())));
+    }
+    fs::rename(temporary.toStdString(), target, ec);
+    if (ec) {
+        std::error_code back;
+        if (replacing)
+            fs::rename(aside, target, back);
+        fail(QStringLiteral("%1: cannot write the report (%2)").arg(folder, QString::fromStdString(ec.message())));
+    }
+    committed = true;
+    if (replacing)
+        fs::remove_all(aside, ec);
+}
+
+int ReportWriter::stepCount() const
+{
+    return int(d->steps.size());
+}
+
+int ReportWriter::stepsDone() const
+{
+    return int(d->next);
+}
+
+bool ReportWriter::done() const
+{
+    return d->next == d->steps.size();
+}
+
+QString ReportWriter::nextStep() const
+{
+    return done() ? QObject::tr("Done") : d->steps[d->next].label;
+}
+
+void ReportWriter::step()
+{
+    if (done())
+        return;
+    if (d->next == 0)
+        d->clock.start();
+    d->steps[d->next++].run();
+    d->summary.figures = int(d->figures.size());
+    d->summary.seconds = 1e-3 * double(d->clock.elapsed());
+}
+
+const ReportSummary& ReportWriter::summary() const
+{
+    return d->summary;
+}
+
+ReportSummary writeReport(ReportInput input, const QString& folder, Progress& progress)
+{
+    ReportWriter writer(std::move(input), folder);
+    while (!writer.done()) {
+        progress.checkCancelled();
+        progress.report(double(writer.stepsDone()) / writer.stepCount(), writer.nextStep().toStdString());
+        writer.step();
+    }
+    progress.report(1.0, "Wrote the report to " + folder.toStdString());
+    return writer.summary();
+}
+
+} // namespace bitlens::views
