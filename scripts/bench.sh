@@ -15,3 +15,4 @@ build/tests/bench/bench_analysis
 build/tests/bench/bench_hessian   # with the PyHessian-style reference: about 10 minutes
 build/tests/bench/bench_allocators
 build/tests/bench/bench_allocation_accuracy
+build/tests/bench/bench_preview

@@ -10,6 +10,7 @@
 #include "app/gui/workspace_controller.h"
 #include "core/io/analysis_bundle.h"
 #include "core/runtime.h"
+#include "demo_window.h"
 #include "test_paths.h"
 #include "views/analyse_dialog.h"
 #include "views/analysis_placeholder.h"
@@ -84,27 +85,14 @@ private:
         return r;
     }
 
-    static std::shared_ptr<app::MainWindow> openWindow()
-    {
-        auto w = std::make_shared<app::MainWindow>();
-        w->resize(1500, 950);
-        w->show();
-        return w;
-    }
-
 private slots:
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
         configureThreads();
         QVERIFY(m_dir.isValid());
-        m_window = std::make_unique<app::MainWindow>();
-        m_window->resize(1500, 950);
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-        m_window->workspace()->openDataset(testing::fashionMnistDir());
-        m_window->workspace()->openModel(testing::demoModel("fmnist_resnet"));
-        QTRY_VERIFY_WITH_TIMEOUT(m_window->session()->baseline() && m_window->session()->baseline()->complete() && idle(), 180000);
+        m_window = testing::shownWindow();
+        QVERIFY(testing::openDemo(*m_window));
     }
 
     void cleanupTestCase() { m_window.reset(); }
@@ -205,12 +193,13 @@ private slots:
         views::LayerTableModel* table = m_window->layerModel();
         QCOMPARE(table->value(row, views::LayerTableModel::PredictedDeltaLoss), 0.0); // FP32
         m_window->session()->setPlan(uniformPlan("w4", m_window->session()->layers()));
-        table->setEstimator(QStringLiteral("measured"));
+        m_window->session()->setEstimator(QStringLiteral("measured"));
         const size_t w4 = 1; // options {"w2", "w4", "w8"}
         QCOMPARE(table->value(row, views::LayerTableModel::PredictedDeltaLoss),
                  a->sensitivity.table("measured")->deltaLoss[size_t(row)][w4]);
         QCOMPARE(table->index(row, views::LayerTableModel::Bits).data().toString(), QStringLiteral("4"));
-        table->setEstimator(QStringLiteral("hawq"));
+        m_window->session()->setEstimator(QStringLiteral("hawq"));
+        QCOMPARE(m_window->overview()->estimator(), QStringLiteral("hawq")); // the heatmap follows
         QCOMPARE(table->value(row, views::LayerTableModel::PredictedDeltaLoss),
                  a->sensitivity.table("hawq")->deltaLoss[size_t(row)][w4]);
     }
@@ -307,11 +296,11 @@ private slots:
         m_window->sessionFiles()->saveSession(bundle);
         QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 60000);
 
-        auto reopened = openWindow();
+        auto reopened = testing::shownWindow();
         QSignalSpy opened(reopened->sessionFiles(), &app::SessionController::sessionOpened);
         reopened->sessionFiles()->openSession(bundle);
         QTRY_COMPARE_WITH_TIMEOUT(opened.count(), 1, 60000);
-        reopened->layerModel()->setEstimator(m_window->layerModel()->estimator());
+        reopened->session()->setEstimator(s->estimator());
         QCOMPARE(reopened->session()->plan(), plan);
         QVERIFY(reopened->session()->dataset());
         QCOMPARE(tableText(reopened->layerModel()), before);
@@ -324,7 +313,7 @@ private slots:
         // A session over a copy of the demo model, which then moves.
         const QString copy = m_dir.filePath("copy.pt");
         QVERIFY(QFile::copy(testing::demoModel("fmnist_resnet"), copy));
-        auto w = openWindow();
+        auto w = testing::shownWindow();
         w->workspace()->openModel(copy);
         QTRY_VERIFY_WITH_TIMEOUT(w->session()->model() && w->jobs()->idle(), 60000);
         const QString bundle = m_dir.filePath("moved.h5");
@@ -334,7 +323,7 @@ private slots:
         const QString moved = m_dir.filePath("moved.pt");
         QVERIFY(QFile::rename(copy, moved));
 
-        auto reopened = openWindow();
+        auto reopened = testing::shownWindow();
         QStringList asked;
         reopened->sessionFiles()->setModelLocator([&](const QString&, const QString& missing) {
             asked << missing;
@@ -349,7 +338,7 @@ private slots:
 
         // Another model in its place is refused, naming the bundle and the cause.
         QVERIFY(QFile::remove(moved));
-        auto refusing = openWindow();
+        auto refusing = testing::shownWindow();
         refusing->sessionFiles()->setModelLocator([](const QString&, const QString&) { return testing::demoModel("fmnist_cnn"); });
         refusing->sessionFiles()->openSession(bundle);
         QTRY_VERIFY_WITH_TIMEOUT(!refusing->workspace()->lastError().isEmpty(), 60000);
@@ -359,14 +348,14 @@ private slots:
 
     void dockLayoutComesBackOnTheNextStart()
     {
-        auto first = openWindow();
+        auto first = testing::shownWindow();
         auto* trust = first->findChild<QDockWidget*>(QStringLiteral("trustDock"));
         auto* overview = first->findChild<QDockWidget*>(QStringLiteral("overviewDock"));
         QVERIFY(trust && overview);
         overview->setFloating(true);
         trust->hide();
         first->close(); // saves the layout
-        auto second = openWindow();
+        auto second = testing::shownWindow();
         QVERIFY(second->findChild<QDockWidget*>(QStringLiteral("overviewDock"))->isFloating());
         QVERIFY(second->findChild<QDockWidget*>(QStringLiteral("trustDock"))->isHidden());
         second->findChild<QDockWidget*>(QStringLiteral("overviewDock"))->setFloating(false);

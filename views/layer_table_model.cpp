@@ -2,8 +2,6 @@
 
 #include "format.h"
 
-#include "core/alloc/cost_table_problem.h"
-
 #include <QLocale>
 
 #include <cmath>
@@ -46,29 +44,20 @@ void LayerTableModel::setAnalysis(std::shared_ptr<const ModelAnalysis> analysis)
         emit dataChanged(index(0, TopEigenvalue), index(rowCount() - 1, PredictedDeltaLoss));
 }
 
-void LayerTableModel::setPlan(const CompressionPlan& plan)
+void LayerTableModel::setPlan(const CompressionPlan& plan, const PlanPrediction& prediction)
 {
+    const bool newEstimator = prediction.estimator != m_prediction.estimator;
     m_plan = plan;
+    m_prediction = prediction;
     refreshDerived();
     if (!m_layers.empty())
         emit dataChanged(index(0, Bits), index(rowCount() - 1, PredictedDeltaLoss));
-}
-
-void LayerTableModel::setEstimator(const QString& estimator)
-{
-    m_estimator = estimator;
-    refreshDerived();
-    if (!m_layers.empty())
-        emit dataChanged(index(0, PredictedDeltaLoss), index(rowCount() - 1, PredictedDeltaLoss));
-    emit headerDataChanged(Qt::Horizontal, PredictedDeltaLoss, PredictedDeltaLoss);
+    if (newEstimator)
+        emit headerDataChanged(Qt::Horizontal, PredictedDeltaLoss, PredictedDeltaLoss);
 }
 
 void LayerTableModel::refreshDerived()
 {
-    m_choice.assign(m_layers.size(), -1);
-    const bool sameLayers = m_analysis && m_analysis->layers.size() == m_layers.size();
-    if (sameLayers && !m_analysis->sensitivity.empty())
-        m_choice = choicesFromPlan(m_plan, m_layers, m_analysis->sensitivity.options);
     m_columnScale.assign(ColumnCount, 0.0);
     for (int c = TopEigenvalue; c <= PredictedDeltaLoss; ++c) {
         for (int r = 0; r < rowCount(); ++r) {
@@ -107,14 +96,9 @@ double LayerTableModel::value(int row, int column) const
                    ? 100.0 * a.weights[i].values.beyondSigma.front() : kNaN;
     case InputAbsMax:
         return i < a.activations.size() && a.activations[i].measured ? a.activations[i].values.absMax : kNaN;
-    case PredictedDeltaLoss: {
-        if (option == LayerOption{})
-            return a.sensitivity.empty() ? kNaN : 0.0; // FP32 changes nothing
-        const CostTable* table = a.sensitivity.table(m_estimator.toStdString());
-        if (!table && !a.sensitivity.tables.empty())
-            table = &a.sensitivity.tables.front();
-        return table && m_choice[i] >= 0 ? table->deltaLoss[i][size_t(m_choice[i])] : kNaN;
-    }
+    case PredictedDeltaLoss:
+        // Without a cost table nothing is predicted, not even FP32's zero.
+        return !a.sensitivity.empty() && i < m_prediction.layerDeltaLoss.size() ? m_prediction.layerDeltaLoss[i] : kNaN;
     default: return kNaN;
     }
 }
@@ -175,6 +159,12 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
         return v / scale;
     }
     const LayerOption& option = m_plan.optionFor(l.name);
+    if (role == Qt::EditRole && (column == Bits || column == Rank)) {
+        const WeightMatrix m = weightMatrix(l);
+        if (column == Rank)
+            return qlonglong(option.rank > 0 ? option.rank : std::min(m.rows, m.cols));
+        return option.weight.format == NumberFormat::Int ? option.weight.bits : formatBits(option.weight.format);
+    }
     if (role == Qt::ToolTipRole) {
         if (!text && !std::isfinite(v) && column != Bits && column != Rank)
             return missingReason(column);
@@ -185,8 +175,7 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
         case Rank: return QString::fromStdString(option.label());
         case PredictedDeltaLoss:
             return tr("Predicted change of the calibration loss by %1 at %2: %3")
-                .arg(m_estimator.isEmpty() ? tr("the first estimator") : m_estimator,
-                     QString::fromStdString(option.label()), QString::number(v, 'g', 8));
+                .arg(estimator(), QString::fromStdString(option.label()), QString::number(v, 'g', 8));
         default: return text ? QString::fromStdString(l.name) : QString::number(v, 'g', 10);
         }
     }
@@ -206,6 +195,31 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
     case PredictedDeltaLoss: return QString::number(v, 'g', 3);
     default: return QString::number(v, 'g', 4);
     }
+}
+
+Qt::ItemFlags LayerTableModel::flags(const QModelIndex& index) const
+{
+    const Qt::ItemFlags f = QAbstractTableModel::flags(index);
+    return index.column() == Bits || index.column() == Rank ? f | Qt::ItemIsEditable : f;
+}
+
+bool LayerTableModel::setData(const QModelIndex& index, const QVariant& value, int role)
+{
+    if (role != Qt::EditRole || !index.isValid() || index.row() >= rowCount())
+        return false;
+    LayerOption option = m_plan.optionFor(m_layers[size_t(index.row())].name);
+    if (index.column() == Bits) {
+        // Typed widths snap to the slider's steps: 2…8-bit integers, fp16, fp32.
+        option.weight = weightAtBitsPosition(option.weight, bitsSliderPosition({NumberFormat::Int, value.toInt()}));
+        emit optionEditRequested(index.row(), OptionField::WeightFormat, option);
+        return true;
+    }
+    if (index.column() == Rank) {
+        option.rank = std::max<int64_t>(1, value.toLongLong());
+        emit optionEditRequested(index.row(), OptionField::Rank, option);
+        return true;
+    }
+    return false;
 }
 
 QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -231,9 +245,8 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
     }
     case InputAbsMax: return tip ? tr("Largest magnitude of the layer's input over the calibration set") : tr("Input |max|");
     case PredictedDeltaLoss:
-        return tip ? tr("Predicted loss change at the plan's option, from the %1 cost table")
-                         .arg(m_estimator.isEmpty() ? tr("first") : m_estimator)
-                   : tr("ΔLoss (%1)").arg(m_estimator.isEmpty() ? tr("–") : m_estimator);
+        return tip ? tr("Predicted loss change at the plan's option, from the %1 cost table").arg(estimator())
+                   : tr("ΔLoss (%1)").arg(estimator().isEmpty() ? tr("–") : estimator());
     default: return {};
     }
 }

@@ -3,8 +3,10 @@
 // the analysis found (curvature, outliers, predicted ΔLoss at that option).
 
 #include "core/model/layer_info.h"
+#include "core/alloc/plan_prediction.h"
 #include "core/quant/compression_plan.h"
 #include "core/stats/model_analysis.h"
+#include "layer_editor.h"
 
 #include <QAbstractTableModel>
 
@@ -34,10 +36,9 @@ public:
     void setLayers(std::vector<LayerInfo> layers);
     const std::vector<LayerInfo>& layers() const { return m_layers; }
     void setAnalysis(std::shared_ptr<const ModelAnalysis> analysis);
-    void setPlan(const CompressionPlan& plan);
-    // The cost table the ΔLoss column reads ("measured", "hawq", ...); its first one when absent.
-    void setEstimator(const QString& estimator);
-    QString estimator() const { return m_estimator; }
+    // The plan and what it is predicted to cost (the ΔLoss column reads the prediction's cells).
+    void setPlan(const CompressionPlan& plan, const PlanPrediction& prediction);
+    QString estimator() const { return QString::fromStdString(m_prediction.estimator); }
 
     // The figure a numeric column shows for a row: NaN when not analysed (yet).
     double value(int row, int column) const;
@@ -46,6 +47,13 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    // Bits and Rank cells are editable (a spin box); an edit asks for the change, which the app
+    // makes on every selected layer as one undoable step.
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    bool setData(const QModelIndex& index, const QVariant& value, int role) override;
+
+signals:
+    void optionEditRequested(int row, bitlens::views::OptionField field, const bitlens::LayerOption& option);
 
 private:
     void refreshDerived();
@@ -54,8 +62,7 @@ private:
     std::vector<LayerInfo> m_layers;
     std::shared_ptr<const ModelAnalysis> m_analysis;
     CompressionPlan m_plan;
-    QString m_estimator;
-    std::vector<int> m_choice;          // per row: the cost-table option of its plan option, -1 none
+    PlanPrediction m_prediction;
     std::vector<double> m_columnScale;  // per column: largest finite |value|
 };
 

@@ -27,17 +27,40 @@ QLabel* addBox(QHBoxLayout* row, const QString& title)
     return label;
 }
 
-QString rows(const QList<QPair<QString, QString>>& items)
+QString tableRows(const QList<QPair<QString, QString>>& items)
 {
-    QString html = QStringLiteral("<table cellspacing='2'>");
+    QString html;
     for (const auto& [key, value] : items)
         html += QStringLiteral("<tr><td style='color:#555;padding-right:10px'>%1</td><td>%2</td></tr>").arg(key, value);
-    return html + QStringLiteral("</table>");
+    return html;
+}
+
+QString table(const QString& rows)
+{
+    return QStringLiteral("<table cellspacing='2'>") + rows + QStringLiteral("</table>");
+}
+
+QString rows(const QList<QPair<QString, QString>>& items)
+{
+    return table(tableRows(items));
 }
 
 QString count(int64_t n)
 {
     return QLocale().toString(qlonglong(n));
+}
+
+QString samplesText(const EvalResult& r, bool running)
+{
+    return running        ? QObject::tr("%1 of %2 …").arg(count(r.samples), count(r.total))
+           : r.complete() ? QObject::tr("%1 in %2 s").arg(count(r.samples)).arg(r.seconds, 0, 'f', 1)
+                          : QObject::tr("%1 of %2 (stopped)").arg(count(r.samples), count(r.total));
+}
+
+QString top1Text(const EvalResult& r)
+{
+    const Interval ci = top1Interval(r);
+    return QStringLiteral("<b>%1</b> (95 % CI %2 – %3)").arg(percent(r.top1()), percent(ci.low, 1), percent(ci.high, 1));
 }
 
 } // namespace
@@ -49,9 +72,12 @@ ModelSummaryPanel::ModelSummaryPanel(QWidget* parent) : QWidget(parent)
     m_model = addBox(row, tr("Model"));
     m_dataset = addBox(row, tr("Dataset"));
     m_baseline = addBox(row, tr("Baseline (FP32)"));
+    m_plan = addBox(row, tr("Plan"));
     m_model->setText(tr("No model open. File ▸ Open Model… or drop a .pt file here."));
     m_dataset->setText(tr("No dataset open."));
     m_baseline->setText(tr("Not evaluated yet."));
+    m_plan->setText(tr("FP32: no plan yet."));
+    m_plan->setObjectName(QStringLiteral("planSummary"));
 }
 
 void ModelSummaryPanel::setModel(const ModelFacts& facts)
@@ -88,14 +114,11 @@ void ModelSummaryPanel::setDataset(const DatasetSplits& data)
 
 void ModelSummaryPanel::setBaseline(const EvalResult& r, bool running)
 {
-    const Interval ci = top1Interval(r);
     QList<QPair<QString, QString>> items{
-        {tr("Top-1"), QStringLiteral("<b>%1</b> (95 % CI %2 – %3)").arg(percent(r.top1()), percent(ci.low, 1), percent(ci.high, 1))},
+        {tr("Top-1"), top1Text(r)},
         {tr("Top-5"), percent(r.top5())},
         {tr("Loss"), QString::number(r.loss(), 'f', 4)},
-        {tr("Samples"), running        ? tr("%1 of %2 …").arg(count(r.samples), count(r.total))
-                        : r.complete() ? tr("%1 in %2 s").arg(count(r.samples)).arg(r.seconds, 0, 'f', 1)
-                                       : tr("%1 of %2 (stopped)").arg(count(r.samples), count(r.total))},
+        {tr("Samples"), samplesText(r, running)},
     };
     if (m_reference)
         items.append({tr("Sidecar"), tr("%1 measured at training").arg(percent(*m_reference))});
@@ -105,6 +128,40 @@ void ModelSummaryPanel::setBaseline(const EvalResult& r, bool running)
 void ModelSummaryPanel::clearBaseline(const QString& why)
 {
     m_baseline->setText(why.toHtmlEscaped());
+}
+
+void ModelSummaryPanel::setPlan(const PlanPrediction& p, std::optional<double> predictedTop1)
+{
+    const PlanCost& c = p.cost;
+    QList<QPair<QString, QString>> items{
+        {tr("Size"), tr("<b>%1B</b> (%2× smaller)").arg(humanCount(double(c.totalBytes))).arg(c.compressionRatio, 0, 'f', 2)},
+        {tr("Bits / weight"), QString::number(c.averageBits, 'f', 2)},
+        {tr("BOPs / sample"), c.bops > 0 ? humanCount(double(c.bops)) : tr("– (measure the baseline)")},
+    };
+    if (p.estimator.empty()) {
+        items.append({tr("Predicted ΔLoss"), tr("– (Analyse with sensitivity)")});
+    } else {
+        QString delta = QStringLiteral("%1%2 (%3)").arg(p.deltaLoss >= 0 ? QStringLiteral("+") : QString())
+                            .arg(p.deltaLoss, 0, 'g', 3).arg(QString::fromStdString(p.estimator));
+        if (p.unpredictedLayers > 0)
+            delta += tr(", %1 layers not in the table").arg(p.unpredictedLayers);
+        items.append({tr("Predicted ΔLoss"), delta});
+    }
+    items.append({tr("Predicted top-1"), predictedTop1 ? percent(*predictedTop1) : tr("– (measure two plans to calibrate)")});
+    m_predicted = tableRows(items);
+    m_plan->setText(table(m_predicted + m_measured));
+}
+
+void ModelSummaryPanel::setMeasured(const std::optional<EvalResult>& r, bool running)
+{
+    m_measured = tableRows({{tr("Measured top-1"), r && r->samples > 0 ? top1Text(*r) + QStringLiteral(", ") + samplesText(*r, running)
+                                                   : running ? tr("starting…") : tr("–")}});
+    m_plan->setText(table(m_predicted + m_measured));
+}
+
+QString ModelSummaryPanel::planText() const
+{
+    return m_plan->text();
 }
 
 QString ModelSummaryPanel::baselineText() const

@@ -1,6 +1,8 @@
 #pragma once
-// The panel above the layer table: what is open (model, dataset) and how well the model does.
+// The panel above the layer table: what is open (model, dataset), how well the model does, and
+// what the plan costs and is predicted and measured to do.
 
+#include "core/alloc/plan_prediction.h"
 #include "core/data/dataset.h"
 #include "core/eval/eval_result.h"
 #include "core/model/layer_info.h"
@@ -32,13 +34,21 @@ public:
     // running: more batches are coming; the figures are those of the samples seen so far.
     void setBaseline(const EvalResult& result, bool running);
     void clearBaseline(const QString& why);
+    // The plan: predicted at once (predictedTop1 once it can be calibrated), measured in the
+    // background (nullopt: not measured yet; running: more batches are coming).
+    void setPlan(const PlanPrediction& prediction, std::optional<double> predictedTop1);
+    void setMeasured(const std::optional<EvalResult>& measured, bool running);
 
     QString baselineText() const;
+    QString planText() const;
 
 private:
     QLabel* m_model;
     QLabel* m_dataset;
     QLabel* m_baseline;
+    QLabel* m_plan;
+    QString m_predicted;
+    QString m_measured;
     std::optional<double> m_reference;
 };
 

@@ -1,7 +1,11 @@
 #include "main_window.h"
 
 #include "analysis_controller.h"
+#include "allocation_controller.h"
+#include "export_controller.h"
 #include "job_runner.h"
+#include "plan_editor.h"
+#include "preview_controller.h"
 #include "recent_files.h"
 #include "session.h"
 #include "session_controller.h"
@@ -9,18 +13,23 @@
 
 #include "core/errors.h"
 #include "core/io/analysis_bundle.h"
-#include "core/quant/quantization_grid.h"
+#include "views/allocator_panel.h"
 #include "views/analyse_dialog.h"
 #include "views/bar_delegate.h"
 #include "views/estimator_trust_plot.h"
 #include "views/layer_detail_plots.h"
+#include "views/layer_editor.h"
+#include "views/measured_plans_plot.h"
 #include "views/layer_table_model.h"
 #include "views/model_summary_panel.h"
 #include "views/overview_plots.h"
+#include "views/pareto_plot.h"
+#include "views/plan_compare.h"
 #include "views/task_progress_widget.h"
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
@@ -37,26 +46,10 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QUndoStack>
+#include <QUndoView>
 #include <QVBoxLayout>
 
 namespace bitlens::app {
-namespace {
-
-// The levels a layer's option rounds its weights to, over its widest output channel (per-tensor:
-// the whole weight), for the detail plot's overlay; empty for formats too fine to draw.
-std::vector<double> gridLevels(const LayerOption& option, const WeightStatistics& w)
-{
-    double lo = w.values.min;
-    double hi = w.values.max;
-    if (option.weight.granularity != Granularity::PerTensor && !w.outputAbsMax.empty()) {
-        const auto widest = std::max_element(w.outputAbsMax.begin(), w.outputAbsMax.end()) - w.outputAbsMax.begin();
-        lo = w.outputMin[size_t(widest)];
-        hi = w.outputMax[size_t(widest)];
-    }
-    return quantizationLevels(option.weight, lo, hi);
-}
-
-} // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
@@ -87,9 +80,16 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
-    // Numbers and shapes take what they need; the name column gets the rest.
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Numbers and shapes take what they need, the name column the rest. Fitted when the rows or the analysis change, not on every plan edit: ResizeToContents would
+    // lay out every cell's text again after each slider step (tens of ms at 1,000 layers).
+    m_table->horizontalHeader()->setResizeContentsPrecision(200);
     m_table->horizontalHeader()->setSectionResizeMode(views::LayerTableModel::Name, QHeaderView::Stretch);
+    const auto fitColumns = [this] {
+        for (int c = views::LayerTableModel::Kind; c < views::LayerTableModel::ColumnCount; ++c)
+            m_table->resizeColumnToContents(c);
+    };
+    connect(m_layerModel, &QAbstractItemModel::modelReset, this, fitColumns);
+    connect(m_session, &Session::analysisChanged, this, fitColumns);
     m_table->setObjectName(QStringLiteral("layerTable"));
     m_table->setItemDelegate(new views::BarDelegate(views::LayerTableModel::BarRole, m_table));
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
@@ -125,10 +125,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_session, &Session::datasetChanged, this, [this] { m_summary->setDataset(*m_session->dataset()); });
     connect(m_session, &Session::baselineChanged, this, &MainWindow::onBaselineChanged);
     connect(m_session, &Session::analysisChanged, this, &MainWindow::onAnalysisChanged);
-    connect(m_session, &Session::planChanged, this, [this] {
-        m_layerModel->setPlan(m_session->plan());
-        updateLayerDetail();
+    connect(m_session, &Session::predictionChanged, this, [this] {
+        m_layerModel->setPlan(m_session->plan(), m_session->prediction());
     });
+    connect(m_session, &Session::planChanged, this, &MainWindow::updateLayerDetail);
     connect(m_session, &Session::selectedLayerChanged, this, &MainWindow::onSelectedLayerChanged);
     connect(m_workspace, &WorkspaceController::errorOccurred, this, &MainWindow::showError);
     connect(m_sessionFiles, &SessionController::errorOccurred, this, &MainWindow::showError);
@@ -147,6 +147,8 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     createDocks();
+    createEditingDocks();
+    createAllocationDocks();
     createMenus();
     resize(1500, 950);
     QSettings settings;
@@ -158,39 +160,6 @@ MainWindow::~MainWindow()
 {
     // Jobs post to the Session and controllers, which die with this window: stop them first.
     m_jobs->shutdown();
-}
-
-void MainWindow::createDocks()
-{
-    m_overview = new views::OverviewPlots;
-    m_detail = new views::LayerDetailPlots;
-    m_trust = new views::EstimatorTrustPlot;
-    const auto dock = [this](QWidget* content, const QString& title, const QString& name, Qt::DockWidgetArea area) {
-        auto* d = new QDockWidget(title, this);
-        d->setObjectName(name); // saveState/restoreState find docks by name
-        d->setWidget(content);
-        addDockWidget(area, d);
-        return d;
-    };
-    // The table spans the width (it has many columns); the plots share the bottom half.
-    QDockWidget* overview = dock(m_overview, tr("Overview"), QStringLiteral("overviewDock"), Qt::BottomDockWidgetArea);
-    QDockWidget* detail = dock(m_detail, tr("Layer detail"), QStringLiteral("detailDock"), Qt::BottomDockWidgetArea);
-    QDockWidget* trust = dock(m_trust, tr("Estimator trust"), QStringLiteral("trustDock"), Qt::BottomDockWidgetArea);
-    splitDockWidget(overview, detail, Qt::Horizontal);
-    tabifyDockWidget(detail, trust);
-    detail->raise();
-    resizeDocks({overview}, {480}, Qt::Vertical);
-    m_viewMenu = new QMenu(tr("&View"), this);
-    for (QDockWidget* d : {overview, detail, trust})
-        m_viewMenu->addAction(d->toggleViewAction());
-
-    const auto select = [this](int layer) { m_session->setSelectedLayer(layer); };
-    connect(m_overview, &views::OverviewPlots::layerSelected, this, select);
-    connect(m_trust, &views::EstimatorTrustPlot::layerSelected, this, select);
-    connect(m_overview, &views::OverviewPlots::estimatorChanged, m_layerModel, &views::LayerTableModel::setEstimator);
-    connect(m_overview, &views::OverviewPlots::analyseRequested, this, &MainWindow::showAnalyseDialog);
-    connect(m_detail, &views::LayerDetailPlots::analyseRequested, this, &MainWindow::showAnalyseDialog);
-    connect(m_trust, &views::EstimatorTrustPlot::analyseRequested, this, &MainWindow::showAnalyseDialog);
 }
 
 void MainWindow::createMenus()
@@ -234,6 +203,17 @@ void MainWindow::createMenus()
         const QString path = QFileDialog::getOpenFileName(this, tr("Open plan"), {}, tr("Plans (*.json);;All files (*)"));
         if (!path.isEmpty())
             openPlan(path);
+    });
+    file->addAction(tr("&Export…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] {
+        if (!m_session->model())
+            return showError(tr("Open a model first: there is nothing to export."));
+        const QString base = m_session->bundlePath().isEmpty() ? QFileInfo(m_session->modelPath()).absolutePath()
+                                                               : QFileInfo(m_session->bundlePath()).absolutePath();
+        auto* dialog = new views::ExportDialog(QDir(base).filePath(QFileInfo(m_session->modelPath()).completeBaseName()
+                                                                   + QStringLiteral("_compressed")), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QDialog::accepted, this, [this, dialog] { m_export->exportAll(dialog->request()); });
+        dialog->open();
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -346,7 +326,7 @@ void MainWindow::onAnalysisChanged()
     const auto analysis = m_session->analysis();
     m_layerModel->setAnalysis(analysis);
     m_overview->setAnalysis(analysis);
-    m_layerModel->setEstimator(m_overview->estimator()); // the overview picks one the analysis has
+    m_session->setEstimator(m_overview->estimator()); // the overview picks one the analysis has
     m_trust->setAnalysis(analysis);
     m_detail->setAnalysis(analysis);
     updateLayerDetail();
@@ -372,16 +352,8 @@ void MainWindow::updateLayerDetail()
 {
     const int layer = m_session->selectedLayer();
     m_detail->setLayer(layer);
-    const auto analysis = m_session->analysis();
-    if (layer < 0 || size_t(layer) >= m_session->layers().size())
-        return;
-    const LayerOption& option = m_session->plan().optionFor(m_session->layers()[size_t(layer)].name);
-    m_detail->setChosenRank(option.rank);
-    const bool stats = analysis && size_t(layer) < analysis->weights.size();
-    const QString label = option.weight.granularity == Granularity::PerTensor
-                              ? tr("%1 grid").arg(QString::fromStdString(option.label()))
-                              : tr("%1 grid (widest channel)").arg(QString::fromStdString(option.label()));
-    m_detail->setGridLevels(stats ? gridLevels(option, analysis->weights[size_t(layer)]) : std::vector<double>{}, label);
+    if (layer >= 0 && size_t(layer) < m_session->layers().size())
+        m_detail->setPlanOption(m_session->plan().optionFor(m_session->layers()[size_t(layer)].name));
 }
 
 void MainWindow::onBaselineChanged()

@@ -4,6 +4,7 @@
 
 #include <QMainWindow>
 
+class QDockWidget;
 class QLineEdit;
 class QMenu;
 class QSortFilterProxyModel;
@@ -11,6 +12,8 @@ class QTableView;
 
 namespace bitlens::views {
 class EstimatorTrustPlot;
+class LayerEditor;
+class MeasuredPlansPlot;
 class LayerDetailPlots;
 class LayerTableModel;
 class ModelSummaryPanel;
@@ -20,8 +23,12 @@ class TaskProgressWidget;
 
 namespace bitlens::app {
 
+class AllocationController;
 class AnalysisController;
+class ExportController;
 class JobRunner;
+class PlanEditor;
+class PreviewController;
 class Session;
 class SessionController;
 class WorkspaceController;
@@ -44,6 +51,12 @@ public:
     views::OverviewPlots* overview() const { return m_overview; }
     views::LayerDetailPlots* detail() const { return m_detail; }
     views::EstimatorTrustPlot* trust() const { return m_trust; }
+    views::LayerEditor* layerEditor() const { return m_layerEditor; }
+    PlanEditor* planEditor() const { return m_planEditor; }
+    PreviewController* preview() const { return m_preview; }
+    ExportController* exporter() const { return m_export; }
+    AllocationController* allocation() const { return m_allocation; }
+    views::MeasuredPlansPlot* measuredPlans() const { return m_measuredPlans; }
 
     // The Analyse dialog, prefilled with the last request; runs what the user accepts.
     void showAnalyseDialog();
@@ -68,6 +81,11 @@ private:
     void onSelectedLayerChanged(int layer);
     void updateLayerDetail();
     void saveSessionAs();
+    void createEditingDocks();
+    void createAllocationDocks();
+    QDockWidget* addDock(QWidget* content, const QString& title, const QString& name, Qt::DockWidgetArea area);
+    void updatePlanSummary();
+    void updateMeasuredPlans();
 
     Session* m_session;
     JobRunner* m_jobs;
@@ -83,6 +101,12 @@ private:
     views::OverviewPlots* m_overview = nullptr;
     views::LayerDetailPlots* m_detail = nullptr;
     views::EstimatorTrustPlot* m_trust = nullptr;
+    views::LayerEditor* m_layerEditor = nullptr;
+    views::MeasuredPlansPlot* m_measuredPlans = nullptr;
+    PlanEditor* m_planEditor = nullptr;
+    PreviewController* m_preview = nullptr;
+    ExportController* m_export = nullptr;
+    AllocationController* m_allocation = nullptr;
     QMenu* m_recentModels = nullptr;
     QMenu* m_recentDatasets = nullptr;
     QMenu* m_viewMenu = nullptr;

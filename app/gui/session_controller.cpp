@@ -12,6 +12,7 @@
 #include "core/stats/sha256.h"
 
 #include <QFileInfo>
+#include <QtConcurrent>
 
 #include <filesystem>
 
@@ -23,6 +24,20 @@ const QString kSessionJob = QStringLiteral("session");
 SessionController::SessionController(Session* session, JobRunner* jobs, WorkspaceController* workspace, QObject* parent)
     : QObject(parent), m_session(session), m_jobs(jobs), m_workspace(workspace)
 {
+    connect(&m_save, &QFutureWatcher<QString>::finished, this, [this] {
+        const QString error = m_save.result();
+        if (!error.isEmpty()) {
+            emit errorOccurred(tr("Saving the session failed: %1").arg(error));
+            return;
+        }
+        m_session->setBundlePath(m_savingTo);
+        emit sessionSaved(m_savingTo);
+    });
+}
+
+SessionController::~SessionController()
+{
+    m_save.waitForFinished();
 }
 
 void SessionController::openSession(const QString& bundlePath)
@@ -109,6 +124,10 @@ void SessionController::saveSession(const QString& bundlePath)
 {
     if (!m_session->model())
         return;
+    if (m_save.isRunning()) {
+        emit errorOccurred(tr("%1: a save is still being written; try again in a moment").arg(bundlePath));
+        return;
+    }
     // A snapshot: what the session is now, whatever happens while the file is written.
     const std::shared_ptr<const ModelAnalysis> analysis = m_session->analysis();
     const std::string modelPath = m_session->modelPath().toStdString();
@@ -121,19 +140,19 @@ void SessionController::saveSession(const QString& bundlePath)
     }
     state.plan = m_session->plan();
     const std::string bundle = bundlePath.toStdString();
-    m_jobs->start(QStringLiteral("save-session"), tr("Saving %1").arg(QFileInfo(bundlePath).fileName()),
-                  [this, analysis, modelPath, layers, state, bundle, bundlePath](Progress& progress) {
-        progress.report(0.2, "Writing the bundle");
-        ModelAnalysis a = analysis ? *analysis : ModelAnalysis{};
-        a.modelPath = modelPath;
-        a.modelSha256 = sha256File(modelPath);
-        a.layers = layers;
-        writeAnalysisBundle(a, bundle, &state);
-        return std::function<void()>([this, bundlePath] {
-            m_session->setBundlePath(bundlePath);
-            emit sessionSaved(bundlePath);
-        });
-    });
+    m_savingTo = bundlePath;
+    m_save.setFuture(QtConcurrent::run([analysis, modelPath, layers, state, bundle]() -> QString {
+        try {
+            ModelAnalysis a = analysis ? *analysis : ModelAnalysis{};
+            a.modelPath = modelPath;
+            a.modelSha256 = sha256File(modelPath);
+            a.layers = layers;
+            writeAnalysisBundle(a, bundle, &state);
+            return {};
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
 }
 
 } // namespace bitlens::app

@@ -2,6 +2,7 @@
 // Saving and reopening a session as its analysis bundle: the analysis, the plan being edited and
 // the dataset it was measured on, in the HDF5 file the CLI also reads.
 
+#include <QFutureWatcher>
 #include <QObject>
 #include <QString>
 
@@ -22,10 +23,13 @@ public:
     using ModelLocator = std::function<QString(const QString& bundle, const QString& missingModel)>;
 
     SessionController(Session* session, JobRunner* jobs, WorkspaceController* workspace, QObject* parent = nullptr);
+    ~SessionController() override; // waits for a save in progress
 
     void setModelLocator(ModelLocator locator) { m_locator = std::move(locator); }
     // Refuses (errorOccurred) a model file whose sha256 differs from the one the bundle analysed.
     void openSession(const QString& bundlePath);
+    // Writes a snapshot of the session on a thread of its own: it needs no model, so it does not
+    // wait behind an analysis or a measurement.
     void saveSession(const QString& bundlePath);
 
 signals:
@@ -41,6 +45,8 @@ private:
     JobRunner* m_jobs;
     WorkspaceController* m_workspace;
     ModelLocator m_locator;
+    QFutureWatcher<QString> m_save; // the error, empty on success
+    QString m_savingTo;
 };
 
 } // namespace bitlens::app

@@ -1,0 +1,70 @@
+#pragma once
+// The measured preview: the plan's real accuracy on the evaluation set, measured in the
+// background whenever the plan settles, streamed batch by batch, restarted when it changes; and
+// the history of measured plans, which also calibrates the predicted accuracy.
+
+#include "core/eval/eval_result.h"
+#include "core/quant/compression_plan.h"
+
+#include <QObject>
+#include <QString>
+#include <QTimer>
+
+#include <optional>
+#include <vector>
+
+namespace bitlens {
+struct PlanPrediction;
+}
+
+namespace bitlens::app {
+
+class JobRunner;
+class Session;
+
+struct MeasuredPlan {
+    CompressionPlan plan;
+    int64_t bytes = 0;
+    double averageBits = 0.0;
+    double predictedDeltaLoss = 0.0; // what the active cost table said when it was measured
+    EvalResult result;
+};
+
+// Threading: GUI thread; the evaluation runs on JobRunner's worker.
+class PreviewController final : public QObject {
+    Q_OBJECT
+public:
+    PreviewController(Session* session, JobRunner* jobs, QObject* parent = nullptr);
+
+    // How long the plan must stay unchanged before a measurement starts (a slider drag settles).
+    void setDebounce(int milliseconds) { m_debounce.setInterval(milliseconds); }
+    // Measures the current plan now (cancelling a running measurement of an older one).
+    void measureNow();
+
+    // The current plan's figures so far; nullopt before the first batch or for FP32 (the baseline).
+    const std::optional<EvalResult>& measured() const { return m_measured; }
+    bool running() const { return m_running; }
+    const std::vector<MeasuredPlan>& history() const { return m_history; }
+
+    // baseline top-1 − slope·ΔL, the slope fitted by least squares through the origin to the
+    // measured plans (accuracy lost against predicted ΔLoss); nullopt until two plans with a
+    // non-zero prediction were measured.
+    std::optional<double> predictedTop1(const PlanPrediction& prediction) const;
+
+signals:
+    void measuredChanged();
+    void historyChanged();
+
+private:
+    void onPlanChanged();
+
+    Session* m_session;
+    JobRunner* m_jobs;
+    QTimer m_debounce;
+    quint64 m_epoch = 0; // bumped per plan change: results of older plans are dropped
+    std::optional<EvalResult> m_measured;
+    bool m_running = false;
+    std::vector<MeasuredPlan> m_history;
+};
+
+} // namespace bitlens::app
