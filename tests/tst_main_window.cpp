@@ -116,7 +116,7 @@ private slots:
 
     void filtersByName()
     {
-        auto* filter = m_window->findChild<QLineEdit*>();
+        auto* filter = m_window->findChild<QLineEdit*>(QStringLiteral("layerFilter"));
         QVERIFY(filter);
         QTest::keyClicks(filter, "layer4");
         const QAbstractItemModel* table = m_window->layerTable()->model();

@@ -96,6 +96,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_session->setSelectedLayer(current.isValid() ? m_proxy->mapToSource(current).row() : -1);
     });
     m_filter->setPlaceholderText(tr("Filter layers by name…"));
+    m_filter->setObjectName(QStringLiteral("layerFilter"));
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
 
