@@ -1,11 +1,8 @@
 #include "main_window.h"
 
 #include "analysis_controller.h"
-#include "allocation_controller.h"
 #include "export_controller.h"
 #include "job_runner.h"
-#include "plan_editor.h"
-#include "preview_controller.h"
 #include "recent_files.h"
 #include "session.h"
 #include "session_controller.h"
@@ -13,24 +10,18 @@
 
 #include "core/errors.h"
 #include "core/io/analysis_bundle.h"
-#include "views/allocator_panel.h"
 #include "views/analyse_dialog.h"
 #include "views/bar_delegate.h"
 #include "views/estimator_trust_plot.h"
 #include "views/layer_detail_plots.h"
-#include "views/layer_editor.h"
-#include "views/measured_plans_plot.h"
 #include "views/layer_table_model.h"
 #include "views/model_summary_panel.h"
 #include "views/overview_plots.h"
-#include "views/pareto_plot.h"
-#include "views/plan_compare.h"
 #include "views/task_progress_widget.h"
 
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
-#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -46,7 +37,6 @@
 #include <QStatusBar>
 #include <QTableView>
 #include <QUndoStack>
-#include <QUndoView>
 #include <QVBoxLayout>
 
 namespace bitlens::app {
