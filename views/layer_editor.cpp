@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 namespace bitlens::views {
 namespace {
@@ -70,11 +71,16 @@ protected:
         QFont f = font();
         f.setPointSizeF(f.pointSizeF() * 0.8);
         p.setFont(f);
+        int freeFrom = std::numeric_limits<int>::min(); // labels never overlap: a crowded one keeps its tick only
         for (const auto& [rank, text] : m_marks) {
             const int x = groove.left() + handle.width() / 2
                           + QStyle::sliderPositionFromValue(o.minimum, o.maximum, int(rank), span);
             p.drawLine(x, 0, x, 4);
-            p.drawText(QRect(x - 20, 4, 40, 12), Qt::AlignCenter, text);
+            const int width = p.fontMetrics().horizontalAdvance(text) + 4;
+            if (x - width / 2 < freeFrom)
+                continue;
+            p.drawText(QRect(x - width / 2, 4, width, 12), Qt::AlignCenter, text);
+            freeFrom = x + width / 2;
         }
     }
 
