@@ -10,8 +10,10 @@ if [ "${1:-}" = "--resnet18" ] && [ ! -f "$HOME/.cache/bitlens/resnet18_fmnist.p
 fi
 build/tests/bench/bench_model_load
 build/tests/bench/bench_eval
+build/tests/bench/bench_lm_eval
 build/tests/bench/bench_apply
 build/tests/bench/bench_analysis
+build/tests/bench/bench_weight_only   # writes a 1 B-parameter bf16 checkpoint (~2 GB) to the temp folder
 build/tests/bench/bench_hessian   # with the PyHessian-style reference: about 10 minutes
 build/tests/bench/bench_allocators
 build/tests/bench/bench_allocation_accuracy

@@ -130,7 +130,7 @@ private slots:
     {
         // Reference values of the 95 % Wilson score interval (Newcombe 1998, table I style).
         EvalResult r;
-        r.samples = r.total = 100;
+        r.samples = r.total = r.predictions = 100;
         r.correctTop1 = 50;
         Interval ci = top1Interval(r);
         QVERIFY(std::abs(ci.low - 0.4038) < 1e-4);

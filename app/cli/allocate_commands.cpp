@@ -21,9 +21,20 @@ using nlohmann::json;
 
 struct Instance {
     ModelAnalysis analysis;
+    std::string estimator;
     AllocationProblem problem;
     int64_t resolution = 1;
 };
+
+// --estimator, else `measured`, else the bundle's only table (a weight-only bundle has just
+// weight-error).
+std::string estimatorFor(const CliArgs& args, const ModelAnalysis& analysis)
+{
+    const std::vector<CostTable>& tables = analysis.sensitivity.tables;
+    if (args.options.count("estimator") || analysis.sensitivity.table("measured") || tables.size() != 1)
+        return args.value("estimator", "measured");
+    return tables.front().estimator;
+}
 
 // The index of the layer named `name`; `option` names the command-line option in the error.
 int layerIndex(const AllocationProblem& p, const std::string& name, const char* option)
@@ -78,7 +89,8 @@ Instance instanceFrom(const CliArgs& args, bool needsBudget)
     std::optional<double> bops;
     if (args.options.count("bops"))
         bops = args.real("bops", 0.0, 0.0, 1e30);
-    in.problem = problemFromAnalysis(in.analysis, args.value("estimator", "measured"), bytes, bops);
+    in.estimator = estimatorFor(args, in.analysis);
+    in.problem = problemFromAnalysis(in.analysis, in.estimator, bytes, bops);
     in.problem.pinned = pins(args.value("pin", ""), in.problem);
     in.problem.tieGroups = tieGroups(args.value("tie", ""), in.problem);
     in.problem.validate();
@@ -139,7 +151,7 @@ int runAllocate(const CliArgs& args)
     for (size_t l = 0; l < a.choices.size(); ++l)
         choices.push_back(in.problem.layers[l].options[size_t(a.choices[l])].label);
     if (args.has("json")) {
-        std::cout << json{{"plan", out}, {"allocator", allocator}, {"estimator", args.value("estimator", "measured")},
+        std::cout << json{{"plan", out}, {"allocator", allocator}, {"estimator", in.estimator},
                           {"predicted_delta_loss", a.predictedDeltaLoss}, {"bytes", a.bytes},
                           {"avg_bits", averageBits(in, a.bytes)}, {"bops", a.bops}, {"solver_seconds", a.solverSeconds},
                           {"gap", a.gap}, {"lower_bound", a.lowerBound}, {"budget_bytes", in.problem.budgetBytes},

@@ -5,6 +5,9 @@
 #include "cli_support.h"
 
 #include "core/io/analysis_bundle.h"
+#include "core/io/safetensors_file.h"
+#include "core/model/safetensors_layers.h"
+#include "core/stats/weight_only_analysis.h"
 
 #include <algorithm>
 #include <cmath>
@@ -92,9 +95,12 @@ void printCurvature(const ModelAnalysis& a)
             std::printf("%-24s %11.4g\n", "whole model", h.modelTopEigenvalues[0]);
     }
     const SensitivityAnalysis& s = a.sensitivity;
-    if (!s.empty()) {
+    if (!s.empty() && std::isnan(s.baselineLoss)) // a weight-only analysis: no loss, nothing measured
+        std::printf("\nCost table (%zu options) from the weights alone, no measured ΔLoss to agree with\n", s.options.size());
+    else if (!s.empty())
         std::printf("\nSensitivity (%zu options, baseline loss %.4f): agreement with measured ΔLoss\n", s.options.size(),
                     s.baselineLoss);
+    if (!s.empty()) {
         std::printf("%-12s %8s %8s %7s %6s  %s\n", "estimator", "ρ", "τ", "s", "HVPs", "most sensitive layers");
         for (const CostTable& t : s.tables) {
             std::string top;
@@ -124,6 +130,20 @@ std::vector<std::string> listOption(const CliArgs& args, const std::string& key,
     if (items.empty())
         throw UsageError("--" + key + " needs a comma-separated list");
     return items;
+}
+
+// "--sigmas 3,6": the k of the fraction of values beyond k·σ.
+std::vector<double> sigmaMultiples(const CliArgs& args, std::vector<double> fallback)
+{
+    if (!args.options.count("sigmas"))
+        return fallback;
+    std::vector<double> ks;
+    for (const std::string& item : listOption(args, "sigmas", {})) {
+        CliArgs one;
+        one.options["sigmas"] = item;
+        ks.push_back(one.real("sigmas", 0.0, 0.5, 100.0));
+    }
+    return ks;
 }
 
 int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson)
@@ -211,6 +231,30 @@ int printAnalysis(const ModelAnalysis& a, const std::string& bundle, bool asJson
     return 0;
 }
 
+// A safetensors checkpoint: its weights alone, streamed tensor by tensor.
+int analyzeWeightsOnly(const CliArgs& args, const std::string& path, const std::string& out)
+{
+    if (args.has("activations") || args.has("hessian") || args.has("sensitivity"))
+        throw UsageError("--activations, --hessian and --sensitivity run the model on data; a safetensors file is "
+                         "analysed from its weights alone (--stats, --spectra, --quant-error)");
+    AnalysisOptions options = weightOnlyAnalysisOptions();
+    // No part named: all three.
+    if (args.has("stats") || args.has("spectra") || args.has("quant-error")) {
+        options.statistics = args.has("stats");
+        options.spectra = args.has("spectra");
+        options.quantError = args.has("quant-error");
+    }
+    options.statisticsOptions.sigmaMultiples = sigmaMultiples(args, options.statisticsOptions.sigmaMultiples);
+    const std::vector<std::string> skipped = safetensorsLayers(SafetensorsFile(path)).unsupported;
+    if (!skipped.empty())
+        std::fprintf(stderr, "bitlens-cli: note: %zu tensor(s) in dtypes BitLens cannot analyse left out, e.g. %s\n",
+                     skipped.size(), skipped[0].c_str());
+    TerminalProgress progress;
+    const ModelAnalysis analysis = analyzeSafetensors(path, options, progress);
+    writeAnalysisBundle(analysis, out);
+    return printAnalysis(analysis, out, args.has("json"));
+}
+
 } // namespace
 
 int runAnalyze(const CliArgs& args)
@@ -218,6 +262,8 @@ int runAnalyze(const CliArgs& args)
     const std::string out = args.value("out", "");
     if (out.empty())
         throw UsageError("'analyze' needs --out BUNDLE.h5");
+    if (isSafetensorsPath(modelArgument(args)))
+        return analyzeWeightsOnly(args, modelArgument(args), out);
     if (args.options.count("calib") && (args.has("hessian") || args.has("sensitivity"))
         && args.integer("calib", 0, 1) < args.integer("hessian-samples", kHessianSamples, 1))
         throw UsageError("--hessian-samples (default 512) cannot exceed --calib");
@@ -244,15 +290,7 @@ int runAnalyze(const CliArgs& args)
     // hawq weighs each option's error by the layer's mean Hessian trace.
     if (options.sensitivity && std::find(s.estimators.begin(), s.estimators.end(), "hawq") != s.estimators.end())
         options.hessian = true;
-    if (args.options.count("sigmas")) {
-        // "--sigmas 3,6": the k of the fraction of values beyond k·σ.
-        options.statisticsOptions.sigmaMultiples.clear();
-        for (const std::string& item : listOption(args, "sigmas", {})) {
-            CliArgs one;
-            one.options["sigmas"] = item;
-            options.statisticsOptions.sigmaMultiples.push_back(one.real("sigmas", 0.0, 0.5, 100.0));
-        }
-    }
+    options.statisticsOptions.sigmaMultiples = sigmaMultiples(args, options.statisticsOptions.sigmaMultiples);
     TerminalProgress progress;
     Workspace w = openWorkspace(args, progress);
     const ModelAnalysis analysis = analyzeModel(*w.model, options, &w.data.calibration, progress);

@@ -20,12 +20,14 @@ void printUsage()
     std::cout << "usage: bitlens-cli COMMAND [options]\n\n"
                  "commands:\n"
                  "  info MODEL                           compressible layers (name, kind, shape, params, MACs)\n"
-                 "  eval MODEL [--plan PLAN.json]        loss, top-1, top-5 on the evaluation split; with a plan,\n"
+                 "  eval MODEL [--plan PLAN.json]        loss, top-1, top-5 on the evaluation split (perplexity and\n"
+                 "                                       next-token accuracy for a language model); with a plan,\n"
                  "                                       of the compressed model, plus bytes, bits and BOPs\n"
                  "  plan MODEL --uniform SPEC [--rank F] --out PLAN.json\n"
                  "                                       write a uniform plan, e.g. SPEC w4:per-channel,a8\n"
                  "  export MODEL --plan PLAN.json --out DIR\n"
                  "                                       write model.pt, weights.h5, plan.json, encodings.json\n"
+                 "                                       (MODEL.safetensors: weights.h5 and plan.json)\n"
                  "  analyze MODEL --out BUNDLE.h5 [--stats] [--activations] [--spectra] [--quant-error]\n"
                  "                                       per-layer weight and input statistics, SVD spectra,\n"
                  "                                       quantization error into an HDF5 bundle (all when none named);\n"
@@ -35,10 +37,13 @@ void printUsage()
                  "                                       --estimators measured,hawq,llc,input-noise,fisher\n"
                  "                                       --candidates w2,w4,w8,fp8_e4m3,rank0.5 (SPEC[+rankF])\n"
                  "                                       --hessian-samples N (512) --hessian-batches B (4) --top-k K (3)\n"
+                 "  analyze MODEL.safetensors --out BUNDLE.h5 [--stats] [--spectra] [--quant-error]\n"
+                 "                                       weights only (F32/F16/BF16), streamed tensor by tensor, with\n"
+                 "                                       the weight-error cost table (‖Q(W) − W‖²) for allocate\n"
                  "  show BUNDLE.h5                       a bundle's per-layer summary\n"
                  "  allocate --bundle B.h5 --budget 4bits|1.5MB --out PLAN.json [--bops N]\n"
                  "         [--allocator knapsack|two-constraint|greedy-hull|lossless|evolutionary]\n"
-                 "         [--estimator measured|hawq|llc|input-noise|fisher] [--pin L=OPT,...] [--tie A,B;C,D]\n"
+                 "         [--estimator measured|hawq|llc|input-noise|fisher|weight-error] [--pin L=OPT,...] [--tie A,B;C,D]\n"
                  "         [--dump-problem FILE]         a plan from the bundle's cost table under the budget;\n"
                  "                                       evolutionary: --evaluations N (200) --fitness-samples N (512)\n"
                  "  pareto --bundle B.h5 --out FRONT.csv  every optimal plan, smallest to largest\n"
@@ -47,7 +52,10 @@ void printUsage()
                  "                                       report.json, index.html, the plan's measured accuracy;\n"
                  "                                       runs bitlens-report (the Qt part) from this folder\n\n"
                  "options:\n"
-                 "  --data PATH    IDX folder/file or HDF5 file (default: Debian's Fashion-MNIST)\n"
+                 "  --data PATH    IDX folder/file, HDF5 file, or for a language model a text file, a folder of\n"
+                 "                 text files or an HDF5 file of /tokens (default: the dataset the model's\n"
+                 "                 sidecar names, else Debian's Fashion-MNIST)\n"
+                 "  --context T    tokens per language-model window (default: the sidecar's, else 128)\n"
                  "  --calib N      calibration samples drawn from the training split (default 1024)\n"
                  "  --seed N       seed of the calibration subset (default 0)\n"
                  "  --limit N      evaluate only the first N samples\n"
@@ -118,6 +126,7 @@ int runEval(const CliArgs& args)
     const EvalResult r = applied ? applied->evaluate(data.evaluation, options, progress)
                                  : evaluate(*w.model, data.evaluation, options, progress);
     const Interval ci = top1Interval(r);
+    const Interval pci = perplexityInterval(r);
     const PlanCost cost = planCost(w.model->layers(), w.model->totalParams(), applied ? applied->plan() : CompressionPlan{});
 
     if (args.has("json")) {
@@ -125,7 +134,12 @@ int runEval(const CliArgs& args)
                     {"loss", r.loss()}, {"top1", r.top1()}, {"top5", r.top5()},
                     {"top1_ci95", {ci.low, ci.high}}, {"correct_top1", r.correctTop1},
                     {"samples", r.samples}, {"seconds", r.seconds},
-                    {"samples_per_second", r.samplesPerSecond()}, {"threads", threadCount()}};
+                    {"samples_per_second", r.samplesPerSecond()}, {"threads", threadCount()},
+                    {"task", r.languageModel() ? "language-model" : "classification"}};
+        if (r.languageModel()) {
+            out.update({{"perplexity", r.perplexity()}, {"perplexity_ci95", {pci.low, pci.high}},
+                        {"tokens", r.predictions}, {"tokens_per_second", r.predictionsPerSecond()}});
+        }
         if (applied) {
             out["plan"] = planPath;
             out.update(planCostJson(cost));
@@ -135,10 +149,19 @@ int runEval(const CliArgs& args)
         std::cout << out.dump() << "\n";
         return 0;
     }
-    std::printf("%s%s%s on %s (%s split, %lld samples)\n", w.modelPath.c_str(), applied ? " with " : "",
-                planPath.c_str(), data.path.c_str(), data.evaluation.split.c_str(), static_cast<long long>(r.samples));
-    std::printf("loss %.6f  top-1 %.4f (95%% CI %.4f-%.4f)  top-5 %.4f  %.2f s (%.0f samples/s, %d threads)\n",
-                r.loss(), r.top1(), ci.low, ci.high, r.top5(), r.seconds, r.samplesPerSecond(), threadCount());
+    const std::string count = std::to_string(r.samples)
+                              + (r.languageModel() ? " windows of " + std::to_string(data.evaluation.sampleElements()) + " tokens"
+                                                   : " samples");
+    std::printf("%s%s%s on %s (%s split, %s)\n", w.modelPath.c_str(), applied ? " with " : "", planPath.c_str(),
+                data.path.c_str(), data.evaluation.split.c_str(), count.c_str());
+    if (r.languageModel())
+        std::printf("loss %.6f per token  perplexity %.4f (95%% CI %.4f-%.4f)  next-token top-1 %.4f  top-5 %.4f  "
+                    "%.2f s (%.0f tokens/s, %d threads)\n",
+                    r.loss(), r.perplexity(), pci.low, pci.high, r.top1(), r.top5(), r.seconds, r.predictionsPerSecond(),
+                    threadCount());
+    else
+        std::printf("loss %.6f  top-1 %.4f (95%% CI %.4f-%.4f)  top-5 %.4f  %.2f s (%.0f samples/s, %d threads)\n",
+                    r.loss(), r.top1(), ci.low, ci.high, r.top5(), r.seconds, r.samplesPerSecond(), threadCount());
     if (applied) {
         std::printf("%s bytes (fp32 %s, %.2fx smaller), %.3f bits per weight, %s BOPs per sample\n",
                     humanCount(double(cost.totalBytes)).c_str(), humanCount(double(cost.fp32Bytes)).c_str(),

@@ -38,10 +38,11 @@ Workspace openWorkspace(const std::string& modelPath, const CliArgs& args, Progr
     Workspace w;
     w.modelPath = modelPath;
     w.model = Model::load(w.modelPath);
-    DatasetOptions options;
+    DatasetOptions options = defaultDatasetOptionsFor(modelPath);
     options.calibrationSize = args.integer("calib", options.calibrationSize, 1);
     options.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
-    w.data = loadDataset(args.value("data", defaultDatasetPath()), options, progress);
+    options.contextLength = args.integer("context", options.contextLength, 1);
+    w.data = loadDataset(args.value("data", defaultDatasetFor(modelPath)), options, progress);
     w.dataOptions = options;
     w.model->profile(w.data.evaluation);
     return w;

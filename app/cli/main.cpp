@@ -15,7 +15,7 @@ int main(int argc, char** argv)
     // with EFBIG like on a full disk, and the user gets the one-line error naming the file.
     std::signal(SIGXFSZ, SIG_IGN);
     try {
-        const CliArgs args = CliArgs::parse(argc, argv, {"data", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas",
+        const CliArgs args = CliArgs::parse(argc, argv, {"data", "context", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas",
                                              "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k",
                                              "bundle", "budget", "bops", "allocator", "estimator", "pin", "tie",
                                              "dump-problem", "evaluations", "fitness-samples"},

@@ -21,7 +21,7 @@ struct HessianOperator::Impl {
         std::vector<torch::Tensor> grads; // with graph, when kept
     };
     Model::Impl* model = nullptr;
-    ClassificationTask task;
+    const Task* task = nullptr; // of the calibration data
     std::unique_ptr<torch::jit::GraphFunction> forward;
     std::vector<torch::Tensor> leaves; // layer weights as autograd leaves
     std::vector<Batch> batches;
@@ -37,7 +37,7 @@ struct HessianOperator::Impl {
     {
         torch::AutoGradMode enable(true); // callers may run under NoGradGuard
         const torch::Tensor out = outputTensor(model->layerGraph().run(*forward, b.input, leaves), model->path);
-        torch::Tensor loss = task.meanLoss(out, b.target);
+        torch::Tensor loss = task->meanLoss(out, b.target);
         std::vector<torch::Tensor> grads = torch::autograd::grad({loss}, leaves, {}, true, true, true);
         for (size_t l = 0; l < grads.size(); ++l) {
             if (!grads[l].defined()) // the layer does not reach the loss
@@ -109,6 +109,7 @@ HessianOperator::HessianOperator(Model& model, const SampleSet& calibration, int
 {
     Model::Impl& m = model.impl();
     d->model = &m;
+    d->task = &taskFor(calibration);
     d->keepGraphs = keepGraphs;
     if (batches < 1 || batchSize < 1)
         throw Error("the Hessian needs at least one batch of at least one sample, not " + std::to_string(batches)
@@ -174,7 +175,7 @@ double HessianOperator::lossOf(torch::jit::GraphFunction& variant, const std::ve
     for (const Impl::Batch& b : d->batches) {
         progress.checkCancelled();
         const torch::Tensor out = outputTensor(d->model->layerGraph().run(variant, b.input, weights), d->model->path);
-        loss += b.weight * d->task.meanLoss(out, b.target).item<double>();
+        loss += b.weight * d->task->meanLoss(out, b.target).item<double>();
     }
     return loss;
 }
@@ -191,7 +192,7 @@ std::vector<torch::Tensor> HessianOperator::fisherDiagonal(Progress& progress)
             progress.checkCancelled();
             const torch::Tensor out = outputTensor(
                 d->model->layerGraph().run(*d->forward, b.input.narrow(0, i, 1), d->leaves), d->model->path);
-            const torch::Tensor loss = d->task.meanLoss(out, b.target.narrow(0, i, 1));
+            const torch::Tensor loss = d->task->meanLoss(out, b.target.narrow(0, i, 1));
             const std::vector<torch::Tensor> grads = torch::autograd::grad({loss}, d->leaves, {}, false, false, true);
             for (size_t l = 0; l < grads.size(); ++l) {
                 if (grads[l].defined())

@@ -1,9 +1,11 @@
 #include "dataset.h"
 
 #include "../errors.h"
+#include "../io/model_sidecar.h"
 #include "../progress.h"
 #include "hdf5_reader.h"
 #include "idx_reader.h"
+#include "token_corpus.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -118,7 +120,23 @@ DatasetSplits loadDataset(const std::string& path, const DatasetOptions& options
     DatasetSplits out;
     out.path = path;
     SampleSet train;
-    readSplits(path, out, train, progress);
+    if (isTokenCorpus(path)) {
+        progress.report(0.1, "Reading tokens");
+        const TokenStreams streams = readTokenCorpus(path);
+        out.format = streams.format;
+        const auto windows = [&](const std::vector<int32_t>& stream, const char* split) {
+            if (out.format == "text" && stream.size() <= size_t(options.contextLength))
+                // Most likely not meant as text at all: say what else was looked for.
+                throw DatasetError(path + ": not a dataset BitLens reads (no IDX files, no HDF5 data); read as text, its "
+                                   + split + " split has " + std::to_string(stream.size())
+                                   + " bytes, fewer than one window of " + std::to_string(options.contextLength + 1));
+            return tokenWindows(stream, options.contextLength, path, split);
+        };
+        train = windows(streams.train, "train");
+        out.evaluation = windows(streams.test, "test");
+    } else {
+        readSplits(path, out, train, progress);
+    }
     if (out.evaluation.count() == 0)
         throw DatasetError(path + ": the dataset holds no samples");
     if (train.sampleShape != out.evaluation.sampleShape || train.type != out.evaluation.type)
@@ -138,6 +156,38 @@ std::string defaultDatasetPath()
     if (const char* env = std::getenv("BITLENS_DATA"); env && *env)
         return env;
     return BITLENS_DEFAULT_DATA;
+}
+
+namespace {
+
+std::optional<ModelSidecar> sidecarOrNone(const std::string& modelPath)
+{
+    try {
+        return readSidecar(modelPath);
+    } catch (const Error&) { // a malformed sidecar is reported where the model is opened
+        return std::nullopt;
+    }
+}
+
+} // namespace
+
+std::string defaultDatasetFor(const std::string& modelPath)
+{
+    if (const char* env = std::getenv("BITLENS_DATA"); env && *env)
+        return env;
+    const std::optional<ModelSidecar> sidecar = sidecarOrNone(modelPath);
+    if (sidecar && !sidecar->dataset.empty() && fs::exists(sidecar->dataset))
+        return sidecar->dataset;
+    return BITLENS_DEFAULT_DATA;
+}
+
+DatasetOptions defaultDatasetOptionsFor(const std::string& modelPath)
+{
+    DatasetOptions options;
+    const std::optional<ModelSidecar> sidecar = sidecarOrNone(modelPath);
+    if (sidecar && sidecar->contextLength > 0)
+        options.contextLength = sidecar->contextLength;
+    return options;
 }
 
 } // namespace bitlens

@@ -6,7 +6,9 @@
 
 #include <H5Cpp.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 
 namespace bitlens {
 namespace {
@@ -102,6 +104,58 @@ SampleSet readHdf5Split(const std::string& path, const std::string& group)
     } catch (const H5::Exception& e) {
         throw DatasetError(path + ": cannot read " + inputsName + " / " + labelsName + " (" + hdf5ErrorCause(e)
                            + "; is the file truncated?)");
+    }
+}
+
+namespace {
+
+bool hasDatasets(const std::string& path, std::initializer_list<const char*> names)
+{
+    H5::Exception::dontPrint();
+    try {
+        H5::H5File file(path, H5F_ACC_RDONLY);
+        return std::all_of(names.begin(), names.end(), [&](const char* n) { return h5::exists(file, n); });
+    } catch (const H5::Exception&) {
+        return false;
+    }
+}
+
+} // namespace
+
+bool hdf5HasSplitTokens(const std::string& path)
+{
+    return hasDatasets(path, {"train", "train/tokens", "test", "test/tokens"});
+}
+
+bool hdf5HasTokens(const std::string& path)
+{
+    return hasDatasets(path, {"tokens"}) || hdf5HasSplitTokens(path);
+}
+
+std::vector<int32_t> readHdf5Tokens(const std::string& path, const std::string& dataset)
+{
+    H5::Exception::dontPrint();
+    try {
+        H5::H5File file(path, H5F_ACC_RDONLY);
+        H5::DataSet ds = file.openDataSet(dataset);
+        const std::vector<hsize_t> dims = extent(ds);
+        if (dims.size() != 1)
+            throw DatasetError(path + ": " + dataset + " must be one-dimensional, it has " + std::to_string(dims.size())
+                               + " dimensions");
+        if (ds.getTypeClass() != H5T_INTEGER)
+            throw DatasetError(path + ": " + dataset + " must hold integer tokens");
+        std::vector<int64_t> wide(static_cast<size_t>(dims[0]));
+        ds.read(wide.data(), H5::PredType::NATIVE_INT64);
+        std::vector<int32_t> tokens(wide.size());
+        for (size_t i = 0; i < wide.size(); ++i) {
+            if (wide[i] < 0 || wide[i] > std::numeric_limits<int32_t>::max())
+                throw DatasetError(path + ": " + dataset + " holds token " + std::to_string(wide[i]) + " at position "
+                                   + std::to_string(i) + ", outside 0 .. 2^31 - 1");
+            tokens[i] = static_cast<int32_t>(wide[i]);
+        }
+        return tokens;
+    } catch (const H5::Exception& e) {
+        throw DatasetError(path + ": cannot read " + dataset + " (" + hdf5ErrorCause(e) + "; is the file truncated?)");
     }
 }
 

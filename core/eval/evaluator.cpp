@@ -26,8 +26,9 @@ EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath,
 {
     if (options.batchSize <= 0)
         throw EvalError("the batch size must be positive, not " + std::to_string(options.batchSize));
-    const ClassificationTask task;
+    const Task& task = taskFor(data);
     EvalResult result;
+    result.task = task.kind();
     result.total = options.limit > 0 ? std::min(options.limit, data.count()) : data.count();
     if (result.total == 0)
         throw EvalError(data.source + ": no samples to evaluate");

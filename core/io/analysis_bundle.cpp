@@ -107,9 +107,13 @@ void writeActivations(H5::H5File& file, const ModelAnalysis& a)
 void writeSpectra(H5::H5File& file, const ModelAnalysis& a)
 {
     H5::Group g = file.createGroup("/spectra");
+    const bool gram = a.options.spectrumMethod == SpectrumMethod::Gram;
     stamp(g, a.spectraSeconds,
-          "float64 SVD of the [out, in*k*k] view; alpha: continuous power-law MLE on the eigenvalues of W^T W, "
-          "xmin by the smallest Kolmogorov-Smirnov distance (Clauset, Shalizi & Newman 2009)");
+          std::string(gram ? "square roots of the float64 eigenvalues of the smaller Gram matrix (W W^T or W^T W)"
+                           : "float64 SVD")
+              + " of the [out, in*k*k] view; alpha: continuous power-law MLE on the eigenvalues of W^T W, "
+                "xmin by the smallest Kolmogorov-Smirnov distance (Clauset, Shalizi & Newman 2009)");
+    setString(g, "method", gram ? "gram" : "svd");
     const auto& s = a.spectra;
     writePerLayer(g, "alpha", s, [](const WeightSpectrum& x) { return x.alpha.valid ? x.alpha.alpha : NAN; });
     writePerLayer(g, "alpha_xmin", s, [](const WeightSpectrum& x) { return x.alpha.xmin; });
@@ -313,6 +317,9 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
         if (exists(file.openGroup("/"), "spectra")) {
             const H5::Group g = file.openGroup("/spectra");
             a.spectraSeconds = getReal(g, "wall_seconds");
+            // Bundles from before the Gram method have no "method": theirs is the SVD.
+            if (g.attrExists("method") && getString(g, "method") == "gram")
+                a.options.spectrumMethod = SpectrumMethod::Gram;
             const std::vector<double> alpha = perLayer(g, "alpha");
             const std::vector<double> xmin = perLayer(g, "alpha_xmin");
             const std::vector<double> ks = perLayer(g, "alpha_ks_distance");

@@ -19,10 +19,16 @@ std::optional<ModelSidecar> readSidecar(const std::string& modelPath)
         const nlohmann::json j = nlohmann::json::parse(in);
         ModelSidecar s;
         s.path = path.string();
-        s.testAccuracy = j.at("test_accuracy").get<double>();
-        s.testLoss = j.at("test_loss").get<double>();
-        s.testCorrect = j.at("test_correct").get<int64_t>();
-        s.testSamples = j.at("test_samples").get<int64_t>();
+        s.languageModel = j.value("task", "") == "language-model";
+        // A language model is measured on its held-out validation text, per token.
+        const std::string split = s.languageModel ? "validation_" : "test_";
+        s.testAccuracy = j.at(split + "accuracy").get<double>();
+        s.testLoss = j.at(split + "loss").get<double>();
+        s.testCorrect = j.at(split + "correct").get<int64_t>();
+        s.testSamples = j.at(split + (s.languageModel ? "tokens" : "samples")).get<int64_t>();
+        s.dataset = j.value("dataset", "");
+        if (s.languageModel)
+            s.contextLength = j.at("input_shape").at(0).get<int64_t>();
         s.json = j.dump();
         return s;
     } catch (const nlohmann::json::exception& e) {

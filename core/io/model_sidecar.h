@@ -10,10 +10,13 @@ namespace bitlens {
 
 struct ModelSidecar {
     std::string path;
-    double testAccuracy = 0.0; // fraction
-    double testLoss = 0.0;
+    bool languageModel = false; // "task": "language-model"; its test figures are per token
+    double testAccuracy = 0.0;  // fraction (next-token accuracy for a language model)
+    double testLoss = 0.0;      // mean cross-entropy per prediction
     int64_t testCorrect = 0;
-    int64_t testSamples = 0;
+    int64_t testSamples = 0;    // predictions: samples, or tokens
+    std::string dataset;        // what it was trained and tested on; "" when not recorded
+    int64_t contextLength = 0;  // a language model's window; 0 otherwise
     std::string json; // the whole sidecar, for tools that pass it on
 };
 

@@ -4,9 +4,12 @@
 #include "../eval/applied_plan_impl.h"
 #include "../hdf5_error.h"
 #include "../model/model_impl.h"
+#include "../model/safetensors_layers.h"
+#include "../progress.h"
 #include "bit_packing.h"
 #include "hdf5_helpers.h"
 #include "minifloat.h"
+#include "safetensors_tensor.h"
 
 #include <Eigen/Core>
 #include <H5Cpp.h>
@@ -186,59 +189,94 @@ std::vector<float> product(const PackedMatrix& left, const PackedMatrix& right)
     return std::vector<float>(p.data(), p.data() + p.size());
 }
 
+// One layer's group: index, kind, shape, rank, the matrix (or the two factors), bias and, when
+// `input` quantizes the layer's input, its encoding.
+void writeLayer(H5::Group& layers, size_t index, const LayerInfo& info, const LayerOption& option,
+                const CompressedWeight& c, const torch::Tensor& bias, const ActivationEncoding* input)
+{
+    H5::Group g = layers.createGroup(info.name);
+    setInt(g, "index", static_cast<int64_t>(index));
+    setString(g, "kind", kindName(info.kind));
+    setInts(g, "shape", info.weightShape);
+    setInt(g, "rank", c.left ? option.rank : 0);
+    if (c.left) {
+        writeMatrix(g, "left", c.left->dequantized, &*c.left, option.weight);
+        writeMatrix(g, "right", c.right->dequantized, &*c.right, option.weight);
+    } else {
+        const torch::Tensor matrix = c.effective.reshape({c.effective.size(0), -1});
+        writeMatrix(g, "weight", matrix, c.full ? &*c.full : nullptr, option.weight);
+    }
+    if (bias.defined()) {
+        const std::vector<float> values = tensorValues<float>(bias.detach().to(torch::kFloat32));
+        writeData(g, "bias", H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, {values.size()}, values.data());
+    }
+    if (input && input->enabled) {
+        const ActivationEncoding& e = *input;
+        setString(g, "input_format", formatName(e.format));
+        setInt(g, "input_bits", e.bits);
+        setReal(g, "input_min", e.min);
+        setReal(g, "input_max", e.max);
+        if (e.format == NumberFormat::Int) {
+            setReal(g, "input_scale", e.scale);
+            setInt(g, "input_zero_point", e.zeroPoint);
+            setInt(g, "input_qmin", e.qmin);
+            setInt(g, "input_qmax", e.qmax);
+        }
+    }
+}
+
+// The file's root attributes, then `writeLayers` into /layers; HDF5 failures become one Error.
+template <typename F>
+void writeFile(const std::string& path, const std::string& modelPath, const CompressionPlan& plan, F writeLayers)
+{
+    H5::Exception::dontPrint();
+    try {
+        H5::H5File file(path, H5F_ACC_TRUNC);
+        setString(file, "format", kFileFormat);
+        setInt(file, "version", kVersion);
+        setString(file, "model", std::filesystem::path(modelPath).filename().string());
+        setString(file, "plan", planToJson(plan));
+        H5::Group layers = file.createGroup("layers");
+        writeLayers(layers);
+    } catch (const H5::Exception& e) {
+        throw Error(path + ": cannot write the packed weights (" + hdf5ErrorCause(e) + ")");
+    } catch (const std::invalid_argument& e) {
+        throw Error(path + ": cannot write the packed weights (" + e.what() + ")");
+    }
+}
+
 } // namespace
 
 void writePackedWeights(const AppliedPlan& plan, const std::string& path)
 {
     const AppliedPlan::Impl& p = plan.impl();
     const Model::Impl& m = p.model->impl();
-    H5::Exception::dontPrint();
-    try {
-        H5::H5File file(path, H5F_ACC_TRUNC);
-        setString(file, "format", kFileFormat);
-        setInt(file, "version", kVersion);
-        setString(file, "model", std::filesystem::path(m.path).filename().string());
-        setString(file, "plan", planToJson(p.plan));
-        H5::Group layers = file.createGroup("layers");
-        for (size_t i = 0; i < m.layers.size(); ++i) {
-            const LayerInfo& info = m.layers[i];
-            const LayerOption& option = p.plan.optionFor(info.name);
-            const CompressedWeight& c = p.layers[i];
-            H5::Group g = layers.createGroup(info.name);
-            setInt(g, "index", static_cast<int64_t>(i));
-            setString(g, "kind", kindName(info.kind));
-            setInts(g, "shape", info.weightShape);
-            setInt(g, "rank", c.left ? option.rank : 0);
-            if (c.left) {
-                writeMatrix(g, "left", c.left->dequantized, &*c.left, option.weight);
-                writeMatrix(g, "right", c.right->dequantized, &*c.right, option.weight);
-            } else {
-                const torch::Tensor matrix = c.effective.reshape({c.effective.size(0), -1});
-                writeMatrix(g, "weight", matrix, c.full ? &*c.full : nullptr, option.weight);
-            }
-            if (m.biases[i].defined()) {
-                const std::vector<float> bias = tensorValues<float>(m.biases[i].detach().to(torch::kFloat32));
-                writeData(g, "bias", H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, {bias.size()}, bias.data());
-            }
-            const ActivationEncoding& e = p.encodings[i];
-            if (e.enabled) {
-                setString(g, "input_format", formatName(e.format));
-                setInt(g, "input_bits", e.bits);
-                setReal(g, "input_min", e.min);
-                setReal(g, "input_max", e.max);
-                if (e.format == NumberFormat::Int) {
-                    setReal(g, "input_scale", e.scale);
-                    setInt(g, "input_zero_point", e.zeroPoint);
-                    setInt(g, "input_qmin", e.qmin);
-                    setInt(g, "input_qmax", e.qmax);
-                }
-            }
+    writeFile(path, m.path, p.plan, [&](H5::Group& layers) {
+        for (size_t i = 0; i < m.layers.size(); ++i)
+            writeLayer(layers, i, m.layers[i], p.plan.optionFor(m.layers[i].name), p.layers[i], m.biases[i], &p.encodings[i]);
+    });
+}
+
+void writePackedWeights(const std::string& safetensorsPath, const CompressionPlan& plan, const std::string& path,
+                        Progress& progress)
+{
+    const SafetensorsFile file(safetensorsPath);
+    const std::vector<SafetensorsLayer> layers = safetensorsLayers(file).layers;
+    for (const SafetensorsLayer& l : layers)
+        if (plan.optionFor(l.info.name).activation.format != NumberFormat::Float32)
+            throw PlanError(safetensorsPath + ": the plan quantizes the input of layer '" + l.info.name
+                            + "', whose range needs the model run on calibration data, which a safetensors file cannot give");
+    torch::NoGradGuard noGrad;
+    writeFile(path, safetensorsPath, plan, [&](H5::Group& group) {
+        for (size_t i = 0; i < layers.size(); ++i) {
+            const SafetensorsLayer& l = layers[i];
+            progress.checkCancelled();
+            progress.report(double(i) / double(layers.size()), "Packing " + l.info.name);
+            const LayerOption& option = plan.optionFor(l.info.name);
+            writeLayer(group, i, l.info, option, compressWeight(readFloat32Tensor(file, *l.weight), option),
+                       l.bias ? readFloat32Tensor(file, *l.bias) : torch::Tensor(), nullptr);
         }
-    } catch (const H5::Exception& e) {
-        throw Error(path + ": cannot write the packed weights (" + hdf5ErrorCause(e) + ")");
-    } catch (const std::invalid_argument& e) {
-        throw Error(path + ": cannot write the packed weights (" + e.what() + ")");
-    }
+    });
 }
 
 PackedWeights readPackedWeights(const std::string& path)

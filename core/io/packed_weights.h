@@ -4,7 +4,7 @@
 // factors — plus bias and input encoding. Layout documented in README ("Packed weights").
 // The reader dequantizes with the documented formulas, so it doubles as the reference decoder.
 
-#include "../quant/layer_option.h"
+#include "../quant/compression_plan.h"
 
 #include <cstdint>
 #include <optional>
@@ -14,6 +14,7 @@
 namespace bitlens {
 
 class AppliedPlan;
+class Progress;
 
 struct PackedMatrix {
     int64_t rows = 0;
@@ -63,6 +64,12 @@ struct PackedWeights {
 // Writes `path` directly; callers wanting all-or-nothing write to a temporary (AtomicFile).
 // Throws Error naming `path` and the cause.
 void writePackedWeights(const AppliedPlan& plan, const std::string& path);
+// The same from a safetensors checkpoint, with no model: its layers (core/model/safetensors_layers.h)
+// read, compressed and written one at a time. `plan` must be valid for those layers (validatePlan);
+// one that quantizes a layer input is refused (PlanError: its range needs calibration data).
+// Throws Error naming the file and the cause, Cancelled.
+void writePackedWeights(const std::string& safetensorsPath, const CompressionPlan& plan, const std::string& path,
+                        Progress& progress);
 // Throws Error naming `path` and the cause (not HDF5, not a packed-weights file, damaged).
 PackedWeights readPackedWeights(const std::string& path);
 

@@ -10,6 +10,7 @@ namespace bitlens {
 
 class AppliedPlan;
 class Progress;
+struct CompressionPlan;
 
 struct ExportReport {
     std::string folder;
@@ -24,5 +25,11 @@ struct ExportReport {
 // the folder as it was (and removes it when this call created it). Throws Error naming the file
 // and the cause, Cancelled.
 ExportReport exportPlan(const AppliedPlan& plan, const std::string& folder, Progress& progress);
+
+// The same, all or nothing, for a safetensors checkpoint and no model: weights.h5 and plan.json
+// only (model.pt and the AIMET encodings need a TorchScript model; `notes` says so). `plan` must
+// be valid for the checkpoint's layers and quantize no layer input (writePackedWeights).
+ExportReport exportSafetensorsPlan(const std::string& safetensorsPath, const CompressionPlan& plan,
+                                   const std::string& folder, Progress& progress);
 
 } // namespace bitlens

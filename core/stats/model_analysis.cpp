@@ -6,10 +6,10 @@
 #include "../progress.h"
 #include "../quant/activation_calibration.h"
 #include "../quant/compression_plan.h"
-#include "../quant/weight_quantizer.h"
 #include "../stopwatch.h"
 #include "../torch_error.h"
 #include "sha256.h"
+#include "weight_matrix_figures.h"
 
 #include <chrono>
 #include <cmath>
@@ -18,11 +18,6 @@
 
 namespace bitlens {
 namespace {
-
-torch::Tensor weightMatrixOf(const torch::Tensor& w)
-{
-    return w.detach().to(torch::kFloat32).reshape({w.size(0), -1}).contiguous();
-}
 
 // Runs `perLayer` for every layer, mapping its progress onto [begin, end].
 template <typename F>
@@ -160,9 +155,7 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
     if (options.spectra) {
         const auto start = std::chrono::steady_clock::now();
         forEachLayer(m, progress, 0.4, 0.8, "Spectrum of", [&](size_t i) {
-            // float64: the small singular values decide the power-law tail and the energy ranks.
-            const torch::Tensor s = torch::linalg_svdvals(weightMatrixOf(m.weights[i]).to(torch::kFloat64)).contiguous();
-            a.spectra.push_back(spectrumFromSingularValues(std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + s.numel())));
+            a.spectra.push_back(matrixSpectrum(weightMatrixOf(m.weights[i]), options.spectrumMethod));
         });
         a.spectraSeconds = secondsSince(start);
         settled();
@@ -171,29 +164,9 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
         const auto start = std::chrono::steady_clock::now();
         QuantErrorTable& t = a.quantError;
         t.options = quantErrorOptions();
-        std::vector<WeightQuant> quants;
-        for (const std::string& spec : t.options)
-            quants.push_back(optionFromSpec(spec).weight);
-        const double nan = std::numeric_limits<double>::quiet_NaN();
-        forEachLayer(m, progress, 0.8, 0.9, "Quantization error of", [&](size_t i) {
-            const torch::Tensor w32 = weightMatrixOf(m.weights[i]);
-            const torch::Tensor w = w32.to(torch::kFloat64);
-            const double norm = w.square().sum().item<double>();
-            std::vector<double> squared, relative, sqnr;
-            for (const WeightQuant& q : quants) {
-                double e = nan;
-                try {
-                    e = (quantizeMatrix(w32, q).dequantized.to(torch::kFloat64) - w).square().sum().item<double>();
-                } catch (const PlanError&) { // the option does not apply to this layer
-                }
-                squared.push_back(e);
-                relative.push_back(norm > 0 ? e / norm : nan);
-                sqnr.push_back(e > 0 ? 10.0 * std::log10(norm / e) : (e == 0 ? std::numeric_limits<double>::infinity() : nan));
-            }
-            t.squaredError.push_back(squared);
-            t.relativeError.push_back(relative);
-            t.sqnrDb.push_back(sqnr);
-        });
+        const std::vector<WeightQuant> quants = weightQuantsOf(t.options);
+        forEachLayer(m, progress, 0.8, 0.9, "Quantization error of",
+                     [&](size_t i) { appendQuantErrors(t, weightMatrixOf(m.weights[i]), quants); });
         if (calibration) {
             SubProgress sub(progress, 0.9, 1.0);
             activationErrors(model, *calibration, t, sub);
@@ -278,6 +251,7 @@ void mergeAnalysis(ModelAnalysis& into, ModelAnalysis update)
         into.spectra = std::move(update.spectra);
         into.options.spectra = true;
         into.spectraSeconds = update.spectraSeconds;
+        into.options.spectrumMethod = o.spectrumMethod;
     }
     if (!update.quantError.options.empty()) {
         into.quantError = std::move(update.quantError);

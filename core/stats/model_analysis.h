@@ -51,6 +51,15 @@ struct QuantErrorTable {
 std::vector<std::string> quantErrorOptions();
 std::vector<std::string> activationErrorOptions();
 
+// How spectra get their singular values, both in float64.
+// Svd: LAPACK's SVD of a float64 copy of the matrix, ~4·m·n² flops for m ≥ n; every σ accurate
+//   to ~1e-15·σ₁.
+// Gram: the square roots of the eigenvalues of the smaller Gram matrix (W·Wᵀ or Wᵀ·W), accumulated
+//   from float64 blocks so no float64 copy of the matrix is held: ~2·m·n² flops and an n×n
+//   symmetric eigensolve, 2-2.5× faster (2048×5504 on one core here: 2.0 s against 4.8 s); σ far
+//   below σ₁ keep only absolute accuracy (~1e-8·σ₁), which none of the figures depends on.
+enum class SpectrumMethod { Svd, Gram };
+
 struct AnalysisOptions {
     bool statistics = true;
     bool activations = true; // needs a calibration set
@@ -58,6 +67,7 @@ struct AnalysisOptions {
     bool quantError = true;
     bool hessian = false;     // these two need a calibration set
     bool sensitivity = false;
+    SpectrumMethod spectrumMethod = SpectrumMethod::Svd;
     StatisticsOptions statisticsOptions;
     HessianOptions hessianOptions; // its batches also serve the sensitivity estimators
     SensitivityOptions sensitivityOptions;
