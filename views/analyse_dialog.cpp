@@ -111,12 +111,13 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
 
     auto* settings = new QGroupBox(tr("Settings"));
     auto* form = new QFormLayout(settings);
+    const QString unit = basis.tokenWindows ? tr("windows") : tr("samples");
     m_calibration->setRange(1, available);
-    m_calibration->setSuffix(tr(" samples"));
-    m_calibration->setToolTip(tr("The first samples of the loaded calibration set (%1 loaded)").arg(basis.calibrationAvailable));
+    m_calibration->setSuffix(QLatin1Char(' ') + unit);
+    m_calibration->setToolTip(tr("The first %1 of the loaded calibration set (%2 loaded)").arg(unit).arg(basis.calibrationAvailable));
     form->addRow(tr("Calibration:"), m_calibration);
     m_hessianSamples->setRange(1, available);
-    m_hessianSamples->setSuffix(tr(" samples"));
+    m_hessianSamples->setSuffix(QLatin1Char(' ') + unit);
     form->addRow(tr("Hessian / sensitivity:"), m_hessianSamples);
     m_hessianBatches->setRange(1, 64);
     form->addRow(tr("Batches:"), m_hessianBatches);

@@ -26,6 +26,7 @@ struct AnalysisCostBasis {
     std::vector<LayerInfo> layers;
     int64_t calibrationAvailable = 0; // 0: no dataset open, so nothing needing one can run
     double forwardSamplesPerSecond = 0.0; // from the baseline measurement; 0 while unknown
+    bool tokenWindows = false;        // a language model's samples are windows of tokens
 };
 
 // Seconds an analysis will take, roughly: the measured forward speed times the forward-pass

@@ -2,13 +2,14 @@
 
 #include "format.h"
 
-#include <QLocale>
-
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace bitlens::views {
 namespace {
@@ -50,17 +51,19 @@ QString count(int64_t n)
     return QLocale().toString(qlonglong(n));
 }
 
+// A language model is evaluated in windows of tokens; saying so keeps "1,100" from reading as tokens.
 QString samplesText(const EvalResult& r, bool running)
 {
-    return running        ? QObject::tr("%1 of %2 …").arg(count(r.samples), count(r.total))
-           : r.complete() ? QObject::tr("%1 in %2 s").arg(count(r.samples)).arg(r.seconds, 0, 'f', 1)
-                          : QObject::tr("%1 of %2 (stopped)").arg(count(r.samples), count(r.total));
+    const QString unit = r.languageModel() ? QObject::tr(" windows") : QString();
+    return running        ? QObject::tr("%1 of %2%3 …").arg(count(r.samples), count(r.total), unit)
+           : r.complete() ? QObject::tr("%1%2 in %3 s").arg(count(r.samples), unit).arg(r.seconds, 0, 'f', 1)
+                          : QObject::tr("%1 of %2%3 (stopped)").arg(count(r.samples), count(r.total), unit);
 }
 
-QString top1Text(const EvalResult& r)
+// The headline in bold, its interval after it.
+QString headlineText(const EvalResult& r)
 {
-    const Interval ci = top1Interval(r);
-    return QStringLiteral("<b>%1</b> (95 % CI %2 – %3)").arg(percent(r.top1()), percent(ci.low, 1), percent(ci.high, 1));
+    return QStringLiteral("<b>%1</b> (%2)").arg(HeadlineFormat(r.task).text(headlineValue(r)), headlineIntervalText(r));
 }
 
 } // namespace
@@ -85,7 +88,8 @@ void ModelSummaryPanel::setModel(const ModelFacts& facts)
     int64_t compressible = 0;
     for (const LayerInfo& l : facts.layers)
         compressible += l.params();
-    m_reference = facts.referenceAccuracy;
+    m_referenceAccuracy = facts.referenceAccuracy;
+    m_referenceLoss = facts.referenceLoss;
     m_model->setText(rows({
         {tr("File"), QStringLiteral("<b>%1</b>").arg(QFileInfo(facts.path).fileName().toHtmlEscaped())},
         {tr("Layers"), tr("%1 compressible").arg(facts.layers.size())},
@@ -98,30 +102,55 @@ void ModelSummaryPanel::setModel(const ModelFacts& facts)
 
 void ModelSummaryPanel::setDataset(const DatasetSplits& data)
 {
-    m_dataset->setText(rows({
-        {tr("Source"), QStringLiteral("<b>%1</b> (%2)").arg(QFileInfo(QString::fromStdString(data.path)).fileName().toHtmlEscaped(),
-                                                           QString::fromStdString(data.format))},
-        {tr("Samples"), tr("%1 of shape %2").arg(count(data.evaluation.count()),
-                                                 shapeText(data.evaluation.sampleShape))},
-        {tr("Calibration"), tr("%1 drawn from %2 %3").arg(count(data.calibration.count()),
-                                                         count(data.trainCount),
-                                                         data.singleSplit ? tr("(single split)") : tr("training samples"))},
-        {tr("Evaluation"), tr("%1 (%2 split)").arg(count(data.evaluation.count()),
-                                                   QString::fromStdString(data.evaluation.split))},
-    }));
+    m_headline = HeadlineFormat(data.tokens() ? TaskKind::LanguageModel : TaskKind::Classification);
+    const QString source = QStringLiteral("<b>%1</b> (%2)").arg(QFileInfo(QString::fromStdString(data.path)).fileName().toHtmlEscaped(),
+                                                                QString::fromStdString(data.format));
+    const QString split = QString::fromStdString(data.evaluation.split);
+    if (data.tokens()) {
+        const int64_t context = data.evaluation.sampleShape.empty() ? 0 : data.evaluation.sampleShape.front();
+        m_dataset->setText(rows({
+            {tr("Source"), source},
+            {tr("Windows"), tr("%1 tokens each, the next token scored at every position").arg(count(context))},
+            {tr("Calibration"), tr("%1 windows drawn from %2 %3").arg(count(data.calibration.count()), count(data.trainCount),
+                                                                     data.singleSplit ? tr("(single split)") : tr("training windows"))},
+            {tr("Evaluation"), tr("%1 windows, %2 tokens (%3 split)").arg(count(data.evaluation.count()),
+                                                                         count(data.evaluation.count() * context), split)},
+        }));
+    } else {
+        m_dataset->setText(rows({
+            {tr("Source"), source},
+            {tr("Samples"), tr("%1 of shape %2").arg(count(data.evaluation.count()), shapeText(data.evaluation.sampleShape))},
+            {tr("Calibration"), tr("%1 drawn from %2 %3").arg(count(data.calibration.count()), count(data.trainCount),
+                                                             data.singleSplit ? tr("(single split)") : tr("training samples"))},
+            {tr("Evaluation"), tr("%1 (%2 split)").arg(count(data.evaluation.count()), split)},
+        }));
+    }
     m_dataset->setToolTip(QString::fromStdString(data.path));
 }
 
 void ModelSummaryPanel::setBaseline(const EvalResult& r, bool running)
 {
-    QList<QPair<QString, QString>> items{
-        {tr("Top-1"), top1Text(r)},
-        {tr("Top-5"), percent(r.top5())},
-        {tr("Loss"), QString::number(r.loss(), 'f', 4)},
-        {tr("Samples"), samplesText(r, running)},
-    };
-    if (m_reference)
-        items.append({tr("Sidecar"), tr("%1 measured at training").arg(percent(*m_reference))});
+    QList<QPair<QString, QString>> items;
+    if (r.languageModel()) {
+        items = {
+            {tr("Perplexity"), headlineText(r)},
+            {tr("Loss"), tr("%1 nats / token").arg(r.loss(), 0, 'f', 4)},
+            {tr("Next-token top-1"), percent(r.top1())},
+            {tr("Evaluated"), samplesText(r, running)},
+        };
+        if (m_referenceLoss && m_referenceAccuracy)
+            items.append({tr("Sidecar"), tr("perplexity %1, next-token %2 measured at training")
+                                             .arg(HeadlineFormat(r.task).text(std::exp(*m_referenceLoss)), percent(*m_referenceAccuracy))});
+    } else {
+        items = {
+            {tr("Top-1"), headlineText(r)},
+            {tr("Top-5"), percent(r.top5())},
+            {tr("Loss"), QString::number(r.loss(), 'f', 4)},
+            {tr("Samples"), samplesText(r, running)},
+        };
+        if (m_referenceAccuracy)
+            items.append({tr("Sidecar"), tr("%1 measured at training").arg(percent(*m_referenceAccuracy))});
+    }
     m_baseline->setText(rows(items));
 }
 
@@ -130,7 +159,7 @@ void ModelSummaryPanel::clearBaseline(const QString& why)
     m_baseline->setText(why.toHtmlEscaped());
 }
 
-void ModelSummaryPanel::setPlan(const PlanPrediction& p, std::optional<double> predictedTop1)
+void ModelSummaryPanel::setPlan(const PlanPrediction& p, std::optional<double> predictedHeadline)
 {
     const PlanCost& c = p.cost;
     QList<QPair<QString, QString>> items{
@@ -147,15 +176,24 @@ void ModelSummaryPanel::setPlan(const PlanPrediction& p, std::optional<double> p
             delta += tr(", %1 layers not in the table").arg(p.unpredictedLayers);
         items.append({tr("Predicted ΔLoss"), delta});
     }
-    items.append({tr("Predicted top-1"), predictedTop1 ? percent(*predictedTop1) : tr("– (measure two plans to calibrate)")});
+    // A classifier's top-1 needs a fit to measured plans; perplexity follows from ΔLoss directly.
+    const QString missing = !m_headline.languageModel() ? tr("– (measure two plans to calibrate)")
+                            : p.estimator.empty()       ? tr("– (Analyse with sensitivity)")
+                                                        : tr("– (measuring the baseline)");
+    items.append({tr("Predicted %1").arg(m_headline.noun()), predictedHeadline ? m_headline.text(*predictedHeadline) : missing});
     m_predicted = tableRows(items);
     m_plan->setText(table(m_predicted + m_measured));
 }
 
 void ModelSummaryPanel::setMeasured(const std::optional<EvalResult>& r, bool running)
 {
-    m_measured = tableRows({{tr("Measured top-1"), r && r->samples > 0 ? top1Text(*r) + QStringLiteral(", ") + samplesText(*r, running)
-                                                   : running ? tr("starting…") : tr("–")}});
+    const bool some = r && r->samples > 0;
+    QList<QPair<QString, QString>> items{
+        {tr("Measured %1").arg(m_headline.noun()), some ? headlineText(*r) + QStringLiteral(", ") + samplesText(*r, running)
+                                                   : running ? tr("starting…") : tr("–")}};
+    if (some && r->languageModel())
+        items.append({tr("Next-token top-1"), percent(r->top1())});
+    m_measured = tableRows(items);
     m_plan->setText(table(m_predicted + m_measured));
 }
 

@@ -6,6 +6,7 @@
 #include "core/data/dataset.h"
 #include "core/eval/eval_result.h"
 #include "core/model/layer_info.h"
+#include "headline_format.h"
 
 #include <QWidget>
 
@@ -20,7 +21,10 @@ struct ModelFacts {
     std::vector<LayerInfo> layers;
     int64_t totalParams = 0;
     int64_t totalMacs = -1;
-    std::optional<double> referenceAccuracy; // the training sidecar's test accuracy
+    // The training sidecar's test figures: accuracy (next-token for a language model) and loss
+    // per prediction, whose exp is a language model's reference perplexity.
+    std::optional<double> referenceAccuracy;
+    std::optional<double> referenceLoss;
 };
 
 // Threading: GUI thread only.
@@ -30,13 +34,15 @@ public:
     explicit ModelSummaryPanel(QWidget* parent = nullptr);
 
     void setModel(const ModelFacts& facts);
+    // Also decides the headline the panel leads with: perplexity for token windows, else top-1.
     void setDataset(const DatasetSplits& data);
     // running: more batches are coming; the figures are those of the samples seen so far.
     void setBaseline(const EvalResult& result, bool running);
     void clearBaseline(const QString& why);
-    // The plan: predicted at once (predictedTop1 once it can be calibrated), measured in the
-    // background (nullopt: not measured yet; running: more batches are coming).
-    void setPlan(const PlanPrediction& prediction, std::optional<double> predictedTop1);
+    // The plan: predicted at once (predictedHeadline, top-1 or perplexity, once it can be
+    // predicted), measured in the background (nullopt: not measured yet; running: more batches
+    // are coming).
+    void setPlan(const PlanPrediction& prediction, std::optional<double> predictedHeadline);
     void setMeasured(const std::optional<EvalResult>& measured, bool running);
 
     QString baselineText() const;
@@ -49,7 +55,9 @@ private:
     QLabel* m_plan;
     QString m_predicted;
     QString m_measured;
-    std::optional<double> m_reference;
+    std::optional<double> m_referenceAccuracy;
+    std::optional<double> m_referenceLoss;
+    HeadlineFormat m_headline;
 };
 
 } // namespace bitlens::views

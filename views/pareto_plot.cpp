@@ -51,7 +51,6 @@ ParetoPlot::ParetoPlot(QWidget* parent)
 {
     m_plot->xAxis->setLabel(tr("Compressible layers (MB)"));
     m_plot->xAxis2->setLabel(tr("Average bits per weight"));
-    m_plot->yAxis2->setLabel(tr("Measured top-1 (%)"));
     // The top axis reads the bottom one in bits per weight: the same budget in the other unit.
     connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this](const QCPRange& r) {
         if (m_data.scale.valid())
@@ -95,7 +94,7 @@ void ParetoPlot::setData(const ParetoPlotData& data)
     bool keepView = data.front == m_data.front && data.measured.size() == m_data.measured.size();
     m_data = data;
     std::stable_sort(m_data.measured.begin(), m_data.measured.end(),
-                     [](const MeasuredAccuracy& a, const MeasuredAccuracy& b) { return a.bytes < b.bytes; });
+                     [](const MeasuredPlanPoint& a, const MeasuredPlanPoint& b) { return a.bytes < b.bytes; });
     m_plot->clearPlottables();
     clearDecorations(m_plot);
     if (!m_data.front || m_data.front->points.empty()) {
@@ -156,22 +155,25 @@ void ParetoPlot::setData(const ParetoPlotData& data)
     }
 }
 
-// Measured top-1 on the right axis, with the 95 % interval as error bars and the FP32 model's as a
-// line; no right axis until a plan was measured.
+// The measured headline on the right axis, with the 95 % interval as error bars and the FP32
+// model's as a line; no right axis until a plan was measured.
 void ParetoPlot::drawMeasured()
 {
     m_plot->yAxis2->setVisible(!m_data.measured.empty());
     if (m_data.measured.empty())
         return;
+    const HeadlineFormat headline(m_data.task);
+    m_plot->yAxis2->setLabel(tr("Measured %1").arg(headline.axisLabel()));
     QVector<double> x, y, below, above;
-    for (const MeasuredAccuracy& m : m_data.measured) {
+    for (const MeasuredPlanPoint& m : m_data.measured) {
+        const Interval ci = headlineInterval(m.result);
         x << megabytes(m.bytes);
-        y << 100.0 * m.top1;
-        below << 100.0 * (m.top1 - m.low);
-        above << 100.0 * (m.high - m.top1);
+        y << headline.axisValue(headlineValue(m.result));
+        below << y.back() - headline.axisValue(ci.low);
+        above << headline.axisValue(ci.high) - y.back();
     }
     m_measured = m_plot->addGraph(m_plot->xAxis, m_plot->yAxis2);
-    m_measured->setName(tr("measured top-1, 95 % interval"));
+    m_measured->setName(tr("measured %1, 95 % interval").arg(headline.noun()));
     m_measured->setLineStyle(QCPGraph::lsNone);
     m_measured->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, QPen(seriesColor(2), 1.5), Qt::white, 8));
     m_measured->setData(x, y, true);
@@ -181,14 +183,15 @@ void ParetoPlot::drawMeasured()
     bars->setPen(QPen(seriesColor(2), 1.2));
     bars->setDataPlottable(m_measured);
     bars->setData(below, above);
-    if (m_data.baselineTop1) {
+    if (m_data.baseline) {
         const QPen pen = markerPen(seriesColor(2), Qt::DotLine);
-        addHorizontalLine(m_plot, 100.0 * *m_data.baselineTop1, pen, m_plot->yAxis2);
-        addLegendEntry(m_plot, tr("FP32 top-1 (%1)").arg(percent(*m_data.baselineTop1)), pen);
+        const double value = headlineValue(*m_data.baseline);
+        addHorizontalLine(m_plot, headline.axisValue(value), pen, m_plot->yAxis2);
+        addLegendEntry(m_plot, tr("FP32 %1 (%2)").arg(headline.noun(), headline.text(value)), pen);
     }
 }
 
-// All data in view, the budget line and the FP32 accuracy included, with a margin so that no
+// All data in view, the budget line and the FP32 headline included, with a margin so that no
 // marker sits on a frame.
 void ParetoPlot::resetRanges()
 {
@@ -197,10 +200,10 @@ void ParetoPlot::resetRanges()
     if (m_data.budgetBytes > 0)
         x.expand(megabytes(m_data.budgetBytes));
     m_plot->xAxis->setRange(x);
-    if (m_data.baselineTop1) {
-        QCPRange top1 = m_plot->yAxis2->range();
-        top1.expand(100.0 * *m_data.baselineTop1);
-        m_plot->yAxis2->setRange(top1);
+    if (m_data.baseline) {
+        QCPRange measured = m_plot->yAxis2->range();
+        measured.expand(HeadlineFormat(m_data.task).axisValue(headlineValue(*m_data.baseline)));
+        m_plot->yAxis2->setRange(measured);
     }
     for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis, m_plot->yAxis2}) {
         const QCPRange r = axis->range();
@@ -230,9 +233,8 @@ QString ParetoPlot::describe(QCPAbstractPlottable* plottable, int index) const
         return tr("Current plan\n%1\npredicted ΔLoss %2 nats (%3)")
             .arg(size(m_data.current->bytes), valueText(m_data.current->deltaLoss), m_data.estimator);
     if (plottable == m_measured && size_t(index) < m_data.measured.size()) {
-        const MeasuredAccuracy& m = m_data.measured[size_t(index)];
-        return tr("Measured top-1 %1 (95 % interval %2 – %3)\n%4")
-            .arg(percent(m.top1), percent(m.low), percent(m.high), size(m.bytes));
+        const MeasuredPlanPoint& m = m_data.measured[size_t(index)];
+        return tr("Measured %1 %2\n%3").arg(HeadlineFormat(m_data.task).noun(), headlineWithInterval(m.result), size(m.bytes));
     }
     return {};
 }

@@ -1,11 +1,13 @@
 #pragma once
 // The Pareto front of an allocation: every optimal plan's predicted ΔLoss against its size, the
-// current plan and the budget on it, and the measured accuracy of plans the user evaluated on a
-// right axis. Clicking an optimal plan asks for it. Threading: GUI thread only.
+// current plan and the budget on it, and the measured headline (top-1, or perplexity for a
+// language model) of plans the user evaluated on a right axis. Clicking an optimal plan asks for it. Threading: GUI thread only.
 
 #include "budget_range.h"
+#include "headline_format.h"
 
 #include "core/alloc/pareto_front.h"
+#include "core/eval/eval_result.h"
 
 #include <QPointer>
 #include <QWidget>
@@ -22,12 +24,10 @@ namespace bitlens::views {
 
 class AnalysisPlaceholder;
 
-// A plan measured on the evaluation set: top-1 and its 95 % interval, as fractions.
-struct MeasuredAccuracy {
+// A plan measured on the evaluation set, drawn as its headline with the 95 % interval.
+struct MeasuredPlanPoint {
     int64_t bytes = 0; // of the compressible layers, as the front counts them
-    double top1 = 0.0;
-    double low = 0.0;
-    double high = 0.0;
+    EvalResult result;
 };
 
 struct PlanMarker {
@@ -42,8 +42,9 @@ struct ParetoPlotData {
     BitsPerWeight scale;                      // for the top axis and tooltips
     std::optional<PlanMarker> current;        // the plan being edited, by the same table
     int64_t budgetBytes = 0;                  // of the run that made the front; 0: none
-    std::vector<MeasuredAccuracy> measured;
-    std::optional<double> baselineTop1;       // the FP32 model's, as a fraction
+    std::vector<MeasuredPlanPoint> measured;
+    std::optional<EvalResult> baseline;       // the FP32 model's
+    TaskKind task = TaskKind::Classification; // what the right axis shows
 };
 
 class ParetoPlot final : public QWidget {

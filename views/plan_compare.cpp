@@ -1,6 +1,7 @@
 #include "plan_compare.h"
 
 #include "format.h"
+#include "headline_format.h"
 
 #include <QHeaderView>
 #include <QLabel>
@@ -46,12 +47,9 @@ void setCell(QTableWidget* table, int row, int column, const QString& text, bool
     table->setItem(row, column, item);
 }
 
-QString top1Text(const std::optional<EvalResult>& r)
+QString headlineText(const std::optional<EvalResult>& r)
 {
-    if (!r || r->samples == 0)
-        return QObject::tr("not measured");
-    const Interval ci = top1Interval(*r);
-    return QObject::tr("%1 (%2 – %3)").arg(percent(r->top1()), percent(ci.low, 1), percent(ci.high, 1));
+    return r && r->samples > 0 ? headlineWithInterval(*r) : QObject::tr("not measured");
 }
 
 } // namespace
@@ -132,9 +130,10 @@ void PlanCompareView::showTotals(const PlanComparison& c)
     m_totals->verticalHeaderItem(PredictedDeltaLoss)
         ->setText(estimator.isEmpty() ? tr("Predicted ΔLoss") : tr("Predicted ΔLoss (%1)").arg(estimator));
     const bool bothMeasured = c.a.measured && c.b.measured && c.a.measured->samples && c.b.measured->samples;
-    const double top1Change = bothMeasured ? 100.0 * (c.b.measured->top1() - c.a.measured->top1()) : 0.0;
-    row(MeasuredTop1, top1Text(c.a.measured), top1Text(c.b.measured),
-        bothMeasured ? signedText(top1Change, tr("%1 pp").arg(top1Change, 0, 'f', 2)) : QString());
+    const HeadlineFormat headline(c.task);
+    row(MeasuredHeadline, headlineText(c.a.measured), headlineText(c.b.measured),
+        bothMeasured ? headline.change(headlineValue(*c.a.measured), headlineValue(*c.b.measured)) : QString());
+    m_totals->verticalHeaderItem(MeasuredHeadline)->setText(tr("Measured %1").arg(headline.noun()));
 }
 
 void PlanCompareView::showLayers(const PlanComparison& c)

@@ -1,6 +1,7 @@
 #pragma once
 // Two plans side by side: the layers where they differ (options, bytes, predicted ΔLoss) and their
-// totals (size, average bits, predicted ΔLoss, measured top-1 when known). Threading: GUI thread only.
+// totals (size, average bits, predicted ΔLoss, the measured headline when known: top-1, or
+// perplexity for a language model). Threading: GUI thread only.
 
 #include "core/alloc/plan_prediction.h"
 #include "core/eval/eval_result.h"
@@ -30,6 +31,7 @@ struct PlanComparison {
     ComparedPlan a;
     ComparedPlan b;
     std::vector<LayerInfo> layers; // the prediction's layers, in its order
+    TaskKind task = TaskKind::Classification; // what "measured" means: top-1 or perplexity
 };
 
 class PlanCompareView final : public QWidget {
@@ -38,7 +40,7 @@ public:
     // Columns of layerTable().
     enum Column { Layer, OptionA, OptionB, BytesA, BytesB, DeltaLossA, DeltaLossB, ColumnCount };
     // Rows of totalsTable(), whose columns are A, B and B − A.
-    enum Total { ModelSize, LayerSize, AverageBits, PredictedDeltaLoss, MeasuredTop1, TotalCount };
+    enum Total { ModelSize, LayerSize, AverageBits, PredictedDeltaLoss, MeasuredHeadline, TotalCount };
 
     explicit PlanCompareView(QWidget* parent = nullptr);
 

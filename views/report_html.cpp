@@ -1,6 +1,7 @@
 #include "report_html.h"
 
 #include "format.h"
+#include "headline_format.h"
 
 #include "core/runtime.h"
 
@@ -80,6 +81,19 @@ QString evalRow(const QString& name, const EvalResult& r, const QString& attribu
              QString::number(r.loss(), 'f', 4), exact(r.correctTop1), exact(r.samples));
 }
 
+// A language model's row: perplexity first, then the per-token figures it comes from.
+QString perplexityRow(const QString& name, const EvalResult& r, const QString& attributes = {})
+{
+    const HeadlineFormat format(r.task);
+    const Interval ci = perplexityInterval(r);
+    return QStringLiteral("<tr%1><td>%2</td><td class=\"num\">%3</td><td class=\"num\">%4 – %5</td>"
+                          "<td class=\"num\">%6</td><td class=\"num\">%7</td><td class=\"num\">%8</td>"
+                          "<td class=\"num\">%9</td></tr>\n")
+        .arg(attributes, name, format.text(r.perplexity()), format.text(ci.low), format.text(ci.high),
+             QString::number(r.loss(), 'f', 4), percent(r.top1()), percent(r.top5()),
+             QObject::tr("%1 / %2").arg(exact(r.samples), exact(r.predictions)));
+}
+
 QString modelSection(const ReportInput& in)
 {
     int64_t macs = 0, compressible = 0;
@@ -101,10 +115,14 @@ QString datasetSection(const ReportInput& in)
     const ReportDataset& d = in.dataset;
     return QStringLiteral("<section id=\"dataset\"><h2>Dataset</h2><table class=\"facts\">\n%1%2%3</table></section>\n")
         .arg(row(QObject::tr("Source"), QStringLiteral("<code>%1</code> (%2)").arg(esc(d.path), esc(d.format))),
-             row(QObject::tr("Evaluation"), QObject::tr("%1 samples (%2 split): every accuracy below")
-                                                 .arg(exact(d.evaluationSamples), esc(d.evaluationSplit))),
-             row(QObject::tr("Calibration"), QObject::tr("%1 samples (seed %2): input ranges of the plan")
-                                                  .arg(exact(d.calibrationSamples))
+             d.contextLength > 0
+                 ? row(QObject::tr("Evaluation"), QObject::tr("%1 windows of %2 tokens (%3 split): every perplexity below")
+                                                     .arg(exact(d.evaluationSamples), exact(d.contextLength), esc(d.evaluationSplit)))
+                 : row(QObject::tr("Evaluation"), QObject::tr("%1 samples (%2 split): every accuracy below")
+                                                     .arg(exact(d.evaluationSamples), esc(d.evaluationSplit))),
+             row(QObject::tr("Calibration"), QObject::tr("%1 %2 (seed %3): input ranges of the plan")
+                                                  .arg(exact(d.calibrationSamples),
+                                                       d.contextLength > 0 ? QObject::tr("windows") : QObject::tr("samples"))
                                                   .arg(d.calibrationSeed)));
 }
 
@@ -158,16 +176,33 @@ QString accuracySection(const ReportInput& in)
 {
     const EvalResult& plan = in.measured.plan;
     const EvalResult& base = in.measured.baseline;
+    const QString lossChange = QObject::tr("loss change %1 nats%2 (predicted: %3)")
+                                   .arg(signedValue(plan.loss() - base.loss()),
+                                        plan.languageModel() ? QObject::tr(" per token") : QString(),
+                                        signedValue(in.prediction.deltaLoss));
+    if (plan.languageModel()) {
+        return QStringLiteral("<section id=\"accuracy\"><h2>Measured perplexity</h2>"
+                              "<table><tr><th>model</th><th class=\"num\">perplexity</th><th class=\"num\">perplexity 95 % CI (windows)</th>"
+                              "<th class=\"num\">loss (nats / token)</th><th class=\"num\">next-token top-1</th>"
+                              "<th class=\"num\">next-token top-5</th><th class=\"num\">windows / tokens</th></tr>\n"
+                              "%1%2</table><p>Perplexity change: <b>%3</b> (lower is better); %4.</p>"
+                              "<p class=\"note\">Measured on the evaluation split with the plan applied as the exported model.pt "
+                              "computes it. Perplexity is e to the mean next-token cross-entropy; its interval comes from the "
+                              "spread of the windows' mean losses, as a window's tokens are not independent.</p></section>\n")
+            .arg(perplexityRow(QObject::tr("FP32 baseline"), base),
+                 perplexityRow(QObject::tr("Plan"), plan, QStringLiteral(" class=\"plan\"")),
+                 HeadlineFormat(plan.task).change(base.perplexity(), plan.perplexity()), lossChange);
+    }
     const double change = 100.0 * (plan.top1() - base.top1());
     return QStringLiteral("<section id=\"accuracy\"><h2>Measured accuracy</h2>"
                           "<table><tr><th>model</th><th class=\"num\">top-1</th><th class=\"num\">top-1 95 % CI (Wilson)</th>"
                           "<th class=\"num\">top-5</th><th class=\"num\">loss</th><th class=\"num\">correct / samples</th></tr>\n"
-                          "%1%2</table><p>Top-1 change: <b>%3 percentage points</b>; loss change %4 nats (predicted: %5).</p>"
+                          "%1%2</table><p>Top-1 change: <b>%3</b>; %4.</p>"
                           "<p class=\"note\">Measured on the evaluation split with the plan applied as the exported model.pt "
                           "computes it: stock PyTorch gets the same top-1 count from that file.</p></section>\n")
         .arg(evalRow(QObject::tr("FP32 baseline"), base), evalRow(QObject::tr("Plan"), plan, QStringLiteral(" class=\"plan\"")),
-             (change > 0 ? QStringLiteral("+") : QString()) + QString::number(change, 'f', 2), signedValue(plan.loss() - base.loss()),
-             signedValue(in.prediction.deltaLoss));
+             QObject::tr("%1 percentage points").arg((change > 0 ? QStringLiteral("+") : QString()) + QString::number(change, 'f', 2)),
+             lossChange);
 }
 
 QString figureHtml(const ReportFigure& f, const QByteArray& png)
@@ -188,11 +223,12 @@ QByteArray reportHtml(const ReportInput& in, const std::vector<ReportFigure>& fi
                        .arg(QFileInfo(QString::fromStdString(in.modelPath)).fileName().toHtmlEscaped(), QLatin1String(kStyle));
     html += QStringLiteral("<header><h1>BitLens report: %1</h1><p class=\"sub\">plan <code>%2</code> · %3 · BitLens %4</p>"
                            "<nav><a href=\"#model\">Model</a><a href=\"#dataset\">Dataset</a><a href=\"#plan\">Plan</a>"
-                           "<a href=\"#memory\">Memory</a><a href=\"#accuracy\">Accuracy</a><a href=\"#figures\">Figures</a>"
+                           "<a href=\"#memory\">Memory</a><a href=\"#accuracy\">%6</a><a href=\"#figures\">Figures</a>"
                            "<a href=\"layers.csv\">layers.csv</a>%5<a href=\"plan.csv\">plan.csv</a><a href=\"report.json\">report.json</a></nav></header>\n")
                 .arg(QFileInfo(QString::fromStdString(in.modelPath)).fileName().toHtmlEscaped(), esc(in.planSource),
                      QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")), QLatin1String(version()),
-                     in.analysis->sensitivity.empty() ? QString() : QStringLiteral("<a href=\"sensitivity.csv\">sensitivity.csv</a>"));
+                     in.analysis->sensitivity.empty() ? QString() : QStringLiteral("<a href=\"sensitivity.csv\">sensitivity.csv</a>"),
+                     in.measured.plan.languageModel() ? QObject::tr("Perplexity") : QObject::tr("Accuracy"));
     html += modelSection(in) + datasetSection(in) + planSection(in) + memorySection(in) + accuracySection(in);
 
     html += QStringLiteral("<section id=\"figures\"><h2>Figures</h2><div class=\"figures\">\n");

@@ -7,6 +7,8 @@
 #include "overview_plots.h"
 #include "plan_bits_plot.h"
 #include "report_html.h"
+#include "report_json.h"
+#include "streamed_eval.h"
 
 #include "core/data/dataset.h"
 #include "core/errors.h"
@@ -14,23 +16,19 @@
 #include "core/eval/evaluator.h"
 #include "core/io/report_tables.h"
 #include "core/progress.h"
-#include "core/runtime.h"
 
 #include <qcustomplot.h>
 
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <functional>
 
@@ -38,20 +36,6 @@ namespace fs = std::filesystem;
 
 namespace bitlens::views {
 namespace {
-
-constexpr const char* kFormat = "bitlens-report";
-
-QJsonValue number(double v)
-{
-    return std::isfinite(v) ? QJsonValue(v) : QJsonValue();
-}
-
-QJsonObject evalJson(const EvalResult& r)
-{
-    const Interval ci = top1Interval(r);
-    return {{"top1", r.top1()}, {"top5", r.top5()}, {"loss", r.loss()}, {"correct_top1", qint64(r.correctTop1)},
-            {"samples", qint64(r.samples)}, {"top1_ci95", QJsonArray{ci.low, ci.high}}};
-}
 
 // A layer name as a file name: characters other than letters, digits, '.', '-' and '_' become '_'.
 QString fileName(const std::string& layer)
@@ -83,20 +67,22 @@ void checkReportFolder(const QString& folder)
         return;
     QFile json(folder + QStringLiteral("/report.json"));
     const bool report = json.open(QIODevice::ReadOnly)
-                        && QJsonDocument::fromJson(json.readAll()).object().value(QStringLiteral("format")).toString() == QLatin1String(kFormat);
+                        && QJsonDocument::fromJson(json.readAll()).object().value(QStringLiteral("format")).toString() == QLatin1String(kReportFormat);
     if (!report)
         throw Error(folder.toStdString() + ": not replaced by the report (the folder holds files and no report.json of BitLens)");
 }
 
 ReportDataset describeDataset(const DatasetSplits& data, uint64_t calibrationSeed)
 {
-    return {data.path, data.format, data.evaluation.split, data.evaluation.count(), data.calibration.count(), calibrationSeed};
+    const int64_t context = data.tokens() && !data.evaluation.sampleShape.empty() ? data.evaluation.sampleShape.front() : 0;
+    return {data.path,    data.format, data.evaluation.split, data.evaluation.count(), data.calibration.count(),
+            calibrationSeed, context};
 }
 
 ReportMeasurement measureForReport(Model& model, const DatasetSplits& data, const CompressionPlan& plan,
                                    Progress& progress, const EvalResult* baseline)
 {
-    EvalOptions all;
+    const EvalOptions all = streamedEvalOptions(data.evaluation); // every sample, as the GUI measures them
     ReportMeasurement m;
     const bool reuse = baseline && baseline->complete() && baseline->total == data.evaluation.count();
     const double planStart = reuse ? 0.0 : 0.45;
@@ -170,7 +156,6 @@ struct ReportWriter::Impl {
 
     void planSteps();
     void createFolder();
-    QByteArray reportJson() const;
     void commit();
 };
 
@@ -234,10 +219,13 @@ void ReportWriter::Impl::planSteps()
     if (!a.spectra.empty())
         addFigure(QStringLiteral("figures/spectra"), QObject::tr("Weight spectra: power-law α and stable rank per layer"), -1,
                   overviewFigure("spectra"));
+    // A language model's ΔLoss is per token, so it reads directly as a factor on perplexity.
+    const QString perToken = input.measured.baseline.languageModel()
+                                 ? QObject::tr(" — nats per token: perplexity scales by e^ΔLoss") : QString();
     for (const CostTable& table : a.sensitivity.tables) {
         const QString estimator = QString::fromStdString(table.estimator);
         addFigure(QStringLiteral("figures/sensitivity_") + fileName(table.estimator),
-                  QObject::tr("Sensitivity heatmap (%1)").arg(estimator), -1, [this, estimator] {
+                  QObject::tr("Sensitivity heatmap (%1)").arg(estimator) + perToken, -1, [this, estimator] {
                       overview->setEstimator(estimator);
                       return overview->plot(QStringLiteral("sensitivity"));
                   });
@@ -273,11 +261,12 @@ void ReportWriter::Impl::planSteps()
             addFigure(stem + QStringLiteral("spectrum"), QObject::tr("%1: singular values and the plan's rank").arg(name), layer,
                       detailFigure("spectrum"));
         if (!a.sensitivity.empty())
-            addFigure(stem + QStringLiteral("deltaloss"), QObject::tr("%1: ΔLoss against weight bits").arg(name), layer,
+            addFigure(stem + QStringLiteral("deltaloss"), QObject::tr("%1: ΔLoss against weight bits").arg(name) + perToken, layer,
                       detailFigure("deltaloss"));
     }
 
-    steps.push_back({QObject::tr("Writing report.json"), [this] { writeFile(QStringLiteral("report.json"), reportJson()); }});
+    steps.push_back({QObject::tr("Writing report.json"), [this] { writeFile(QStringLiteral("report.json"),
+                                                                       reportJson(input, figures, summary.files.filter(QStringLiteral(".csv")))); }});
     steps.push_back({QObject::tr("Writing index.html"), [this] {
                          writeFile(QStringLiteral("index.html"), reportHtml(input, figures, [this](const QString& png) {
                                        QFile file(inTemporary(png));
@@ -296,47 +285,6 @@ void ReportWriter::Impl::createFolder()
     if (!fs::create_directories(fs::path(temporary.toStdString()) / "figures" / "layers", ec))
         fail(QStringLiteral("%1: cannot write the report (%2)").arg(folder, QString::fromStdString(ec.message())));
     created = true;
-}
-
-QByteArray ReportWriter::Impl::reportJson() const
-{
-    const PlanCost& cost = input.prediction.cost;
-    int64_t macs = 0;
-    for (const LayerInfo& l : input.layers)
-        macs += std::max<int64_t>(0, l.macsPerSample);
-    const EvalResult& plan = input.measured.plan;
-    const EvalResult& base = input.measured.baseline;
-    QJsonArray figureFiles;
-    for (const ReportFigure& f : figures)
-        figureFiles.append(QJsonObject{{"title", f.title}, {"png", f.file + QStringLiteral(".png")}, {"pdf", f.file + QStringLiteral(".pdf")},
-                                       {"layer", f.layer >= 0 ? QJsonValue(QString::fromStdString(input.layers[size_t(f.layer)].name)) : QJsonValue()}});
-    const ReportDataset& data = input.dataset;
-    const QJsonObject json{
-        {"format", kFormat},
-        {"version", 1},
-        {"bitlens_version", version()},
-        {"created", QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
-        {"model", QJsonObject{{"path", QString::fromStdString(input.modelPath)}, {"sha256", QString::fromStdString(input.modelSha256)},
-                              {"layers", qint64(input.layers.size())}, {"params", qint64(cost.fp32Bytes / 4)}, {"macs", qint64(macs)}}},
-        {"dataset", QJsonObject{{"path", QString::fromStdString(data.path)}, {"format", QString::fromStdString(data.format)},
-                                {"evaluation_split", QString::fromStdString(data.evaluationSplit)},
-                                {"evaluation_samples", qint64(data.evaluationSamples)},
-                                {"calibration_samples", qint64(data.calibrationSamples)},
-                                {"calibration_seed", qint64(data.calibrationSeed)}}},
-        {"plan", QJsonObject{{"source", QString::fromStdString(input.planSource)},
-                             {"defaults", QString::fromStdString(input.plan.defaults.label())},
-                             {"bytes", qint64(cost.totalBytes)}, {"fp32_bytes", qint64(cost.fp32Bytes)},
-                             {"average_bits", number(cost.averageBits)}, {"compression_ratio", number(cost.compressionRatio)},
-                             {"bops", qint64(cost.bops)}, {"predicted_delta_loss", number(input.prediction.deltaLoss)},
-                             {"predicted_loss", number(input.prediction.predictedLoss)},
-                             {"estimator", input.prediction.estimator.empty() ? QJsonValue() : QString::fromStdString(input.prediction.estimator)},
-                             {"unpredicted_layers", qint64(input.prediction.unpredictedLayers)}}},
-        {"measured", QJsonObject{{"plan", evalJson(plan)}, {"baseline", evalJson(base)},
-                                 {"top1_change", plan.top1() - base.top1()}, {"loss_change", plan.loss() - base.loss()}}},
-        {"tables", QJsonArray::fromStringList(summary.files.filter(QStringLiteral(".csv")))},
-        {"figures", figureFiles},
-    };
-    return QJsonDocument(json).toJson(QJsonDocument::Indented);
 }
 
 void ReportWriter::Impl::commit()

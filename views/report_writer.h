@@ -33,11 +33,12 @@ namespace bitlens::views {
 
 struct ReportDataset {
     std::string path;
-    std::string format;           // "IDX", "HDF5"
+    std::string format;           // "IDX", "HDF5", "text", "HDF5 tokens"
     std::string evaluationSplit;  // "test", ...
-    int64_t evaluationSamples = 0;
+    int64_t evaluationSamples = 0;  // token windows for a language model
     int64_t calibrationSamples = 0;
     uint64_t calibrationSeed = 0;
+    int64_t contextLength = 0;      // tokens a window feeds the model; 0 unless a language model
 };
 ReportDataset describeDataset(const DatasetSplits& data, uint64_t calibrationSeed);
 

@@ -6,6 +6,7 @@
 #include "core/alloc/cost_table_problem.h"
 #include "core/eval/applied_plan.h"
 #include "core/progress.h"
+#include "views/streamed_eval.h"
 
 #include <QTimer>
 
@@ -15,8 +16,10 @@ namespace bitlens::app {
 namespace {
 
 const QString kJob = QStringLiteral("allocate");
-// Calibration samples the evolutionary search measures each plan on (the CLI's default).
+// Calibration samples the evolutionary search measures each plan on (the CLI's default), or token
+// windows: 32 of them are 4,096 next-token predictions, as many as 512 samples take time.
 constexpr int64_t kFitnessSamples = 512;
+constexpr int64_t kFitnessWindows = 32;
 constexpr int kFitnessEvaluations = 200;
 
 std::map<std::string, LayerOption> pinsOf(const PlanState& state)
@@ -117,8 +120,8 @@ void AllocationController::run(const views::AllocationRequest& request)
     if (const std::shared_ptr<Model> model = m_session->model(); model && m_session->dataset())
         settings.fitness = [model, data = m_session->dataset(), problem](const std::vector<int>& choices) {
             NullProgress quiet;
-            EvalOptions options;
-            options.limit = kFitnessSamples;
+            EvalOptions options = views::streamedEvalOptions(data->calibration);
+            options.limit = data->calibration.tokens() ? kFitnessWindows : kFitnessSamples;
             return AppliedPlan::apply(*model, problem.planOf(choices), data->calibration, quiet)
                 ->evaluate(data->calibration, options, quiet)
                 .loss();
@@ -275,12 +278,11 @@ views::ParetoPlotData AllocationController::plotData() const
                                              m_session->analysis()->sensitivity, m_last->estimator);
         d.current = views::PlanMarker{p.cost.layerBytes, p.deltaLoss};
     }
-    for (const Measured& m : m_measured) {
-        const Interval ci = top1Interval(m.result);
-        d.measured.push_back({m.bytes, m.result.top1(), ci.low, ci.high});
-    }
+    for (const Measured& m : m_measured)
+        d.measured.push_back({m.bytes, m.result});
     if (m_session->baseline() && m_session->baseline()->samples > 0)
-        d.baselineTop1 = m_session->baseline()->top1();
+        d.baseline = m_session->baseline();
+    d.task = m_session->task();
     return d;
 }
 
@@ -288,6 +290,7 @@ views::PlanComparison AllocationController::comparison() const
 {
     views::PlanComparison c;
     c.layers = m_session->layers();
+    c.task = m_session->task();
     static const SensitivityAnalysis none;
     const SensitivityAnalysis& sensitivity = m_session->analysis() ? m_session->analysis()->sensitivity : none;
     c.a = {m_reference.label, m_reference.plan,

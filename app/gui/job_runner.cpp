@@ -113,6 +113,9 @@ void JobRunner::onFinished()
 {
     const QString title = m_runningTitle;
     const QFuture<JobOutcome> future = m_watcher.future();
+    // Cleared before the continuation runs: a job it starts is launched at once, and must keep
+    // its own key (to be cancelled by it) and not be joined by a second one below.
+    m_runningKey.clear();
     if (future.isCanceled() || future.resultCount() == 0) {
         emit cancelled(title);
     } else if (const JobOutcome outcome = future.result(); !outcome.error.isEmpty()) {
@@ -120,9 +123,9 @@ void JobRunner::onFinished()
     } else if (outcome.apply) {
         outcome.apply();
     }
-    m_runningKey.clear();
     emit finished(title);
-    launchNext();
+    if (!m_watcher.isRunning())
+        launchNext();
 }
 
 } // namespace bitlens::app

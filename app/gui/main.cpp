@@ -1,4 +1,5 @@
-// bitlens: the GUI. With no arguments it opens the bigger demo model on Fashion-MNIST.
+// bitlens: the GUI. With no arguments it opens the bigger demo model on Fashion-MNIST; a model
+// whose sidecar names its dataset (the demo language model) opens on that one.
 
 #include "main_window.h"
 #include "workspace_controller.h"
@@ -28,7 +29,9 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("TorchScript model (.pt) or saved session (.h5); default: the residual demo model"));
-    const QCommandLineOption data(QStringLiteral("data"), QStringLiteral("IDX folder/file or HDF5 file (default: Fashion-MNIST)."), QStringLiteral("path"));
+    const QCommandLineOption data(QStringLiteral("data"), QStringLiteral("IDX folder/file, HDF5 file, or text file/folder for a language model "
+                                                                         "(default: the one the model's sidecar names, else Fashion-MNIST)."),
+                                  QStringLiteral("path"));
     const QCommandLineOption calib(QStringLiteral("calib"), QStringLiteral("Calibration samples (default 1024)."), QStringLiteral("n"), QStringLiteral("1024"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed of the calibration subset (default 0)."), QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("n"), QStringLiteral("0"));
@@ -36,9 +39,11 @@ int main(int argc, char** argv)
     parser.addOptions({data, calib, seed, threads, plan});
     parser.process(app);
 
+    const QStringList positional = parser.positionalArguments();
+    const QString modelPath = positional.isEmpty() ? QString::fromStdString(bitlens::defaultModelPath()) : positional.first();
     bool calibOk = true;
     bool seedOk = true;
-    bitlens::DatasetOptions options;
+    bitlens::DatasetOptions options = bitlens::defaultDatasetOptionsFor(modelPath.toStdString());
     options.calibrationSize = parser.value(calib).toLongLong(&calibOk);
     options.seed = parser.value(seed).toULongLong(&seedOk);
     if (!calibOk || options.calibrationSize <= 0 || !seedOk) {
@@ -63,12 +68,12 @@ int main(int argc, char** argv)
         QObject::connect(window.sessionFiles(), &bitlens::app::SessionController::sessionOpened, &window, apply);
         QObject::connect(window.workspace(), &bitlens::app::WorkspaceController::fileOpened, &window, apply);
     }
-    const QStringList positional = parser.positionalArguments();
-    if (!positional.isEmpty() && bitlens::isAnalysisBundle(positional.first().toStdString())) {
-        window.sessionFiles()->openSession(positional.first());
+    if (bitlens::isAnalysisBundle(modelPath.toStdString())) {
+        window.sessionFiles()->openSession(modelPath);
         return QApplication::exec();
     }
-    window.workspace()->openDataset(parser.isSet(data) ? parser.value(data) : QString::fromStdString(bitlens::defaultDatasetPath()));
-    window.workspace()->openModel(positional.isEmpty() ? QString::fromStdString(bitlens::defaultModelPath()) : positional.first());
+    window.workspace()->openDataset(parser.isSet(data) ? parser.value(data)
+                                                       : QString::fromStdString(bitlens::defaultDatasetFor(modelPath.toStdString())));
+    window.workspace()->openModel(modelPath);
     return QApplication::exec();
 }

@@ -258,8 +258,10 @@ void MainWindow::onModelChanged()
     facts.layers = m_session->layers();
     facts.totalParams = m_session->totalParams();
     facts.totalMacs = m_session->totalMacs();
-    if (m_session->sidecar())
+    if (m_session->sidecar()) {
         facts.referenceAccuracy = m_session->sidecar()->testAccuracy;
+        facts.referenceLoss = m_session->sidecar()->testLoss;
+    }
     m_summary->setModel(facts);
     m_layerModel->setLayers(m_session->layers());
 }
@@ -302,6 +304,7 @@ void MainWindow::showAnalyseDialog()
     views::AnalysisCostBasis basis;
     basis.layers = m_session->layers();
     basis.calibrationAvailable = m_session->dataset() ? m_session->dataset()->calibration.count() : 0;
+    basis.tokenWindows = m_session->dataset() && m_session->dataset()->tokens();
     if (const auto& b = m_session->baseline())
         basis.forwardSamplesPerSecond = b->samplesPerSecond();
     auto* dialog = new views::AnalyseDialog(basis, this);

@@ -88,6 +88,7 @@ void MainWindow::createEditingDocks()
     connect(m_preview, &PreviewController::historyChanged, this, &MainWindow::updatePlanSummary);
     connect(m_preview, &PreviewController::historyChanged, this, &MainWindow::updateMeasuredPlans);
     connect(m_session, &Session::baselineChanged, this, &MainWindow::updateMeasuredPlans);
+    connect(m_session, &Session::planChanged, this, &MainWindow::updateMeasuredPlans); // the current plan's ring
     connect(m_measuredPlans, &views::MeasuredPlansPlot::pointChosen, this, [this](int i) {
         const auto& history = m_preview->history();
         if (i >= 0 && size_t(i) < history.size())
@@ -130,7 +131,7 @@ void MainWindow::createAllocationDocks()
 
 void MainWindow::updatePlanSummary()
 {
-    m_summary->setPlan(m_session->prediction(), m_preview->predictedTop1(m_session->prediction()));
+    m_summary->setPlan(m_session->prediction(), m_preview->predictedHeadline(m_session->prediction()));
     m_summary->setMeasured(m_preview->measured(), m_preview->running());
 }
 
@@ -139,14 +140,13 @@ void MainWindow::updateMeasuredPlans()
     std::vector<views::MeasuredPoint> points;
     int current = -1;
     for (const MeasuredPlan& m : m_preview->history()) {
-        const Interval ci = top1Interval(m.result);
         if (m.plan == m_session->plan())
             current = int(points.size());
-        points.push_back({double(m.bytes) / 1e6, m.result.top1(), ci.low, ci.high,
+        points.push_back({double(m.bytes) / 1e6, m.result,
                           tr("%1 bits/weight, predicted ΔLoss %2").arg(m.averageBits, 0, 'f', 2).arg(m.predictedDeltaLoss, 0, 'g', 3)});
     }
     const auto& baseline = m_session->baseline();
-    m_measuredPlans->setPoints(points, baseline && baseline->complete() ? baseline->top1() : -1.0, current);
+    m_measuredPlans->setPoints(points, baseline && baseline->complete() ? baseline : std::nullopt, current, m_session->task());
 }
 
 } // namespace bitlens::app

@@ -8,8 +8,11 @@
 #include "core/eval/evaluator.h"
 #include "core/model/model.h"
 #include "core/progress.h"
+#include "views/streamed_eval.h"
 
 #include <QMetaObject>
+
+#include <cmath>
 
 namespace bitlens::app {
 namespace {
@@ -59,7 +62,7 @@ void PreviewController::measureNow()
     m_jobs->start(kMeasureJob, tr("Measuring the plan"), [this, model, data, plan, epoch, entry](Progress& progress) {
         progress.report(0.0, "Applying the plan");
         const std::unique_ptr<AppliedPlan> applied = AppliedPlan::apply(*model, plan, data->calibration, progress);
-        EvalOptions options;
+        EvalOptions options = views::streamedEvalOptions(data->evaluation);
         options.onBatch = [this, epoch](const EvalResult& r) {
             QMetaObject::invokeMethod(this, [this, epoch, r] {
                 if (epoch != m_epoch)
@@ -80,11 +83,16 @@ void PreviewController::measureNow()
     });
 }
 
-std::optional<double> PreviewController::predictedTop1(const PlanPrediction& prediction) const
+std::optional<double> PreviewController::predictedHeadline(const PlanPrediction& prediction) const
 {
     const std::optional<EvalResult>& baseline = m_session->baseline();
     if (!baseline || !baseline->complete())
         return std::nullopt;
+    if (baseline->languageModel()) {
+        if (prediction.estimator.empty())
+            return std::nullopt;
+        return std::exp(baseline->loss() + prediction.deltaLoss);
+    }
     double xy = 0.0, xx = 0.0;
     int points = 0;
     for (const MeasuredPlan& m : m_history) {

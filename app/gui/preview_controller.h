@@ -1,7 +1,8 @@
 #pragma once
-// The measured preview: the plan's real accuracy on the evaluation set, measured in the
-// background whenever the plan settles, streamed batch by batch, restarted when it changes; and
-// the history of measured plans, which also calibrates the predicted accuracy.
+// The measured preview: the plan's real headline metric (top-1, or perplexity for a language
+// model) on the evaluation set, measured in the background whenever the plan settles, streamed
+// batch by batch, restarted when it changes; and the history of measured plans, which also
+// calibrates a classifier's predicted top-1.
 
 #include "core/eval/eval_result.h"
 #include "core/quant/compression_plan.h"
@@ -46,10 +47,12 @@ public:
     bool running() const { return m_running; }
     const std::vector<MeasuredPlan>& history() const { return m_history; }
 
-    // baseline top-1 − slope·ΔL, the slope fitted by least squares through the origin to the
-    // measured plans (accuracy lost against predicted ΔLoss); nullopt until two plans with a
-    // non-zero prediction were measured.
-    std::optional<double> predictedTop1(const PlanPrediction& prediction) const;
+    // The plan's predicted headline; nullopt until the baseline is measured. A language model's
+    // perplexity follows from the cost table at once: exp(baseline loss + ΔLoss), both per
+    // token (nullopt without a table). A classifier's top-1 is baseline top-1 − slope·ΔL, the
+    // slope fitted by least squares through the origin to the measured plans (accuracy lost
+    // against predicted ΔLoss); nullopt until two plans with a non-zero prediction were measured.
+    std::optional<double> predictedHeadline(const PlanPrediction& prediction) const;
 
 signals:
     void measuredChanged();

@@ -42,6 +42,13 @@ void Session::setDataset(std::shared_ptr<const DatasetSplits> dataset)
     emit baselineChanged();
 }
 
+TaskKind Session::task() const
+{
+    if (m_dataset)
+        return m_dataset->tokens() ? TaskKind::LanguageModel : TaskKind::Classification;
+    return m_sidecar && m_sidecar->languageModel ? TaskKind::LanguageModel : TaskKind::Classification;
+}
+
 int64_t Session::totalMacs() const
 {
     int64_t total = 0;

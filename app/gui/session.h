@@ -45,6 +45,9 @@ public:
     void setDataset(std::shared_ptr<const DatasetSplits> dataset);
     DatasetOptions datasetOptions() const { return m_datasetOptions; }
     void setDatasetOptions(const DatasetOptions& options) { m_datasetOptions = options; }
+    // What evaluations score, and so what every view leads with (top-1 or perplexity): the
+    // dataset's kind (token windows: next-token prediction), else what the sidecar says.
+    TaskKind task() const;
 
     // Layer facts as the GUI shows them; MACs appear once the model ran on the dataset.
     const std::vector<LayerInfo>& layers() const { return m_layers; }

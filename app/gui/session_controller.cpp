@@ -83,7 +83,7 @@ void SessionController::loadSession(const QString& bundlePath, const QString& mo
         QString missingData;
         if (state && !state->datasetPath.empty()) {
             if (std::filesystem::exists(state->datasetPath)) {
-                DatasetOptions options;
+                DatasetOptions options = defaultDatasetOptionsFor(modelFile); // a language model's window
                 options.calibrationSize = state->calibrationSize;
                 options.seed = state->calibrationSeed;
                 SubProgress sub(progress, 0.5, 1.0);
@@ -102,7 +102,7 @@ void SessionController::loadSession(const QString& bundlePath, const QString& mo
             }
             m_session->setLayers(layers);
             if (data) {
-                DatasetOptions options;
+                DatasetOptions options = defaultDatasetOptionsFor(modelFile);
                 options.calibrationSize = state->calibrationSize;
                 options.seed = state->calibrationSeed;
                 m_session->setDatasetOptions(options);

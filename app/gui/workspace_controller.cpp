@@ -8,6 +8,7 @@
 #include "core/eval/evaluator.h"
 #include "core/model/model.h"
 #include "core/progress.h"
+#include "views/streamed_eval.h"
 
 #include <QFileInfo>
 #include <QMetaObject>
@@ -52,11 +53,24 @@ void WorkspaceController::openModel(const QString& path)
         // std::function must be copyable, so the unique Model travels in a shared holder.
         auto model = std::make_shared<std::unique_ptr<Model>>(Model::load(file));
         auto sidecar = readSidecar(file);
+        const std::string ownData = defaultDatasetFor(file);
+        const int64_t context = defaultDatasetOptionsFor(file).contextLength;
         progress.report(1.0, "Layers discovered");
-        return std::function<void()>([this, model, sidecar, path] {
+        return std::function<void()>([this, model, sidecar, path, ownData, context] {
             m_session->setModel(std::move(*model), sidecar);
             emit fileOpened(path, true);
-            evaluateBaseline();
+            DatasetOptions options = m_session->datasetOptions();
+            options.contextLength = context;
+            m_session->setDatasetOptions(options);
+            // A language model cannot read labelled images, nor a classifier token windows: on
+            // such a dataset, or none for a language model, open the model's own (its sidecar's,
+            // else the default) instead.
+            const bool languageModel = sidecar && sidecar->languageModel;
+            const auto data = m_session->dataset();
+            if (data ? data->tokens() != languageModel : languageModel)
+                openDataset(QString::fromStdString(ownData)); // measures the baseline once open
+            else
+                evaluateBaseline();
         });
     });
 }
@@ -96,7 +110,7 @@ void WorkspaceController::evaluateBaseline()
                 session->setLayers(*layers);
         }, Qt::QueuedConnection);
 
-        EvalOptions options;
+        EvalOptions options = views::streamedEvalOptions(data->evaluation);
         // Running figures stream to the GUI; stale ones (model or dataset replaced) are dropped.
         options.onBatch = [session, generation](const EvalResult& r) {
             QMetaObject::invokeMethod(session, [session, generation, r] {

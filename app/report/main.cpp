@@ -33,8 +33,9 @@ void printUsage()
     std::cout << "usage: bitlens-report --bundle BUNDLE.h5 --plan PLAN.json --out DIR [options]\n"
                  "       (also: bitlens-cli report ...)\n\n"
                  "Writes DIR: every figure as PNG (300 dpi) and PDF, layers.csv, sensitivity.csv, plan.csv,\n"
-                 "report.json and a self-contained index.html. The plan's accuracy is measured on the\n"
-                 "dataset's evaluation split, as the exported model.pt computes it.\n\n"
+                 "report.json and a self-contained index.html. The plan's accuracy (perplexity for a\n"
+                 "language model) is measured on the dataset's evaluation split, as the exported model.pt\n"
+                 "computes it.\n\n"
                  "options:\n"
                  "  --data PATH       dataset (default: the one the bundle was analysed on)\n"
                  "  --calib N         calibration samples for the plan's input ranges (default: the bundle's)\n"
@@ -110,19 +111,33 @@ int run(const CliArgs& args)
     const views::ReportSummary report = views::writeReport(std::move(input), QString::fromStdString(out), writing);
 
     if (args.has("json")) {
-        const QJsonObject o{{"folder", report.folder}, {"files", QJsonArray::fromStringList(report.files)},
-                            {"figures", report.figures}, {"top1", measured.top1()}, {"correct_top1", qint64(measured.correctTop1)},
-                            {"baseline_top1", baseline.top1()}, {"samples", qint64(measured.samples)},
-                            {"load_seconds", loadSeconds}, {"evaluation_seconds", evaluationSeconds},
-                            {"report_seconds", report.seconds}, {"figure_seconds", report.figureSeconds}};
+        QJsonObject o{{"folder", report.folder}, {"files", QJsonArray::fromStringList(report.files)},
+                      {"figures", report.figures}, {"top1", measured.top1()}, {"correct_top1", qint64(measured.correctTop1)},
+                      {"baseline_top1", baseline.top1()}, {"samples", qint64(measured.samples)},
+                      {"task", measured.languageModel() ? "language-model" : "classification"},
+                      {"load_seconds", loadSeconds}, {"evaluation_seconds", evaluationSeconds},
+                      {"report_seconds", report.seconds}, {"figure_seconds", report.figureSeconds}};
+        if (measured.languageModel()) {
+            const Interval pci = perplexityInterval(measured);
+            o.insert("perplexity", measured.perplexity());
+            o.insert("perplexity_ci95", QJsonArray{pci.low, pci.high});
+            o.insert("baseline_perplexity", baseline.perplexity());
+        }
         std::cout << QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString() << "\n";
         return 0;
     }
-    const Interval ci = top1Interval(measured);
     std::printf("wrote %s: %d figures (PNG and PDF), %lld files\n", out.c_str(), report.figures,
                 static_cast<long long>(report.files.size()));
-    std::printf("plan top-1 %.4f (95%% CI %.4f-%.4f), FP32 %.4f, on %lld samples\n", measured.top1(), ci.low, ci.high,
-                baseline.top1(), static_cast<long long>(measured.samples));
+    if (measured.languageModel()) {
+        const Interval pci = perplexityInterval(measured);
+        std::printf("plan perplexity %.4f (95%% CI %.4f-%.4f), FP32 %.4f, on %lld windows (%lld tokens)\n",
+                    measured.perplexity(), pci.low, pci.high, baseline.perplexity(), static_cast<long long>(measured.samples),
+                    static_cast<long long>(measured.predictions));
+    } else {
+        const Interval ci = top1Interval(measured);
+        std::printf("plan top-1 %.4f (95%% CI %.4f-%.4f), FP32 %.4f, on %lld samples\n", measured.top1(), ci.low, ci.high,
+                    baseline.top1(), static_cast<long long>(measured.samples));
+    }
     std::printf("%.1f s loading, %.1f s evaluating, %.1f s writing (%.1f s of it figures)\n", loadSeconds, evaluationSeconds,
                 report.seconds, report.figureSeconds);
     return 0;

@@ -52,7 +52,8 @@ EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath,
         task.accumulate(outputs, targets, result);
         result.seconds = secondsSince(start);
         progress.report(static_cast<double>(end) / static_cast<double>(result.total),
-                        "Evaluated " + std::to_string(end) + " of " + std::to_string(result.total) + " samples");
+                        "Evaluated " + std::to_string(end) + " of " + std::to_string(result.total)
+                            + (data.tokens() ? " windows" : " samples"));
         if (options.onBatch)
             options.onBatch(result);
     }
