@@ -7,6 +7,7 @@
 #include "core/alloc/evolutionary.h"
 #include "core/alloc/greedy_hull.h"
 #include "core/alloc/knapsack.h"
+#include "test_helpers.h"
 #include "core/alloc/pareto_front.h"
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include <random>
 
 using namespace bitlens;
+using testing::CancelAfter;
 
 namespace {
 
@@ -154,16 +156,6 @@ QString message(const std::function<void()>& f)
     }
     return QStringLiteral("(no AllocationError)");
 }
-
-class CancelAfter final : public Progress {
-public:
-    explicit CancelAfter(int reports) : m_left(reports) {}
-    void report(double, const std::string&) override { --m_left; }
-    bool cancelled() const override { return m_left <= 0; }
-
-private:
-    int m_left;
-};
 
 // 24 layers at 2, 3, 4, 5, 6 or 8 bits: bytes = weights x bits / 8, BOPs = weights x bits, and a
 // predicted ΔLoss that halves per bit. Layer 0 is pinned to w8, layers 4 and 5 are tied.

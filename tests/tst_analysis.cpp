@@ -13,31 +13,15 @@
 #include "core/runtime.h"
 #include "core/stats/sha256.h"
 #include "test_paths.h"
+#include "test_helpers.h"
 
 #include <Eigen/SVD>
 #include <QTemporaryDir>
 #include <QtTest>
 
 using namespace bitlens;
-
-namespace {
-
-double relDiff(double a, double b)
-{
-    return std::abs(a - b) / std::max(1e-12, std::max(std::abs(a), std::abs(b)));
-}
-
-QString errorOf(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
-
-} // namespace
+using testing::errorOf;
+using testing::relDiff;
 
 class TstAnalysis : public QObject {
     Q_OBJECT

@@ -23,6 +23,7 @@
 #include "tests/support/fixtures.h"
 #include "tests/support/resident_memory.h"
 #include "test_paths.h"
+#include "test_helpers.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -34,23 +35,11 @@
 #include <fstream>
 
 using namespace bitlens;
+using testing::CancelAfter;
+using testing::errorOf;
+using testing::relDiff;
 
 namespace {
-
-double relDiff(double a, double b)
-{
-    return std::abs(a - b) / std::max(1e-12, std::max(std::abs(a), std::abs(b)));
-}
-
-QString errorOf(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
 
 // JSON written with single quotes, which read better inside C++ strings.
 QByteArray jsonText(const QString& text)
@@ -75,16 +64,6 @@ bool sameValues(const std::vector<double>& a, const std::vector<double>& b)
     return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                       [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); });
 }
-
-class CancelAfter final : public Progress {
-public:
-    explicit CancelAfter(int reports) : m_left(reports) {}
-    void report(double, const std::string&) override { --m_left; }
-    bool cancelled() const override { return m_left <= 0; }
-
-private:
-    int m_left;
-};
 
 torch::ScalarType scalarTypeOf(const std::string& dtype)
 {
