@@ -13,6 +13,8 @@ PACKAGES=(
   libopenblas0-openmp
   python3-torch python3-torchvision
   dataset-fashion-mnist
+  # The demo language model's corpus (/usr/share/games/fortunes): its sidecar names it.
+  fortunes fortunes-min
   xvfb xauth
 )
 
