@@ -6,7 +6,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QElapsedTimer>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -240,6 +242,69 @@ private slots:
         QVERIFY(rows.size() > 3);
     }
 
+    void hessianDefaultsFollowTheCalibrationSet()
+    {
+        QTemporaryDir dir;
+        const QString bundle = dir.filePath("small.h5");
+        // Neither --hessian-samples nor --hessian-batches typed: the defaults (512, 4) shrink to 48.
+        const Run small = cli({"analyze", testing::demoModel("fmnist_cnn"), "--sensitivity", "--estimators", "measured",
+                               "--candidates", "w8", "--calib", "48", "--out", bundle, "--json"});
+        QVERIFY2(small.exitCode == 0, small.err.constData());
+        QCOMPARE(json(small)["sensitivity"].toObject()["samples"].toInt(), 48);
+        QVERIFY2(small.err.contains("note: the Hessian uses all 48 calibration samples"), small.err.constData());
+        // A typed value that does not fit is the user's mistake.
+        const Run typed = cli({"analyze", testing::demoModel("fmnist_cnn"), "--sensitivity", "--calib", "48",
+                               "--hessian-samples", "64", "--out", bundle});
+        QCOMPARE(typed.exitCode, 2);
+        QVERIFY2(typed.err.contains("--hessian-samples 64 cannot exceed --calib 48"), typed.err.constData());
+    }
+
+    void missingSidecarDatasetIsNamed()
+    {
+        // The demo language model beside a sidecar naming a corpus that is not installed.
+        QTemporaryDir dir;
+        QVERIFY(QFile::copy(testing::demoModel("fortunes_lm"), dir.filePath("lm.pt")));
+        QFile original(QString(testing::demoModel("fortunes_lm")).replace(".pt", ".json"));
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        QJsonObject sidecar = QJsonDocument::fromJson(original.readAll()).object();
+        sidecar["dataset"] = dir.filePath("no-such-corpus");
+        QFile copy(dir.filePath("lm.json"));
+        QVERIFY(copy.open(QIODevice::WriteOnly));
+        copy.write(QJsonDocument(sidecar).toJson());
+        copy.close();
+        const Run r = cli({"eval", dir.filePath("lm.pt")});
+        QCOMPARE(r.exitCode, 1);
+        const QString err = QString::fromUtf8(r.err).trimmed();
+        QVERIFY2(!err.contains('\n'), qPrintable(err));
+        QVERIFY2(err.contains(dir.filePath("no-such-corpus") + ", which does not exist"), qPrintable(err));
+        QVERIFY2(err.contains("install the Debian packages fortunes fortunes-min"), qPrintable(err));
+        QVERIFY2(err.contains("--data PATH"), qPrintable(err));
+        // --data still opens it on another corpus.
+        QCOMPARE(cli({"info", dir.filePath("lm.pt"), "--data", "/usr/share/games/fortunes"}).exitCode, 0);
+    }
+
+    void pipedProgressPrintsLines()
+    {
+        // stderr is a pipe here, as in a batch job: a run longer than 5 s prints progress lines.
+        QTemporaryDir dir;
+        const QStringList args{"analyze", testing::demoModel("fmnist_resnet"), "--hessian", "--calib", "32",
+                               "--hessian-samples", "32", "--hessian-batches", "1", "--top-k", "1", "--threads", "1",
+                               "--out", dir.filePath("h.h5")};
+        QElapsedTimer clock;
+        clock.start();
+        const Run piped = cli(args);
+        const double seconds = clock.elapsed() / 1000.0;
+        QCOMPARE(piped.exitCode, 0);
+        const QStringList lines = QString::fromUtf8(piped.err).split('\n', Qt::SkipEmptyParts);
+        qInfo("analyze ran %.1f s and printed %lld progress lines", seconds, qlonglong(lines.size()));
+        QVERIFY2(seconds < 7.0 || !lines.isEmpty(), "a run over 7 s printed no progress line");
+        const QRegularExpression line(R"(^bitlens-cli: +\d+% .+, \d+(s|m\d\ds|h\d\dm) elapsed(, ETA .+)?$)");
+        for (const QString& l : lines)
+            QVERIFY2(line.match(l).hasMatch(), qPrintable(l));
+        QVERIFY(lines.size() <= int(seconds / 5.0) + 1); // at most one every 5 s
+        QCOMPARE(cli(args + QStringList{"--quiet"}).err, QByteArray());
+    }
+
     void planForAnotherModelIsRefused()
     {
         QTemporaryDir dir;
@@ -280,8 +345,9 @@ private slots:
                                                           "--estimators", "magic", "--calib", "32", "--hessian-samples", "32", "--out", "/tmp/b.h5"}
                                            << 1 << "unknown sensitivity estimator 'magic'";
         QTest::newRow("Hessian samples beyond calibration")
-            << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--hessian", "--calib", "100", "--out", "/tmp/b.h5"}
-            << 2 << "--hessian-samples (default 512) cannot exceed --calib";
+            << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--hessian", "--calib", "100", "--hessian-samples",
+                           "200", "--out", "/tmp/b.h5"}
+            << 2 << "--hessian-samples 200 cannot exceed --calib 100";
         QTest::newRow("export without --plan") << QStringList{"export", testing::demoModel("fmnist_cnn"), "--out", "/tmp/x"}
                                                << 2 << "'export' needs --plan";
     }

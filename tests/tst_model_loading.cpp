@@ -125,6 +125,8 @@ private slots:
         QTest::newRow("text file") << "notes.pt" << "not a TorchScript archive";
         QTest::newRow("truncated") << "truncated.pt" << "truncated or corrupt";
         QTest::newRow("no layers") << "plain.pt" << "no compressible layer";
+        QTest::newRow("newer operator") << "sdpa.pt"
+                                        << "uses the operator aten::scaled_dot_product_attention, which this LibTorch";
     }
 
     void errors()
@@ -144,6 +146,7 @@ private slots:
         cut.write(bytes.left(bytes.size() / 2));
         cut.close();
         testing::writeModelWithoutLayers(tmpPath("plain.pt").toStdString());
+        testing::writeModelCallingOperator(tmpPath("sdpa.pt").toStdString(), "scaled_dot_product_attention");
 
         const QString path = tmpPath(file.toLatin1().constData());
         const QString message = loadError(path);

@@ -118,7 +118,7 @@ int runAllocate(const CliArgs& args)
     if (out.empty())
         throw UsageError("'allocate' needs --out PLAN.json");
     Instance in = instanceFrom(args, true);
-    TerminalProgress progress;
+    TerminalProgress progress(args);
     AllocatorSettings settings;
     settings.resolutionBytes = in.resolution;
     settings.resolutionBops = in.problem.budgetBops ? std::max(1.0, *in.problem.budgetBops / 200.0) : 1.0;
@@ -177,7 +177,7 @@ int runPareto(const CliArgs& args)
     if (out.empty())
         throw UsageError("'pareto' needs --out FRONT.csv");
     Instance in = instanceFrom(args, false);
-    TerminalProgress progress;
+    TerminalProgress progress(args);
     const ParetoFront front = paretoFront(in.problem, in.resolution, progress);
     std::string csv = "bytes,avg_bits,predicted_delta_loss,bops,choices\n";
     for (const FrontPoint& p : front.points) {

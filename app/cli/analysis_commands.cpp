@@ -249,10 +249,36 @@ int analyzeWeightsOnly(const CliArgs& args, const std::string& path, const std::
     if (!skipped.empty())
         std::fprintf(stderr, "bitlens-cli: note: %zu tensor(s) in dtypes BitLens cannot analyse left out, e.g. %s\n",
                      skipped.size(), skipped[0].c_str());
-    TerminalProgress progress;
+    TerminalProgress progress(args);
     const ModelAnalysis analysis = analyzeSafetensors(path, options, progress);
     writeAnalysisBundle(analysis, out);
     return printAnalysis(analysis, out, args.has("json"));
+}
+
+// The Hessian's batches from --hessian-samples and --hessian-batches. Their defaults (512, 4)
+// shrink to a smaller calibration set, said in one line; typed values that do not fit are errors.
+void hessianBatches(const CliArgs& args, int64_t calibration, HessianOptions& h)
+{
+    const bool typedSamples = args.options.count("hessian-samples") > 0;
+    const bool typedBatches = args.options.count("hessian-batches") > 0;
+    long long samples = args.integer("hessian-samples", kHessianSamples, 1);
+    if (samples > calibration) {
+        if (typedSamples)
+            throw UsageError("--hessian-samples " + std::to_string(samples) + " exceeds the "
+                             + std::to_string(calibration) + " calibration samples (--calib)");
+        samples = calibration;
+        std::fprintf(stderr, "bitlens-cli: note: the Hessian uses all %lld calibration samples (--hessian-samples "
+                             "defaults to %lld)\n", samples, kHessianSamples);
+    }
+    long long batches = args.integer("hessian-batches", h.batches, 1);
+    if (batches > samples) {
+        if (typedBatches)
+            throw UsageError("--hessian-batches " + std::to_string(batches) + " exceeds the " + std::to_string(samples)
+                             + " Hessian samples");
+        batches = samples;
+    }
+    h.batches = batches;
+    h.batchSize = samples / batches;
 }
 
 } // namespace
@@ -264,9 +290,11 @@ int runAnalyze(const CliArgs& args)
         throw UsageError("'analyze' needs --out BUNDLE.h5");
     if (isSafetensorsPath(modelArgument(args)))
         return analyzeWeightsOnly(args, modelArgument(args), out);
-    if (args.options.count("calib") && (args.has("hessian") || args.has("sensitivity"))
+    // Values the user typed are checked before the model loads; defaults follow the calibration set.
+    if (args.options.count("calib") && args.options.count("hessian-samples")
         && args.integer("calib", 0, 1) < args.integer("hessian-samples", kHessianSamples, 1))
-        throw UsageError("--hessian-samples (default 512) cannot exceed --calib");
+        throw UsageError("--hessian-samples " + args.value("hessian-samples", "") + " cannot exceed --calib "
+                         + args.value("calib", ""));
     AnalysisOptions options;
     // No part named: all of them.
     if (args.has("stats") || args.has("activations") || args.has("spectra") || args.has("quant-error")
@@ -279,9 +307,6 @@ int runAnalyze(const CliArgs& args)
     options.hessian = args.has("hessian");
     options.sensitivity = args.has("sensitivity");
     HessianOptions& h = options.hessianOptions;
-    h.batches = args.integer("hessian-batches", h.batches, 1);
-    const long long samples = args.integer("hessian-samples", kHessianSamples, h.batches);
-    h.batchSize = samples / h.batches;
     h.topK = static_cast<int>(args.integer("top-k", h.topK, 1));
     h.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
     SensitivityOptions& s = options.sensitivityOptions;
@@ -291,8 +316,10 @@ int runAnalyze(const CliArgs& args)
     if (options.sensitivity && std::find(s.estimators.begin(), s.estimators.end(), "hawq") != s.estimators.end())
         options.hessian = true;
     options.statisticsOptions.sigmaMultiples = sigmaMultiples(args, options.statisticsOptions.sigmaMultiples);
-    TerminalProgress progress;
+    TerminalProgress progress(args);
     Workspace w = openWorkspace(args, progress);
+    if (options.hessian || options.sensitivity)
+        hessianBatches(args, w.data.calibration.count(), h);
     const ModelAnalysis analysis = analyzeModel(*w.model, options, &w.data.calibration, progress);
     // Recording the dataset lets the GUI open the bundle as a session and measure on the same data.
     SessionState state;

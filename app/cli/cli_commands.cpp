@@ -60,13 +60,14 @@ void printUsage()
                  "  --seed N       seed of the calibration subset (default 0)\n"
                  "  --limit N      evaluate only the first N samples\n"
                  "  --batch N      evaluation batch size (default 500)\n"
-                 "  --threads N    compute threads (default: one per core)\n"
-                 "  --json         one JSON object on stdout instead of text\n";
+                 "  --threads N    compute threads (default: one per core not busy with other work)\n"
+                 "  --json         one JSON object on stdout instead of text\n"
+                 "  --quiet        no progress on stderr (default: a bar at a terminal, else a line every 5 s)\n";
 }
 
 int runInfo(const CliArgs& args)
 {
-    TerminalProgress progress;
+    TerminalProgress progress(args);
     const Workspace w = openWorkspace(args, progress);
     const std::string& modelPath = w.modelPath;
     const Model* model = w.model.get();
@@ -112,7 +113,7 @@ int runInfo(const CliArgs& args)
 
 int runEval(const CliArgs& args)
 {
-    TerminalProgress progress;
+    TerminalProgress progress(args);
     Workspace w = openWorkspace(args, progress);
     const DatasetSplits& data = w.data;
     EvalOptions options;

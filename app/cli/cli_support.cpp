@@ -1,25 +1,8 @@
 #include "cli_support.h"
 
 #include <cstdio>
-#include <unistd.h>
 
 namespace bitlens::cli {
-
-TerminalProgress::TerminalProgress() : m_tty(isatty(STDERR_FILENO) != 0) {}
-
-TerminalProgress::~TerminalProgress()
-{
-    if (m_tty && m_shown)
-        std::fprintf(stderr, "\r\033[K");
-}
-
-void TerminalProgress::report(double fraction, const std::string& message)
-{
-    if (!m_tty)
-        return;
-    std::fprintf(stderr, "\r\033[K[%3.0f%%] %s", 100.0 * fraction, message.c_str());
-    m_shown = true;
-}
 
 std::string modelArgument(const CliArgs& args)
 {
@@ -42,7 +25,9 @@ Workspace openWorkspace(const std::string& modelPath, const CliArgs& args, Progr
     options.calibrationSize = args.integer("calib", options.calibrationSize, 1);
     options.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
     options.contextLength = args.integer("context", options.contextLength, 1);
-    w.data = loadDataset(args.value("data", defaultDatasetFor(modelPath)), options, progress);
+    // The model's own dataset is looked up only when --data is not given: it may be missing.
+    const std::string data = args.options.count("data") ? args.value("data", "") : defaultDatasetFor(modelPath);
+    w.data = loadDataset(data, options, progress);
     w.dataOptions = options;
     w.model->profile(w.data.evaluation);
     return w;

@@ -1,8 +1,9 @@
 #pragma once
-// What every bitlens-cli command shares: terminal progress, the MODEL argument, opening a model
+// What every bitlens-cli command shares: the MODEL argument, opening a model
 // with its dataset, and number formatting.
 
 #include "cli_args.h"
+#include "terminal_progress.h"
 
 #include "core/data/dataset.h"
 #include "core/model/model.h"
@@ -14,19 +15,6 @@
 #include <memory>
 
 namespace bitlens::cli {
-
-// Progress on stderr for a person at a terminal; silent when stderr is a pipe or file.
-class TerminalProgress final : public Progress {
-public:
-    TerminalProgress();
-    ~TerminalProgress() override;
-    void report(double fraction, const std::string& message) override;
-    bool cancelled() const override { return false; }
-
-private:
-    bool m_tty;
-    bool m_shown = false;
-};
 
 std::string modelArgument(const CliArgs& args);
 

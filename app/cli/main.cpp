@@ -11,6 +11,7 @@
 int main(int argc, char** argv)
 {
     using namespace bitlens::cli;
+    bitlens::relaunchWithPassiveThreads(argv);
     // Over a file-size limit the kernel would kill us with SIGXFSZ; ignored, the write fails
     // with EFBIG like on a full disk, and the user gets the one-line error naming the file.
     std::signal(SIGXFSZ, SIG_IGN);
@@ -20,7 +21,7 @@ int main(int argc, char** argv)
                                              "bundle", "budget", "bops", "allocator", "estimator", "pin", "tie",
                                              "dump-problem", "evaluations", "fitness-samples"},
                                             {"json", "help", "stats", "activations", "spectra", "quant-error", "hessian",
-                                             "sensitivity"});
+                                             "sensitivity", "quiet"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
             printUsage();
             return args.command.empty() && !args.has("help") ? 2 : 0;

@@ -66,7 +66,7 @@ int exportWeightsOnly(const CliArgs& args, const std::string& modelPath, const s
     const PlanTarget target = planTargetOf(modelPath);
     const CompressionPlan plan = readPlanFile(planPath);
     validatePlan(plan, target.layers, planPath);
-    TerminalProgress progress;
+    TerminalProgress progress(args);
     const ExportReport report = exportSafetensorsPlan(modelPath, plan, out, progress);
     return printExport(args, modelPath, planPath, report, planCost(target.layers, target.totalParams, plan));
 }
@@ -113,7 +113,7 @@ int runExport(const CliArgs& args)
         throw UsageError("'export' needs --out DIR");
     if (isSafetensorsPath(modelArgument(args)))
         return exportWeightsOnly(args, modelArgument(args), planPath, out);
-    TerminalProgress progress;
+    TerminalProgress progress(args);
     Workspace w = openWorkspace(args, progress);
     const CompressionPlan plan = readPlanFor(*w.model, planPath);
     const std::unique_ptr<AppliedPlan> applied = AppliedPlan::apply(*w.model, plan, w.data.calibration, progress);

@@ -7,6 +7,7 @@
 #include "session_controller.h"
 
 #include "core/data/dataset.h"
+#include "core/errors.h"
 #include "core/io/analysis_bundle.h"
 #include "core/model/model.h"
 #include "core/runtime.h"
@@ -19,6 +20,7 @@
 
 int main(int argc, char** argv)
 {
+    bitlens::relaunchWithPassiveThreads(argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("BitLens"));
     QApplication::setApplicationName(QStringLiteral("BitLens"));
@@ -72,8 +74,14 @@ int main(int argc, char** argv)
         window.sessionFiles()->openSession(modelPath);
         return QApplication::exec();
     }
-    window.workspace()->openDataset(parser.isSet(data) ? parser.value(data)
-                                                       : QString::fromStdString(bitlens::defaultDatasetFor(modelPath.toStdString())));
+    if (parser.isSet(data)) {
+        window.workspace()->openDataset(parser.value(data));
+    } else {
+        try {
+            window.workspace()->openDataset(QString::fromStdString(bitlens::defaultDatasetFor(modelPath.toStdString())));
+        } catch (const bitlens::DatasetError&) { // opening the model says which dataset is missing
+        }
+    }
     window.workspace()->openModel(modelPath);
     return QApplication::exec();
 }

@@ -53,10 +53,16 @@ void WorkspaceController::openModel(const QString& path)
         // std::function must be copyable, so the unique Model travels in a shared holder.
         auto model = std::make_shared<std::unique_ptr<Model>>(Model::load(file));
         auto sidecar = readSidecar(file);
-        const std::string ownData = defaultDatasetFor(file);
+        // The model opens even when its own dataset is missing; the sentence comes when it is needed.
+        std::string ownData, ownDataMissing;
+        try {
+            ownData = defaultDatasetFor(file);
+        } catch (const DatasetError& e) {
+            ownDataMissing = e.what();
+        }
         const int64_t context = defaultDatasetOptionsFor(file).contextLength;
         progress.report(1.0, "Layers discovered");
-        return std::function<void()>([this, model, sidecar, path, ownData, context] {
+        return std::function<void()>([this, model, sidecar, path, ownData, ownDataMissing, context] {
             m_session->setModel(std::move(*model), sidecar);
             emit fileOpened(path, true);
             DatasetOptions options = m_session->datasetOptions();
@@ -67,7 +73,9 @@ void WorkspaceController::openModel(const QString& path)
             // else the default) instead.
             const bool languageModel = sidecar && sidecar->languageModel;
             const auto data = m_session->dataset();
-            if (data ? data->tokens() != languageModel : languageModel)
+            if ((data ? data->tokens() != languageModel : languageModel) && !ownDataMissing.empty())
+                reportError(tr("Opening the model's dataset"), QString::fromStdString(ownDataMissing));
+            else if (data ? data->tokens() != languageModel : languageModel)
                 openDataset(QString::fromStdString(ownData)); // measures the baseline once open
             else
                 evaluateBaseline();

@@ -155,6 +155,7 @@ void quietQtMessages(QtMsgType type, const QMessageLogContext&, const QString& m
 
 int main(int argc, char** argv)
 {
+    relaunchWithPassiveThreads(argv);
     // As in bitlens-cli: over a file-size limit a write fails with a message instead of a kill.
     std::signal(SIGXFSZ, SIG_IGN);
     // Figures are drawn by widgets that are never shown; no display is needed.

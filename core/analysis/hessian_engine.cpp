@@ -77,7 +77,8 @@ HessianAnalysis analyzeHessian(HessianOperator& op, const std::vector<std::strin
         const auto report = [&](const char* what) {
             return [&, what](int step) {
                 progress.report(0.75 * double(l) / double(count),
-                                "Hessian of " + layerNames[l] + ": " + what + " step " + std::to_string(step));
+                                "Hessian of " + layerNames[l] + " (layer " + std::to_string(l + 1) + " of "
+                                    + std::to_string(count) + "): " + what + " step " + std::to_string(step));
             };
         };
         LanczosOptions lo;

@@ -176,9 +176,20 @@ std::string defaultDatasetFor(const std::string& modelPath)
     if (const char* env = std::getenv("BITLENS_DATA"); env && *env)
         return env;
     const std::optional<ModelSidecar> sidecar = sidecarOrNone(modelPath);
-    if (sidecar && !sidecar->dataset.empty() && fs::exists(sidecar->dataset))
-        return sidecar->dataset;
-    return BITLENS_DEFAULT_DATA;
+    if (!sidecar || sidecar->dataset.empty())
+        return BITLENS_DEFAULT_DATA;
+    // Falling back to another dataset would score the model on data it cannot read (a language
+    // model on images), so a missing one is an error that says how to get it.
+    if (!fs::exists(sidecar->dataset)) {
+        std::string packages;
+        for (const std::string& p : sidecar->datasetPackages)
+            packages += (packages.empty() ? "" : " ") + p;
+        throw DatasetError(sidecar->path + " names the dataset " + sidecar->dataset + ", which does not exist: "
+                           + (packages.empty() ? std::string() : "install the Debian packages " + packages
+                                                                     + " (apt-get install " + packages + "), or ")
+                           + "name another dataset with --data PATH");
+    }
+    return sidecar->dataset;
 }
 
 DatasetOptions defaultDatasetOptionsFor(const std::string& modelPath)

@@ -39,7 +39,8 @@ DatasetSplits loadDataset(const std::string& path, const DatasetOptions& options
 // The default dataset: Debian's Fashion-MNIST (BITLENS_DATA overrides it).
 std::string defaultDatasetPath();
 // The dataset for a model when none is named: BITLENS_DATA, else the one the model's sidecar
-// records when it exists (the demo language model's text), else Debian's Fashion-MNIST.
+// records (the demo language model's text), else Debian's Fashion-MNIST. Throws DatasetError
+// naming the path, its Debian packages and --data when the sidecar's dataset is not there.
 std::string defaultDatasetFor(const std::string& modelPath);
 // Default options for a model: its sidecar's context length for a language model.
 DatasetOptions defaultDatasetOptionsFor(const std::string& modelPath);

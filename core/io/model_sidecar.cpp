@@ -27,6 +27,7 @@ std::optional<ModelSidecar> readSidecar(const std::string& modelPath)
         s.testCorrect = j.at(split + "correct").get<int64_t>();
         s.testSamples = j.at(split + (s.languageModel ? "tokens" : "samples")).get<int64_t>();
         s.dataset = j.value("dataset", "");
+        s.datasetPackages = j.value("dataset_packages", std::vector<std::string>());
         if (s.languageModel)
             s.contextLength = j.at("input_shape").at(0).get<int64_t>();
         s.json = j.dump();

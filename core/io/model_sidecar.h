@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bitlens {
 
@@ -16,6 +17,7 @@ struct ModelSidecar {
     int64_t testCorrect = 0;
     int64_t testSamples = 0;    // predictions: samples, or tokens
     std::string dataset;        // what it was trained and tested on; "" when not recorded
+    std::vector<std::string> datasetPackages; // the Debian packages that install `dataset`, when known
     int64_t contextLength = 0;  // a language model's window; 0 otherwise
     std::string json; // the whole sidecar, for tools that pass it on
 };

@@ -2,8 +2,10 @@
 
 #include "../data/batch_tensor.h"
 #include "../errors.h"
+#include "../runtime.h"
 #include "../torch_error.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +22,25 @@ bool isZipArchive(const std::string& path)
     return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
 }
 
+// "aten::scaled_dot_product_attention" from TorchScript's "Unknown builtin op: aten::…" error;
+// "" for any other error.
+std::string unknownOperatorIn(const std::string& error)
+{
+    const std::string marker = "Unknown builtin op: ";
+    const size_t at = error.find(marker);
+    if (at == std::string::npos)
+        return {};
+    const size_t begin = at + marker.size();
+    size_t end = begin;
+    while (end < error.size() && (std::isalnum(static_cast<unsigned char>(error[end])) || error[end] == '_'
+                                  || error[end] == ':' || error[end] == '.'))
+        ++end;
+    std::string op = error.substr(begin, end - begin);
+    while (!op.empty() && op.back() == '.') // the sentence's full stop
+        op.pop_back();
+    return op;
+}
+
 torch::jit::Module loadArchive(const std::string& path)
 {
     if (!fs::exists(path))
@@ -31,6 +52,11 @@ torch::jit::Module loadArchive(const std::string& path)
     try {
         return torch::jit::load(path, torch::kCPU);
     } catch (const std::exception& e) {
+        if (const std::string op = unknownOperatorIn(e.what()); !op.empty())
+            throw ModelLoadError(path + ": uses the operator " + op + ", which this LibTorch (" + std::string(libtorchVersion())
+                                 + ") does not have: it comes from a newer PyTorch; re-export the model with "
+                                   "eager attention (attn_implementation=\"eager\" for Hugging Face models) or "
+                                   "report the operator to BitLens");
         const std::string cause = torchErrorSummary(e);
         if (cause.find("central directory") != std::string::npos || cause.find("failed reading") != std::string::npos)
             throw ModelLoadError(path + ": truncated or corrupt TorchScript archive (" + cause + ")");

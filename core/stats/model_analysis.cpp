@@ -25,7 +25,7 @@ void forEachLayer(const Model::Impl& m, Progress& progress, double begin, double
 {
     for (size_t i = 0; i < m.layers.size(); ++i) {
         progress.checkCancelled();
-        progress.report(begin + (end - begin) * double(i) / double(m.layers.size()), std::string(what) + " " + m.layers[i].name);
+        progress.report(begin + (end - begin) * double(i) / double(m.layers.size()), std::string(what) + " " + m.layers[i].name + " (layer " + std::to_string(i + 1) + " of " + std::to_string(m.layers.size()) + ")");
         perLayer(i);
     }
 }

@@ -212,6 +212,8 @@ def write_model(scripted, model, args, vloss, correct, count, windows_count, tra
         "input_shape": [args.context],
         "input_scaling": "int64 byte tokens N x T (T <= context); returns logits N x T x 256",
         "dataset": args.corpus,
+        # What installs the default corpus, so BitLens can say how to get it when it is missing.
+        "dataset_packages": ["fortunes", "fortunes-min"] if args.corpus == CORPUS else [],
         "validation_windows": windows_count,
         "validation_tokens": count,
         "validation_loss": vloss,

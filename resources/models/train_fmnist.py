@@ -199,6 +199,7 @@ def write_model(scripted, model, out_dir, name, architecture, test_loss, correct
         "input_shape": [1, 28, 28],
         "input_scaling": "uint8 pixels / 255, N x 1 x 28 x 28; the model normalises internally",
         "dataset": DATA_DIR,
+        "dataset_packages": ["dataset-fashion-mnist"],  # named when the dataset is missing
         "test_samples": int(test_samples),
         "test_correct": correct,
         "test_accuracy": correct / test_samples,

@@ -1,8 +1,11 @@
 #include "fixtures.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/script.h>
 
 #include <cmath>
+#include <sstream>
+#include <stdexcept>
 
 namespace bitlens::testing {
 namespace {
@@ -71,6 +74,41 @@ void writeLinearStack(const std::string& path, int width, int depth)
     }
     root.define(forward + "    return x\n");
     root.save(path);
+}
+
+void writeModelCallingOperator(const std::string& path, const std::string& op)
+{
+    torch::manual_seed(0);
+    torch::jit::Module root("__torch__.CallsOperator");
+    root.register_module("fc", linearModule(8, 8, 0.1, true));
+    root.define(R"(
+def forward(self, x):
+    y = self.fc.forward(x)
+    return torch.softmax(y, -1)
+)");
+    std::ostringstream saved;
+    root.save(saved);
+    std::istringstream in(saved.str());
+    caffe2::serialize::PyTorchStreamReader reader(&in);
+    caffe2::serialize::PyTorchStreamWriter writer(path);
+    writer.setMinVersion(reader.version());
+    const std::string from = "torch.softmax(y, -1)", to = "torch." + op + "(y, y, y)";
+    bool rewritten = false;
+    for (const std::string& name : reader.getAllRecords()) {
+        // The writer adds its own version record; debug records would describe the old code.
+        if (name == "version" || name.find("debug_pkl") != std::string::npos)
+            continue;
+        auto [data, size] = reader.getRecord(name);
+        std::string bytes(static_cast<const char*>(data.get()), size);
+        if (const size_t at = bytes.find(from); at != std::string::npos) {
+            bytes.replace(at, from.size(), to);
+            rewritten = true;
+        }
+        writer.writeRecord(name, bytes.data(), bytes.size());
+    }
+    writer.writeEndOfFile();
+    if (!rewritten)
+        throw std::runtime_error("writeModelCallingOperator: the saved code does not call " + from);
 }
 
 } // namespace bitlens::testing

@@ -20,4 +20,9 @@ void writeLinearStack(const std::string& path, int width, int depth);
 // that is not at the top level of the graph.
 void writeLoopModel(const std::string& path, int width);
 
+// A TorchScript archive whose forward calls `op` (e.g. "scaled_dot_product_attention"), an
+// operator this LibTorch may not have: written with softmax, then its code rewritten, as a
+// newer PyTorch's export would read to an older LibTorch.
+void writeModelCallingOperator(const std::string& path, const std::string& op);
+
 } // namespace bitlens::testing
