@@ -105,7 +105,7 @@ int runInfo(const CliArgs& args)
     }
     std::printf("%-28s %-9s %-14s %10lld %12lld\n", "total", "", "", static_cast<long long>(compressible),
                 static_cast<long long>(model->totalMacs()));
-    if (sidecar)
+    if (sidecar && sidecar->testSamples > 0)
         std::printf("sidecar %s: test accuracy %.4f, test loss %.4f\n", sidecar->path.c_str(),
                     sidecar->testAccuracy, sidecar->testLoss);
     return 0;

@@ -258,7 +258,7 @@ void MainWindow::onModelChanged()
     facts.layers = m_session->layers();
     facts.totalParams = m_session->totalParams();
     facts.totalMacs = m_session->totalMacs();
-    if (m_session->sidecar()) {
+    if (m_session->sidecar() && m_session->sidecar()->testSamples > 0) {
         facts.referenceAccuracy = m_session->sidecar()->testAccuracy;
         facts.referenceLoss = m_session->sidecar()->testLoss;
     }

@@ -3,16 +3,14 @@
 
 #include "evaluator.h"
 
+#include "../model/model_output.h"
+
 #include <functional>
 #include <string>
 
 namespace bitlens {
 
 using ForwardFn = std::function<c10::IValue(const torch::Tensor& input)>;
-
-// The outputs of forward: a tensor, or the first element of a tuple. Throws EvalError naming
-// modelPath otherwise.
-torch::Tensor outputTensor(const c10::IValue& out, const std::string& modelPath);
 
 // modelPath names the model in errors.
 EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath, const SampleSet& data,

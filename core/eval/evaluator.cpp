@@ -12,14 +12,6 @@
 #include <chrono>
 
 namespace bitlens {
-torch::Tensor outputTensor(const c10::IValue& out, const std::string& modelPath)
-{
-    if (out.isTensor())
-        return out.toTensor();
-    if (out.isTuple() && !out.toTupleRef().elements().empty() && out.toTupleRef().elements()[0].isTensor())
-        return out.toTupleRef().elements()[0].toTensor();
-    throw EvalError(modelPath + ": forward returns " + out.tagKind() + ", not a tensor of outputs");
-}
 
 EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath, const SampleSet& data,
                          const EvalOptions& options, Progress& progress)

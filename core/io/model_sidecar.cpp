@@ -20,12 +20,15 @@ std::optional<ModelSidecar> readSidecar(const std::string& modelPath)
         ModelSidecar s;
         s.path = path.string();
         s.languageModel = j.value("task", "") == "language-model";
-        // A language model is measured on its held-out validation text, per token.
+        // A language model is measured on its held-out validation text, per token. An exported
+        // model's sidecar (scripts/export_torchscript.py) has no figures yet.
         const std::string split = s.languageModel ? "validation_" : "test_";
-        s.testAccuracy = j.at(split + "accuracy").get<double>();
-        s.testLoss = j.at(split + "loss").get<double>();
-        s.testCorrect = j.at(split + "correct").get<int64_t>();
-        s.testSamples = j.at(split + (s.languageModel ? "tokens" : "samples")).get<int64_t>();
+        if (j.contains(split + "loss")) {
+            s.testAccuracy = j.at(split + "accuracy").get<double>();
+            s.testLoss = j.at(split + "loss").get<double>();
+            s.testCorrect = j.at(split + "correct").get<int64_t>();
+            s.testSamples = j.at(split + (s.languageModel ? "tokens" : "samples")).get<int64_t>();
+        }
         s.dataset = j.value("dataset", "");
         s.datasetPackages = j.value("dataset_packages", std::vector<std::string>());
         if (s.languageModel)

@@ -15,7 +15,7 @@ struct ModelSidecar {
     double testAccuracy = 0.0;  // fraction (next-token accuracy for a language model)
     double testLoss = 0.0;      // mean cross-entropy per prediction
     int64_t testCorrect = 0;
-    int64_t testSamples = 0;    // predictions: samples, or tokens
+    int64_t testSamples = 0;    // predictions: samples, or tokens; 0 when the sidecar has no test figures
     std::string dataset;        // what it was trained and tested on; "" when not recorded
     std::vector<std::string> datasetPackages; // the Debian packages that install `dataset`, when known
     int64_t contextLength = 0;  // a language model's window; 0 otherwise

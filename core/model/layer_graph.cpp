@@ -1,5 +1,7 @@
 #include "layer_graph.h"
 
+#include "model_output.h"
+
 namespace bitlens {
 namespace {
 
@@ -137,7 +139,7 @@ LayerGraph::Capture LayerGraph::runCapturing(const torch::Tensor& input)
     const c10::IValue result = run(*m_capturing, input);
     const auto& items = result.toTupleRef().elements();
     Capture c;
-    c.output = items[0].isTensor() ? items[0].toTensor() : torch::Tensor();
+    c.output = logitsOf(items[0]);
     const size_t n = m_calls.size();
     for (size_t i = 0; i < n; ++i) {
         c.inputs.push_back(items[1 + i].toTensor());

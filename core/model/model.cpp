@@ -1,5 +1,7 @@
 #include "model_impl.h"
 
+#include "compat_ops.h"
+
 #include "../data/batch_tensor.h"
 #include "../errors.h"
 #include "../runtime.h"
@@ -49,6 +51,7 @@ torch::jit::Module loadArchive(const std::string& path)
         throw ModelLoadError(path + ": is a folder, not a TorchScript archive");
     if (!isZipArchive(path))
         throw ModelLoadError(path + ": not a TorchScript archive (expected a zip written by torch.jit.save)");
+    registerCompatOperators();
     try {
         return torch::jit::load(path, torch::kCPU);
     } catch (const std::exception& e) {

@@ -1,0 +1,66 @@
+#include "compat_ops.h"
+
+#include <torch/library.h>
+#include <torch/version.h>
+
+#include <cmath>
+#include <mutex>
+
+namespace bitlens {
+namespace {
+
+#if TORCH_VERSION_MAJOR < 2
+// PyTorch 2.x's math path of scaled_dot_product_attention: softmax(q kᵀ · scale + mask) v, with
+// GQA's key/value heads repeated to the query heads. Masked scores take the lowest finite value
+// rather than -inf, so a row with every key masked (padding) gives finite, uniform weights
+// instead of NaN in the backward passes; rows that keep any key are unchanged.
+at::Tensor scaledDotProductAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                                     const c10::optional<at::Tensor>& attnMask, double dropoutP, bool isCausal,
+                                     c10::optional<double> scale, bool enableGqa)
+{
+    at::Tensor k = key, v = value;
+    if (enableGqa && query.dim() >= 3 && key.size(-3) != query.size(-3)) {
+        const int64_t repeats = query.size(-3) / key.size(-3);
+        k = key.repeat_interleave(repeats, -3);
+        v = value.repeat_interleave(repeats, -3);
+    }
+    const double factor = scale ? *scale : 1.0 / std::sqrt(double(query.size(-1)));
+    at::Tensor scores = at::matmul(query, k.transpose(-2, -1)) * factor;
+    const double lowest = std::numeric_limits<float>::lowest();
+    if (isCausal) {
+        const at::Tensor keep = at::ones({query.size(-2), k.size(-2)}, query.options().dtype(at::kBool)).tril();
+        scores = scores.masked_fill(keep.logical_not(), lowest);
+    }
+    if (attnMask && attnMask->defined()) {
+        if (attnMask->scalar_type() == at::kBool)
+            scores = scores.masked_fill(attnMask->logical_not(), lowest);
+        else
+            scores = scores + *attnMask;
+    }
+    at::Tensor weights = at::softmax(scores, -1);
+    if (dropoutP > 0.0)
+        weights = at::dropout(weights, dropoutP, true);
+    return at::matmul(weights, v);
+}
+#endif
+
+} // namespace
+
+void registerCompatOperators()
+{
+#if TORCH_VERSION_MAJOR < 2
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // Kept alive for the process: dropping a Library deregisters what it registered.
+        static torch::Library schemas(torch::Library::FRAGMENT, "aten", c10::nullopt, __FILE__, __LINE__);
+        // The 2.x schema, so archives that pass scale= and enable_gqa= bind.
+        schemas.def("scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "
+                    "float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False) -> Tensor");
+        static torch::Library kernels(torch::Library::IMPL, "aten", c10::DispatchKey::CompositeImplicitAutograd,
+                                      __FILE__, __LINE__);
+        kernels.impl("scaled_dot_product_attention", &scaledDotProductAttention);
+    });
+#endif
+}
+
+} // namespace bitlens
