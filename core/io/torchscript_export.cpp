@@ -12,17 +12,6 @@
 namespace bitlens {
 namespace {
 
-torch::jit::Module submodule(torch::jit::Module root, const std::string& qualifiedName)
-{
-    size_t begin = 0;
-    while (begin <= qualifiedName.size()) {
-        const size_t dot = std::min(qualifiedName.find('.', begin), qualifiedName.size());
-        root = root.attr(qualifiedName.substr(begin, dot - begin)).toModule();
-        begin = dot + 1;
-    }
-    return root;
-}
-
 // Makes `graph` the module's forward. The module was loaded from a file just now, so its class
 // type and compilation unit belong to it alone.
 void replaceForward(torch::jit::Module& module, const std::shared_ptr<torch::jit::Graph>& graph)
@@ -48,8 +37,9 @@ void writeTorchScript(const AppliedPlan& plan, const std::string& path)
         torch::NoGradGuard noGrad;
         std::unordered_map<std::string, size_t> index;
         for (size_t i = 0; i < m.layers.size(); ++i) {
-            index.emplace(m.layers[i].name, i);
-            submodule(fresh, m.layers[i].name).attr("weight").toTensor().copy_(p.layers[i].effective);
+            index.emplace(m.weightPaths[i], i);
+            const torch::Tensor stored = attributeTensor(fresh, m.weightPaths[i]);
+            (m.transposed[i] ? stored.t() : stored).copy_(p.layers[i].effective);
         }
         const bool quantizesInputs = std::any_of(p.encodings.begin(), p.encodings.end(),
                                                  [](const ActivationEncoding& e) { return e.enabled; });

@@ -8,10 +8,13 @@ namespace {
 using torch::jit::Node;
 using torch::jit::Value;
 
-// Which input of a layer op carries the weight, and which the data; -1 for other ops.
+// Which input of a layer op carries the weight, the data and the bias (-1: none), and whether the
+// op reads its weight as [in, out] (x @ W: Hugging Face's Conv1D is addmm(bias, x, W)).
 struct OpInputs {
     int weight = -1;
     int data = -1;
+    int bias = -1;
+    bool transposed = false;
 };
 
 OpInputs layerOpInputs(c10::Symbol kind)
@@ -21,10 +24,16 @@ OpInputs layerOpInputs(c10::Symbol kind)
     static const c10::Symbol convolution = c10::Symbol::fromQualString("aten::_convolution");
     static const c10::Symbol linear = c10::Symbol::fromQualString("aten::linear");
     static const c10::Symbol embedding = c10::Symbol::fromQualString("aten::embedding");
+    static const c10::Symbol addmm = c10::Symbol::fromQualString("aten::addmm");
+    static const c10::Symbol matmul = c10::Symbol::fromQualString("aten::matmul");
     if (kind == conv1d || kind == conv2d || kind == convolution || kind == linear)
-        return {1, 0};
+        return {1, 0, 2, false};
     if (kind == embedding)
-        return {0, 1};
+        return {0, 1, -1, false};
+    if (kind == addmm)
+        return {2, 1, 0, true};
+    if (kind == matmul)
+        return {1, 0, -1, true};
     return {};
 }
 
@@ -46,18 +55,68 @@ std::string attributePath(Value* v, const Value* self)
     return path;
 }
 
-// The layer a node computes, or npos. Weight attribute paths end in ".weight".
-size_t layerOf(Node* n, const Value* self, const std::unordered_map<std::string, size_t>& layerIndex)
+// The attribute path of a layer op's weight; "" for other nodes and for weights not read from self.
+std::string weightPathOf(Node* n, const Value* self)
 {
     const OpInputs io = layerOpInputs(n->kind());
     if (io.weight < 0 || n->inputs().size() <= static_cast<size_t>(io.weight))
-        return std::string::npos;
-    const std::string path = attributePath(n->input(static_cast<size_t>(io.weight)), self);
-    const std::string suffix = ".weight";
-    if (path.size() <= suffix.size() || path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
-        return std::string::npos;
-    const auto it = layerIndex.find(path.substr(0, path.size() - suffix.size()));
-    return it == layerIndex.end() ? std::string::npos : it->second;
+        return {};
+    return attributePath(n->input(static_cast<size_t>(io.weight)), self);
+}
+
+// The layer a node computes, or npos.
+size_t layerOf(Node* n, const Value* self, const std::unordered_map<std::string, size_t>& weightIndex)
+{
+    const auto it = weightIndex.find(weightPathOf(n, self));
+    return it == weightIndex.end() ? std::string::npos : it->second;
+}
+
+std::string biasPathOf(Node* n, const Value* self)
+{
+    const OpInputs io = layerOpInputs(n->kind());
+    if (io.bias < 0 || n->inputs().size() <= static_cast<size_t>(io.bias))
+        return {};
+    return attributePath(n->input(static_cast<size_t>(io.bias)), self);
+}
+
+void collectLayerWeights(torch::jit::Block* block, const Value* self, const torch::jit::Module& module,
+                         std::unordered_map<std::string, LayerWeightUse>& found, std::vector<std::string>& firstUse)
+{
+    static const c10::Symbol embedding = c10::Symbol::fromQualString("aten::embedding");
+    static const c10::Symbol linear = c10::Symbol::fromQualString("aten::linear");
+    for (Node* n : block->nodes()) {
+        for (torch::jit::Block* sub : n->blocks())
+            collectLayerWeights(sub, self, module, found, firstUse);
+        const std::string path = weightPathOf(n, self);
+        if (path.empty())
+            continue;
+        const bool transposed = layerOpInputs(n->kind()).transposed;
+        if (const auto seen = found.find(path); seen != found.end()) {
+            // Read as [out, in] by one op and as [in, out] by another: no one layout to compress.
+            if (seen->second.transposed != transposed)
+                seen->second.mixedLayouts = true;
+            continue;
+        }
+        const torch::Tensor weight = attributeTensor(module, path);
+        if (!weight.defined())
+            continue;
+        const int64_t dims = weight.dim();
+        std::string bias = biasPathOf(n, self);
+        if (!bias.empty() && !attributeTensor(module, bias).defined())
+            bias.clear(); // bias=None is an attribute too
+        LayerWeightUse use{path, bias, LayerKind::Linear, transposed};
+        const bool convolution = n->kind() != embedding && n->kind() != linear && !transposed;
+        if (n->kind() == embedding)
+            use.kind = LayerKind::Embedding;
+        else if (convolution && dims == 3)
+            use.kind = LayerKind::Conv1d;
+        else if (convolution && dims == 4)
+            use.kind = LayerKind::Conv2d;
+        else if (convolution || dims != 2)
+            continue; // 3-D convolutions, batched matmuls: not layers BitLens compresses
+        found.emplace(path, std::move(use));
+        firstUse.push_back(path);
+    }
 }
 
 // Layer call sites anywhere in the block, loops and branches included.
@@ -74,6 +133,40 @@ int countCalls(torch::jit::Block* block, const Value* self, const std::unordered
 }
 
 } // namespace
+
+torch::Tensor attributeTensor(const torch::jit::Module& module, const std::string& path)
+{
+    torch::jit::Module m = module;
+    size_t begin = 0;
+    for (size_t dot; (dot = path.find('.', begin)) != std::string::npos; begin = dot + 1)
+        m = m.attr(path.substr(begin, dot - begin)).toModule();
+    const c10::IValue value = m.attr(path.substr(begin));
+    return value.isTensor() ? value.toTensor() : torch::Tensor();
+}
+
+std::vector<LayerWeightUse> findLayerWeights(const torch::jit::Module& module)
+{
+    const std::shared_ptr<torch::jit::Graph> graph = module.get_method("forward").graph()->copy();
+    torch::jit::Inline(*graph);
+    std::unordered_map<std::string, LayerWeightUse> found;
+    std::vector<std::string> firstUse;
+    collectLayerWeights(graph->block(), graph->inputs()[0], module, found, firstUse);
+    std::vector<LayerWeightUse> ordered;
+    for (const auto& p : module.named_parameters(/*recurse=*/true)) {
+        if (const auto it = found.find(p.name); it != found.end()) {
+            if (!it->second.mixedLayouts)
+                ordered.push_back(it->second);
+            found.erase(it);
+        }
+    }
+    // A tied weight's second name (GPT-2's lm_head.weight) is not among the named parameters,
+    // which list each tensor once: those come last, in the order forward uses them.
+    for (const std::string& path : firstUse) {
+        if (const auto it = found.find(path); it != found.end() && !it->second.mixedLayouts)
+            ordered.push_back(it->second);
+    }
+    return ordered;
+}
 
 LayerGraph::LayerGraph(torch::jit::Module& module, const std::unordered_map<std::string, size_t>& layerIndex)
     : m_module(module)
@@ -124,6 +217,11 @@ size_t LayerGraph::weightInput(const Node* node)
 size_t LayerGraph::dataInput(const Node* node)
 {
     return static_cast<size_t>(layerOpInputs(node->kind()).data);
+}
+
+bool LayerGraph::readsTransposed(const Node* node)
+{
+    return layerOpInputs(node->kind()).transposed;
 }
 
 c10::IValue LayerGraph::run(torch::jit::GraphFunction& variant, const torch::Tensor& input,

@@ -12,10 +12,28 @@
 
 namespace bitlens {
 
+// A weight that forward feeds to a convolution, linear or embedding: its attribute path from the
+// root module ("layer2.conv1.weight", "encoder.attn.in_proj_weight"), the op's kind and its bias.
+struct LayerWeightUse {
+    std::string weightPath;
+    std::string biasPath; // "" when the op has no bias attribute
+    LayerKind kind = LayerKind::Linear;
+    // Stored [in, out] (addmm / matmul read x @ W); BitLens works on its [out, in] transpose.
+    bool transposed = false;
+    bool mixedLayouts = false; // also read the other way by another op: not a layer
+};
+// Every such weight of the module's inlined forward (loops and branches included), each once, in
+// the order of module.named_parameters(). A layer is what a weight computes, whatever the module's
+// type is called (torch.nn.MultiheadAttention's projections, subclasses of Linear).
+std::vector<LayerWeightUse> findLayerWeights(const torch::jit::Module& module);
+// The tensor at "a.b.weight" under the module; undefined when that attribute holds None.
+torch::Tensor attributeTensor(const torch::jit::Module& module, const std::string& path);
+
 // Ownership: owned by Model::Impl. Threading: run() from one thread at a time.
 class LayerGraph {
 public:
-    LayerGraph(torch::jit::Module& module, const std::unordered_map<std::string, size_t>& layerIndex);
+    // weightIndex: a layer's weight attribute path -> its index in Model::layers().
+    LayerGraph(torch::jit::Module& module, const std::unordered_map<std::string, size_t>& weightIndex);
 
     struct Call {
         size_t layer;             // index into Model::layers()
@@ -35,6 +53,8 @@ public:
     // Which input of a call node carries the layer's weight, and which its data.
     static size_t weightInput(const torch::jit::Node* node);
     static size_t dataInput(const torch::jit::Node* node);
+    // Whether the node reads its weight as [in, out], the transpose of the layer's [out, in].
+    static bool readsTransposed(const torch::jit::Node* node);
     // Runs a variant built from copyGraph() with extra inputs after (self, input).
     c10::IValue run(torch::jit::GraphFunction& variant, const torch::Tensor& input,
                     const std::vector<torch::Tensor>& extraInputs = {});

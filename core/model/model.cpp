@@ -68,26 +68,14 @@ torch::jit::Module loadArchive(const std::string& path)
     }
 }
 
-// The class name TorchScript gives a module, without its package and mangling:
-// "__torch__.torch.nn.modules.conv.___torch_mangle_3.Conv2d" -> "Conv2d".
-std::string typeName(const torch::jit::Module& m)
+// A layer is named by its module when its weight is that module's "weight" ("layer2.conv1"), else
+// by the parameter itself ("encoder.attn.in_proj_weight").
+std::string layerNameOf(const std::string& weightPath)
 {
-    const auto& qualified = m.type()->name();
-    return qualified ? qualified->name() : std::string();
-}
-
-bool layerKindOf(const std::string& type, LayerKind& kind)
-{
-    static const std::pair<const char*, LayerKind> known[] = {
-        {"Conv1d", LayerKind::Conv1d}, {"Conv2d", LayerKind::Conv2d},
-        {"Linear", LayerKind::Linear}, {"Embedding", LayerKind::Embedding}};
-    for (const auto& [name, k] : known) {
-        if (type == name) {
-            kind = k;
-            return true;
-        }
-    }
-    return false;
+    const std::string suffix = ".weight";
+    if (weightPath.size() > suffix.size() && weightPath.compare(weightPath.size() - suffix.size(), suffix.size(), suffix) == 0)
+        return weightPath.substr(0, weightPath.size() - suffix.size());
+    return weightPath;
 }
 
 std::vector<int64_t> toVector(c10::IntArrayRef sizes)
@@ -102,7 +90,7 @@ LayerGraph& Model::Impl::layerGraph()
     if (!graph) {
         std::unordered_map<std::string, size_t> index;
         for (size_t i = 0; i < layers.size(); ++i)
-            index.emplace(layers[i].name, i);
+            index.emplace(weightPaths[i], i);
         graph = std::make_unique<LayerGraph>(module, index);
     }
     return *graph;
@@ -120,29 +108,27 @@ std::unique_ptr<Model> Model::load(const std::string& path)
     for (const auto& p : impl->module.parameters())
         impl->totalParams += p.numel();
 
-    for (const auto& item : impl->module.named_modules()) {
-        LayerKind kind;
-        if (item.name.empty() || !layerKindOf(typeName(item.value), kind))
-            continue;
-        const torch::jit::Module& m = item.value;
-        if (!m.hasattr("weight") || !m.attr("weight").isTensor())
-            continue;
-        const torch::Tensor w = m.attr("weight").toTensor();
+    for (const LayerWeightUse& use : findLayerWeights(impl->module)) {
+        // BitLens works on [out, in]; a weight stored [in, out] is seen through its transpose,
+        // a view, so writes still reach the module's tensor.
+        const torch::Tensor stored = attributeTensor(impl->module, use.weightPath);
+        const torch::Tensor w = use.transposed ? stored.t() : stored;
         LayerInfo info;
-        info.name = item.name;
-        info.kind = kind;
+        info.name = layerNameOf(use.weightPath);
+        info.kind = use.kind;
         info.weightShape = toVector(w.sizes());
         info.weightParams = w.numel();
-        torch::Tensor bias;
-        if (m.hasattr("bias") && m.attr("bias").isTensor())
-            bias = m.attr("bias").toTensor();
+        const torch::Tensor bias = use.biasPath.empty() ? torch::Tensor() : attributeTensor(impl->module, use.biasPath);
         info.biasParams = bias.defined() ? bias.numel() : 0;
         impl->layers.push_back(std::move(info));
+        impl->weightPaths.push_back(use.weightPath);
+        impl->transposed.push_back(use.transposed);
         impl->weights.push_back(w);
         impl->biases.push_back(bias);
     }
     if (impl->layers.empty())
-        throw ModelLoadError(path + ": the model has no compressible layer (no Conv1d, Conv2d, Linear or Embedding module)");
+        throw ModelLoadError(path + ": the model has no compressible layer (no weight that forward feeds to a "
+                                    "convolution, linear or embedding)");
     return std::unique_ptr<Model>(new Model(std::move(impl)));
 }
 
@@ -188,8 +174,8 @@ void Model::profile(const SampleSet& probe)
     for (size_t i = 0; i < calls.size(); ++i) {
         LayerInfo& l = d->layers[calls[i].layer];
         l.calls += 1;
-        if (l.kind == LayerKind::Embedding)
-            continue; // a lookup, no multiply-accumulates
+        if (calls[i].node->kind() == c10::aten::embedding)
+            continue; // a lookup, no multiply-accumulates (a tied head's linear use of it has them)
         // Every output element of conv/linear is one dot product over weight.numel() / out_features
         // inputs, so MACs = (output elements / out_features) * weight elements.
         const int64_t outPerSample = capture.outputs[i].numel() / n;

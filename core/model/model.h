@@ -16,7 +16,8 @@ struct SampleSet;
 // thread; afterwards use a Model from one thread at a time (the GUI hands it to one worker).
 class Model {
 public:
-    // Loads a TorchScript archive and discovers its Conv1d/Conv2d/Linear/Embedding layers.
+    // Loads a TorchScript archive and discovers its layers: every weight forward feeds to a
+    // convolution, linear or embedding (layer_graph.h), whatever its module's type.
     // Throws ModelLoadError naming the file: missing, not TorchScript, truncated, no layer.
     static std::unique_ptr<Model> load(const std::string& path);
     ~Model();

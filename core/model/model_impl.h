@@ -11,7 +11,9 @@ struct Model::Impl {
     std::string path;
     torch::jit::Module module;
     std::vector<LayerInfo> layers;
-    std::vector<torch::Tensor> weights; // layers[i]'s weight, shared with module
+    std::vector<std::string> weightPaths; // layers[i]'s weight as an attribute path ("fc.weight")
+    std::vector<bool> transposed;         // stored [in, out]: weights[i] is the module tensor's transpose
+    std::vector<torch::Tensor> weights; // layers[i]'s weight as [out, in, ...], shared with module
     std::vector<torch::Tensor> biases;  // layers[i]'s bias (undefined when it has none)
     int64_t totalParams = 0;
     std::unique_ptr<LayerGraph> graph;  // built on first use

@@ -64,8 +64,14 @@ std::shared_ptr<torch::jit::Graph> buildPlanGraph(const LayerGraph& layers, size
     for (size_t c = 0; c < copy.callNodes.size(); ++c) {
         torch::jit::Node* n = copy.callNodes[c];
         const size_t layer = layers.calls()[c].layer;
-        if (weightsAsInputs)
-            n->replaceInput(LayerGraph::weightInput(n), weightInputs[layer]);
+        if (weightsAsInputs) {
+            Value* weight = weightInputs[layer]; // [out, in]: transposed back for an x @ W op
+            if (LayerGraph::readsTransposed(n)) {
+                g.setInsertPoint(n);
+                weight = g.insert(c10::aten::t, {weight});
+            }
+            n->replaceInput(LayerGraph::weightInput(n), weight);
+        }
         if (layer < encodings.size() && encodings[layer].enabled) {
             g.setInsertPoint(n);
             const size_t dataIndex = LayerGraph::dataInput(n);
