@@ -14,11 +14,14 @@
 #include "plugins/plugin_host.h"
 #include "test_paths.h"
 
+#include <QProcess>
 #include <QtTest>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <optional>
 #include <set>
 
 using namespace bitlens;
@@ -315,8 +318,8 @@ private slots:
         std::vector<std::string> ids;
         for (const EstimatorDescriptor& d : EstimatorRegistry::instance().all())
             ids.push_back(d.id);
-        QCOMPARE(std::count(ids.begin(), ids.end(), std::string("weight-nsr")), 1);
-        QCOMPARE(std::count(ids.begin(), ids.end(), std::string("hawq")), 1);
+        QCOMPARE(std::count(ids.begin(), ids.end(), std::string("weight-nsr")), std::ptrdiff_t(1));
+        QCOMPARE(std::count(ids.begin(), ids.end(), std::string("hawq")), std::ptrdiff_t(1));
         const std::optional<EstimatorDescriptor> nsr = EstimatorRegistry::instance().find("weight-nsr");
         QCOMPARE(QString::fromStdString(nsr->origin), first.findEstimator("weight-nsr")->metadata.path);
         QCOMPARE(nsr->name, std::string("Weight noise-to-signal"));
@@ -330,6 +333,7 @@ private slots:
     void pluginEstimatorClashingWithCoreIsSkipped()
     {
         // A descriptor of core's id from another origin is refused, whoever registers it.
+        const PluginHost host({PluginDir});
         EstimatorDescriptor fake = *EstimatorRegistry::instance().find("weight-nsr");
         fake.id = "hawq";
         QVERIFY_THROWS_EXCEPTION(Error, EstimatorRegistry::instance().add(fake));
