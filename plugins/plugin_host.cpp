@@ -1,5 +1,7 @@
 #include "plugin_host.h"
 
+#include "core/errors.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QJsonObject>
@@ -56,10 +58,11 @@ QString exceptionText(const std::exception_ptr& error)
 }
 
 // Either kind of plugin: its instance cast to the interface its metadata declares, what it offers
-// listed, and refused when another plugin already offers one of those ids.
+// listed, and refused when another library already offers one of those ids (`offeredBy` gives its
+// path, or an empty string).
 template <typename Interface, typename Loaded, typename List, typename Find>
 QString adopt(const PluginMetadata& metadata, QObject* instance, const QString& iid, const char* what,
-              std::vector<Loaded>& into, List list, Find find)
+              std::vector<Loaded>& into, List list, Find offeredBy)
 {
     auto* plugin = qobject_cast<Interface*>(instance);
     if (!plugin)
@@ -71,8 +74,8 @@ QString adopt(const PluginMetadata& metadata, QObject* instance, const QString& 
         return QStringLiteral("listing its %1s threw %2").arg(what, exceptionText(std::current_exception()));
     }
     for (const auto& info : offered)
-        if (const auto* other = find(info.id))
-            return QStringLiteral("its %1 '%2' is already offered by %3").arg(what, QString::fromStdString(info.id), other->metadata.path);
+        if (const QString other = offeredBy(info.id); !other.isEmpty())
+            return QStringLiteral("its %1 '%2' is already offered by %3").arg(what, QString::fromStdString(info.id), other);
     into.push_back({metadata, plugin, std::move(offered)});
     return {};
 }
@@ -133,14 +136,41 @@ QString PluginHost::adoptAllocatorPlugin(const PluginMetadata& metadata, QObject
 {
     return adopt<AllocatorPlugin>(metadata, instance, AllocatorIid, "allocator", m_allocatorPlugins,
                                   [](AllocatorPlugin* p) { return p->allocators(); },
-                                  [this](const std::string& id) { return findAllocator(id); });
+                                  [this](const std::string& id) {
+                                      const LoadedAllocatorPlugin* other = findAllocator(id);
+                                      return other ? other->metadata.path : QString();
+                                  });
 }
 
 QString PluginHost::adoptEstimatorPlugin(const PluginMetadata& metadata, QObject* instance)
 {
-    return adopt<SensitivityEstimatorPlugin>(metadata, instance, EstimatorIid, "estimator", m_estimatorPlugins,
-                                             [](SensitivityEstimatorPlugin* p) { return p->estimators(); },
-                                             [this](const std::string& id) { return findEstimator(id); });
+    EstimatorRegistry& registry = EstimatorRegistry::instance();
+    const std::string origin = metadata.path.toStdString();
+    const auto described = [&origin](SensitivityEstimatorPlugin* p) {
+        std::vector<EstimatorDescriptor> offered = p->estimators();
+        for (EstimatorDescriptor& d : offered)
+            d.origin = origin;
+        return offered;
+    };
+    // Another plugin of this host, or whoever registered the id first (core, another host's library).
+    const auto offeredBy = [&](const std::string& id) {
+        if (const LoadedEstimatorPlugin* other = findEstimator(id))
+            return other->metadata.path;
+        const std::optional<EstimatorDescriptor> known = registry.find(id);
+        return known && known->origin != origin ? QString::fromStdString(known->origin) : QString();
+    };
+    const QString refused = adopt<SensitivityEstimatorPlugin>(metadata, instance, EstimatorIid, "estimator",
+                                                              m_estimatorPlugins, described, offeredBy);
+    if (!refused.isEmpty())
+        return refused;
+    try {
+        for (const EstimatorDescriptor& d : m_estimatorPlugins.back().estimators)
+            registry.add(d);
+    } catch (const Error& e) {
+        m_estimatorPlugins.pop_back();
+        return QString::fromStdString(e.what());
+    }
+    return {};
 }
 
 const PluginMetadata* PluginHost::findPlugin(const QString& id) const
@@ -166,7 +196,7 @@ const LoadedAllocatorPlugin* PluginHost::findAllocator(const std::string& id) co
 const LoadedEstimatorPlugin* PluginHost::findEstimator(const std::string& id) const
 {
     for (const LoadedEstimatorPlugin& loaded : m_estimatorPlugins)
-        for (const EstimatorInfo& info : loaded.estimators)
+        for (const EstimatorDescriptor& info : loaded.estimators)
             if (info.id == id)
                 return &loaded;
     return nullptr;

@@ -36,10 +36,11 @@ struct LoadedAllocatorPlugin {
     std::vector<AllocatorInfo> allocators;
 };
 
+// Its estimators are registered in EstimatorRegistry, with the library's path as their origin.
 struct LoadedEstimatorPlugin {
     PluginMetadata metadata;
     SensitivityEstimatorPlugin* plugin = nullptr;
-    std::vector<EstimatorInfo> estimators;
+    std::vector<EstimatorDescriptor> estimators;
 };
 
 // Ownership: holds pointers to the plugin objects, not the objects. Threading: build it on one
@@ -53,7 +54,8 @@ public:
 
     // Loads the libraries of each folder in name order; folders that do not exist are passed over.
     // Of two plugins with the same id, or offering the same allocator or estimator id, the first
-    // found is kept and the second reported.
+    // found is kept and the second reported; so is an estimator plugin offering an id that core or
+    // another library registered. Build hosts before running analyses (EstimatorRegistry).
     explicit PluginHost(const QStringList& folders);
 
     const std::vector<LoadedAllocatorPlugin>& allocatorPlugins() const { return m_allocatorPlugins; }

@@ -1,16 +1,27 @@
 // The plugin system: the host finds the built-in and example plugins with their metadata, the
 // built-in allocators answer through their plugin exactly as through core's registry, the example
-// allocator finds the best uniform plan, the HAWQ estimator plugin computes Tr(H)/n · ‖δ‖², and
-// foreign, broken and duplicate libraries are reported and skipped.
+// allocator finds the best uniform plan, the example estimator joins core's estimator registry and
+// its cost table (from bitlens-cli, which loads it without Qt) matches LibTorch on the model's own
+// weights and feeds the allocators, and foreign, broken and duplicate libraries are reported and
+// skipped.
+
+#include <torch/script.h>
 
 #include "core/alloc/allocator_registry.h"
+#include "core/alloc/cost_table_problem.h"
+#include "core/analysis/estimator_registry.h"
+#include "core/io/analysis_bundle.h"
 #include "plugins/plugin_host.h"
+#include "test_paths.h"
 
+#include <QProcess>
 #include <QtTest>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <optional>
 #include <set>
 
 using namespace bitlens;
@@ -161,10 +172,11 @@ private slots:
         QCOMPARE(example->metadata.id, QStringLiteral("example.uniform-best"));
         QCOMPARE(example->allocators.size(), size_t(1));
 
-        const LoadedEstimatorPlugin* estimators = host.findEstimator("hawq-from-bundle");
+        const LoadedEstimatorPlugin* estimators = host.findEstimator("weight-nsr");
         QVERIFY(estimators);
-        QCOMPARE(estimators->metadata.id, QStringLiteral("bitlens.builtin-estimators"));
+        QCOMPARE(estimators->metadata.id, QStringLiteral("example.weight-nsr"));
         QCOMPARE(estimators->metadata.version, QStringLiteral("1.0.0"));
+        QCOMPARE(estimators->estimators.size(), size_t(1));
 
         QVERIFY(!host.findAllocator("pareto"));
         QVERIFY(!host.findEstimator("hawq"));
@@ -298,40 +310,115 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Cancelled, host.allocate("uniform-best", syntheticProblem(), {}, cancelled));
     }
 
-    void hawqEstimatorIsTraceOverParametersTimesError()
+    void pluginEstimatorJoinsTheRegistryOnce()
     {
-        const PluginHost host({PluginDir});
-        const LoadedEstimatorPlugin* loaded = host.findEstimator("hawq-from-bundle");
-        QVERIFY(loaded);
-        const double nan = std::numeric_limits<double>::quiet_NaN();
-        EstimatorInput input;
-        input.layers = {"conv1", "fc"};
-        input.options = {"w4", "w8", "rank0.5"};
-        input.weightError = {{0.5, 0.125, nan}, {2.0, 0.25, 3.0}};
-        input.hessianTrace = {12.0, 6.0};
-        input.parameters = {4, 16};
-        NullProgress progress;
-        const CostTable table = loaded->plugin->estimate("hawq-from-bundle", input, progress);
-        QCOMPARE(table.estimator, std::string("hawq-from-bundle"));
-        QCOMPARE(table.deltaLoss.size(), size_t(2));
-        // Tr/n is 3 for conv1 and 0.375 for fc.
-        QCOMPARE(table.deltaLoss[0][0], 1.5);
-        QCOMPARE(table.deltaLoss[0][1], 0.375);
-        QVERIFY(std::isnan(table.deltaLoss[0][2]));
-        QCOMPARE(table.deltaLoss[1], (std::vector<double>{0.75, 0.09375, 1.125}));
+        const PluginHost first({PluginDir});
+        const PluginHost second({PluginDir}); // the GUI and a test may build several hosts
+        QVERIFY(first.problems().empty() && second.problems().empty());
+        std::vector<std::string> ids;
+        for (const EstimatorDescriptor& d : EstimatorRegistry::instance().all())
+            ids.push_back(d.id);
+        QCOMPARE(std::count(ids.begin(), ids.end(), std::string("weight-nsr")), std::ptrdiff_t(1));
+        QCOMPARE(std::count(ids.begin(), ids.end(), std::string("hawq")), std::ptrdiff_t(1));
+        const std::optional<EstimatorDescriptor> nsr = EstimatorRegistry::instance().find("weight-nsr");
+        QCOMPARE(QString::fromStdString(nsr->origin), first.findEstimator("weight-nsr")->metadata.path);
+        QCOMPARE(nsr->name, std::string("Weight noise-to-signal"));
+        QCOMPARE(EstimatorRegistry::instance().find("hawq")->origin, std::string("built-in"));
+        // Not run unless asked for, and no cost beyond the weights.
+        QVERIFY(!nsr->runsByDefault);
+        QCOMPARE(nsr->cost.passesPerCell + nsr->cost.productsPerCell + nsr->cost.passesFixed, 0.0);
+        QVERIFY(QString::fromStdString(EstimatorRegistry::instance().knownIds()).contains(QLatin1String("weight-nsr")));
+    }
 
-        EstimatorInput noTraces = input;
-        noTraces.hessianTrace.clear();
-        QVERIFY_THROWS_EXCEPTION(Error, loaded->plugin->estimate("hawq-from-bundle", noTraces, progress));
-        EstimatorInput shortRow = input;
-        shortRow.weightError[1].pop_back();
-        try {
-            loaded->plugin->estimate("hawq-from-bundle", shortRow, progress);
-            QFAIL("a weight-error row shorter than the options was accepted");
-        } catch (const Error& e) {
-            QVERIFY2(QString(e.what()).contains(QLatin1String("layer fc")), e.what());
+    void pluginEstimatorClashingWithCoreIsSkipped()
+    {
+        // A descriptor of core's id from another origin is refused, whoever registers it.
+        const PluginHost host({PluginDir});
+        EstimatorDescriptor fake = *EstimatorRegistry::instance().find("weight-nsr");
+        fake.id = "hawq";
+        QVERIFY_THROWS_EXCEPTION(Error, EstimatorRegistry::instance().add(fake));
+        fake.compute = nullptr;
+        fake.id = "no-compute";
+        QVERIFY_THROWS_EXCEPTION(Error, EstimatorRegistry::instance().add(fake));
+        QVERIFY(!EstimatorRegistry::instance().find("no-compute"));
+    }
+
+    // bitlens-cli finds the plugin through BITLENS_PLUGIN_PATH (it has no Qt: dlopen), computes its
+    // table, and the table agrees with ‖Q(W) − W‖² / ‖W‖² computed here with LibTorch's casts; the
+    // allocators then take it like any other cost table.
+    void cliAnalysesWithThePluginEstimatorAndAllocatorsUseIt()
+    {
+        QTemporaryDir dir;
+        const QString bundle = dir.filePath(QStringLiteral("nsr.h5"));
+        const QString model = testing::demoModel("fmnist_cnn");
+        QProcess cli;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("BITLENS_PLUGIN_PATH"), PluginDir);
+        cli.setProcessEnvironment(env);
+        cli.start(qEnvironmentVariable("BITLENS_CLI"),
+                  {"analyze", model, "--data", testing::fashionMnistDir(), "--sensitivity", "--estimators",
+                   "weight-nsr,hawq", "--candidates", "fp16,bf16,w8", "--calib", "32", "--hessian-samples", "32",
+                   "--hessian-batches", "2", "--out", bundle});
+        QVERIFY(cli.waitForFinished(240000));
+        const QByteArray err = cli.readAllStandardError();
+        QVERIFY2(cli.exitCode() == 0, err.constData());
+        QVERIFY2(!err.contains("skipped"), err.constData());
+
+        const ModelAnalysis analysis = readAnalysisBundle(bundle.toStdString());
+        const CostTable* table = analysis.sensitivity.table("weight-nsr");
+        QVERIFY(table);
+        QVERIFY(analysis.sensitivity.table("hawq")); // its need, the Hessian traces, was run for it
+        QCOMPARE(analysis.sensitivity.options, (std::vector<std::string>{"fp16", "bf16", "w8"}));
+        std::map<std::string, torch::Tensor> weights;
+        for (const auto& p : torch::jit::load(model.toStdString()).named_parameters())
+            weights[p.name] = p.value.detach().to(torch::kFloat64);
+        QCOMPARE(table->deltaLoss.size(), analysis.layers.size());
+        for (size_t l = 0; l < analysis.layers.size(); ++l) {
+            const torch::Tensor w = weights.at(analysis.layers[l].name + ".weight");
+            const double signal = w.square().sum().item<double>();
+            for (const auto& [o, type] : {std::pair{0, torch::kHalf}, std::pair{1, torch::kBFloat16}}) {
+                const double expected = (w.to(type).to(torch::kFloat64) - w).square().sum().item<double>() / signal;
+                QVERIFY2(std::abs(table->deltaLoss[l][size_t(o)] - expected) <= 1e-9 * expected,
+                         qPrintable(QString::fromStdString(analysis.layers[l].name)));
+            }
+            // bf16 keeps 8 significant bits, fp16 11, int8 per channel about 8 bits of range.
+            QVERIFY(table->deltaLoss[l][1] > table->deltaLoss[l][0]);
+            QVERIFY(std::isfinite(table->deltaLoss[l][2]) && table->deltaLoss[l][2] > table->deltaLoss[l][0]);
         }
-        QVERIFY_THROWS_EXCEPTION(Error, loaded->plugin->estimate("fisher", input, progress));
+
+        // Every layer at fp16 costs twice its int8 size: a budget between makes the choice matter.
+        const AllocationProblem all16 = problemFromAnalysis(analysis, "weight-nsr", std::numeric_limits<int64_t>::max(), std::nullopt);
+        int64_t bytes8 = 0, bytes16 = 0;
+        for (const AllocationLayer& layer : all16.layers) {
+            bytes16 += layer.options[0].bytes;
+            bytes8 += layer.options[2].bytes;
+        }
+        const AllocationProblem problem = problemFromAnalysis(analysis, "weight-nsr", (bytes8 + bytes16) / 2, std::nullopt);
+        QCOMPARE(problem.layers.size(), analysis.layers.size());
+        for (size_t l = 0; l < problem.layers.size(); ++l)
+            for (size_t o = 0; o < 3; ++o)
+                QCOMPARE(problem.layers[l].options[o].deltaLoss, table->deltaLoss[l][o]);
+        NullProgress progress;
+        AllocatorSettings settings;
+        const Allocation plan = runBuiltInAllocator("knapsack", problem, settings, progress);
+        QVERIFY(plan.bytes <= problem.budgetBytes);
+        // Brute force over every choice of the three options per layer.
+        double best = std::numeric_limits<double>::infinity();
+        std::vector<int> choice(problem.layers.size(), 0);
+        for (bool more = true; more;) {
+            double loss = 0.0;
+            int64_t bytes = 0;
+            for (size_t l = 0; l < choice.size(); ++l) {
+                loss += problem.layers[l].options[size_t(choice[l])].deltaLoss;
+                bytes += problem.layers[l].options[size_t(choice[l])].bytes;
+            }
+            if (bytes <= problem.budgetBytes)
+                best = std::min(best, loss);
+            more = false;
+            for (size_t l = 0; l < choice.size() && !more; ++l)
+                more = ++choice[l] < 3 || (choice[l] = 0, false);
+        }
+        QVERIFY(std::abs(plan.predictedDeltaLoss - best) <= 1e-12 * std::abs(best));
     }
 
     void foreignAndBrokenFilesAreReportedAndSkipped()

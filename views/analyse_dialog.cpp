@@ -1,5 +1,7 @@
 #include "analyse_dialog.h"
 
+#include "core/analysis/estimator_registry.h"
+
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -59,12 +61,11 @@ double estimateAnalysisSeconds(const AnalysisRequest& r, const AnalysisCostBasis
     if (o.sensitivity) {
         const double cells = layers * double(o.sensitivityOptions.options.size());
         for (const std::string& e : o.sensitivityOptions.estimators) {
-            if (e == "measured" || e == "input-noise")
-                forwards += cells * hessianSamples;
-            else if (e == "llc")
-                forwards += cells * kForwardsPerProduct * hessianSamples;
-            else if (e == "fisher")
-                forwards += 3.0 * hessianSamples;
+            if (const std::optional<EstimatorDescriptor> d = EstimatorRegistry::instance().find(e)) {
+                const EstimatorCost& c = d->cost;
+                forwards += (cells * (c.passesPerCell + c.productsPerCell * kForwardsPerProduct) + c.passesFixed)
+                          * hessianSamples;
+            }
         }
     }
     if (forwards > 0 && basis.forwardSamplesPerSecond <= 0)
@@ -127,9 +128,9 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
     m_seed->setToolTip(tr("Seed of the Lanczos start and Hutchinson probe vectors"));
     form->addRow(tr("Seed:"), m_seed);
     auto* estimators = new QHBoxLayout;
-    for (const std::string& e : sensitivityEstimators()) {
-        auto* box = new QCheckBox(QString::fromStdString(e));
-        box->setChecked(true);
+    for (const EstimatorDescriptor& e : EstimatorRegistry::instance().all()) {
+        auto* box = new QCheckBox(QString::fromStdString(e.id));
+        box->setToolTip(QStringLiteral("%1: %2").arg(QString::fromStdString(e.name), QString::fromStdString(e.description)));
         estimators->addWidget(box);
         m_estimators.push_back(box);
         connect(box, &QCheckBox::toggled, this, &AnalyseDialog::updateState);

@@ -31,7 +31,8 @@ struct AnalysisCostBasis {
 
 // Seconds an analysis will take, roughly: the measured forward speed times the forward-pass
 // equivalents each part costs (a Hessian-vector product ≈ 4 forward passes; per-layer Lanczos
-// runs and Hutchinson probes as the engine typically spends them). Negative when unknown.
+// runs and Hutchinson probes as the engine typically spends them; each estimator's cost model from
+// EstimatorRegistry). Negative when unknown.
 double estimateAnalysisSeconds(const AnalysisRequest& request, const AnalysisCostBasis& basis);
 
 // Threading: GUI thread.

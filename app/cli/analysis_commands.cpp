@@ -3,7 +3,9 @@
 
 #include "cli_commands.h"
 #include "cli_support.h"
+#include "estimator_libraries.h"
 
+#include "core/analysis/estimator_registry.h"
 #include "core/io/analysis_bundle.h"
 #include "core/io/safetensors_file.h"
 #include "core/model/safetensors_layers.h"
@@ -312,9 +314,14 @@ int runAnalyze(const CliArgs& args)
     SensitivityOptions& s = options.sensitivityOptions;
     s.estimators = listOption(args, "estimators", s.estimators);
     s.options = listOption(args, "candidates", s.options);
-    // hawq weighs each option's error by the layer's mean Hessian trace.
-    if (options.sensitivity && std::find(s.estimators.begin(), s.estimators.end(), "hawq") != s.estimators.end())
-        options.hessian = true;
+    // Plugins' estimators join the registry before it is read; hawq and its kind need the traces.
+    for (const std::string& problem : loadEstimatorLibraries(estimatorPluginFolders()))
+        std::cerr << "bitlens-cli: " << problem << "\n";
+    for (const std::string& id : s.estimators) {
+        const std::optional<EstimatorDescriptor> d = EstimatorRegistry::instance().find(id);
+        if (options.sensitivity && d && d->needs.hessianTraces)
+            options.hessian = true;
+    }
     options.statisticsOptions.sigmaMultiples = sigmaMultiples(args, options.statisticsOptions.sigmaMultiples);
     TerminalProgress progress(args);
     Workspace w = openWorkspace(args, progress);

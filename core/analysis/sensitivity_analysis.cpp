@@ -1,12 +1,21 @@
 #include "sensitivity_analysis.h"
 
+#include "estimator_registry.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
 namespace bitlens {
 
-std::vector<std::string> sensitivityEstimators() { return {"measured", "hawq", "llc", "input-noise", "fisher"}; }
+std::vector<std::string> sensitivityEstimators()
+{
+    std::vector<std::string> ids;
+    for (const EstimatorDescriptor& d : EstimatorRegistry::instance().all())
+        if (d.runsByDefault)
+            ids.push_back(d.id);
+    return ids;
+}
 
 std::vector<std::string> defaultSensitivityOptions()
 {

@@ -11,12 +11,7 @@
 
 namespace bitlens {
 
-// measured: quantize only that layer, evaluate the calibration loss (the ground truth).
-// hawq: HAWQ-v2's Tr(H_ll)/n · ‖δ‖², δ = Q(W) − W (needs the Hessian traces).
-// llc: the total differential gᵀδ + ½ δᵀHδ, the quadratic form by one Hessian-vector product.
-// input-noise: quantize only that layer's input to the option's number format (ints: per-tensor,
-//   MSE range from the calibration histograms) and evaluate; NaN for rank-only options.
-// fisher: ½ Σ F_ii δ_i² with the empirical Fisher diagonal (per-sample gradients).
+// The ids of the registered estimators that run by default (estimator_registry.h describes each).
 std::vector<std::string> sensitivityEstimators();
 // w2…w8 per-channel, fp8_e4m3, rank0.5 and rank0.25 (candidate grammar of uniformPlan).
 std::vector<std::string> defaultSensitivityOptions();

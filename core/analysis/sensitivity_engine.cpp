@@ -1,5 +1,7 @@
 #include "sensitivity_engine.h"
 
+#include "estimator_registry.h"
+
 #include "../model/model_impl.h"
 #include "../progress.h"
 #include "../quant/compression_plan.h"
@@ -33,18 +35,152 @@ std::optional<ActivationQuant> inputQuantFor(const LayerOption& option)
     return q;
 }
 
-// Wall time spent per estimator across the interleaved loop.
-struct Clock {
-    std::map<std::string, double> seconds;
-    template <typename F>
-    double time(const std::string& estimator, F f)
+// The descriptors of the requested estimators, in request order, and what they need together.
+struct Requested {
+    std::vector<EstimatorDescriptor> estimators;
+    EstimatorNeeds needs;
+    std::string needing(bool EstimatorNeeds::*need) const
     {
-        const auto start = std::chrono::steady_clock::now();
-        const double v = f();
-        seconds[estimator] += secondsSince(start);
-        return v;
+        std::string ids;
+        for (const EstimatorDescriptor& d : estimators)
+            if (d.needs.*need)
+                ids += (ids.empty() ? "" : ", ") + d.id;
+        return ids;
     }
 };
+
+Requested requested(const std::vector<std::string>& ids)
+{
+    const EstimatorRegistry& registry = EstimatorRegistry::instance();
+    Requested r;
+    for (const std::string& id : ids) {
+        std::optional<EstimatorDescriptor> d = registry.find(id);
+        if (!d)
+            throw Error("unknown sensitivity estimator '" + id + "' (known: " + registry.knownIds() + ")");
+        for (bool EstimatorNeeds::*need : {&EstimatorNeeds::hessianTraces, &EstimatorNeeds::gradient,
+                                           &EstimatorNeeds::hessianProducts, &EstimatorNeeds::fisherDiagonal,
+                                           &EstimatorNeeds::inputHistograms, &EstimatorNeeds::lossEvaluations})
+            r.needs.*need = r.needs.*need || d->needs.*need;
+        r.estimators.push_back(std::move(*d));
+    }
+    return r;
+}
+
+// What the per-layer loop has ready for the cells of one layer.
+struct LayerState {
+    const torch::Tensor& weight;             // as the model holds it
+    torch::Tensor weight64;                  // flat float64
+    std::map<std::pair<int, int>, double> inputNoise; // by (format, bits): options share it
+};
+
+// What the whole analysis prepared: the operator, the variant graph, the estimators' needs.
+struct Prepared {
+    HessianOperator& op;
+    Model::Impl& model;
+    torch::jit::GraphFunction& weightsGraph;
+    const HessianAnalysis* hessian;
+    std::vector<torch::Tensor> fisher;
+    const std::vector<ActivationHistogram>* histograms = nullptr;
+    Progress& progress;
+};
+
+// A cell as estimators see it; each accessor checks that the running estimator declared it.
+class EngineCell final : public EstimatorCell {
+public:
+    EngineCell(Prepared& p, LayerState& layerState, const torch::Tensor& compressed)
+        : m_p(p), m_layer(layerState), m_compressed(compressed),
+          m_delta(compressed.reshape({-1}).to(torch::kFloat64) - layerState.weight64)
+    {
+    }
+    void runAs(const EstimatorDescriptor& d) { m_running = &d; }
+
+    const double* weights() const override { return m_layer.weight64.data_ptr<double>(); }
+    const double* delta() const override { return m_delta.data_ptr<double>(); }
+    int64_t parameters() const override { return m_delta.numel(); }
+    double hessianTrace() const override
+    {
+        require(m_running->needs.hessianTraces, "the Hessian traces");
+        return m_p.hessian->layers[layer].trace;
+    }
+    double gradientDot() const override
+    {
+        require(m_running->needs.gradient, "the gradient");
+        return at::dot(m_p.op.gradient(layer), m_delta).item<double>();
+    }
+    double hessianQuadratic() override
+    {
+        require(m_running->needs.hessianProducts, "Hessian-vector products");
+        return at::dot(m_delta, m_p.op.layerProduct(layer, m_delta, m_p.progress)).item<double>();
+    }
+    double fisherQuadratic() const override
+    {
+        require(m_running->needs.fisherDiagonal, "the Fisher diagonal");
+        return at::dot(m_p.fisher[layer], m_delta.square()).item<double>();
+    }
+    double measuredDeltaLoss() override
+    {
+        require(m_running->needs.lossEvaluations, "loss evaluations");
+        std::vector<torch::Tensor> weights = m_p.op.weights();
+        weights[layer] = m_compressed;
+        return m_p.op.lossOf(m_p.weightsGraph, weights, m_p.progress) - baselineLoss;
+    }
+    std::optional<double> inputNoiseDeltaLoss() override
+    {
+        require(m_running->needs.lossEvaluations && m_running->needs.inputHistograms,
+                "loss evaluations and the input histograms");
+        const std::optional<ActivationQuant> q = inputQuantFor(*option);
+        const ActivationHistogram& h = (*m_p.histograms)[layer];
+        if (!q || (q->format != NumberFormat::Float32 && !h.quantizable))
+            return std::nullopt;
+        const std::pair<int, int> key{int(q->format), q->bits};
+        if (!m_layer.inputNoise.count(key))
+            m_layer.inputNoise[key] = q->format == NumberFormat::Float32 ? 0.0 : inputNoiseOf(h, *q);
+        return m_layer.inputNoise[key];
+    }
+
+private:
+    void require(bool declared, const char* what) const
+    {
+        if (!declared)
+            throw Error("the estimator '" + m_running->id + "' reads " + what + " without declaring it in its needs");
+    }
+    double inputNoiseOf(const ActivationHistogram& h, const ActivationQuant& q)
+    {
+        const size_t layers = m_p.model.layers.size();
+        std::vector<ActivationEncoding> encodings(layers);
+        encodings[layer] = encodeActivation(h, q);
+        torch::jit::GraphFunction noisy("bitlens_input_noise", buildPlanGraph(m_p.model.layerGraph(), layers, encodings, true),
+                                        nullptr, torch::jit::ExecutorExecutionMode::SIMPLE);
+        return m_p.op.lossOf(noisy, m_p.op.weights(), m_p.progress) - baselineLoss;
+    }
+
+    Prepared& m_p;
+    LayerState& m_layer;
+    const torch::Tensor& m_compressed;
+    const torch::Tensor m_delta;
+    const EstimatorDescriptor* m_running = nullptr;
+};
+
+// Runs one estimator on a cell: its wall time and Hessian-vector products are charged to it, and
+// anything but our own errors is rethrown naming the estimator and the cell.
+std::optional<double> computeCell(const EstimatorDescriptor& d, EngineCell& cell, HessianOperator& op, CostTable& table)
+{
+    const auto start = std::chrono::steady_clock::now();
+    const int64_t products = op.layerProducts();
+    cell.runAs(d);
+    std::optional<double> v;
+    try {
+        v = d.compute(cell);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error("the estimator '" + d.id + "' failed on layer '" + cell.layerName + "', option " + cell.optionLabel + ": "
+                    + e.what());
+    }
+    table.seconds += secondsSince(start);
+    table.products += op.layerProducts() - products;
+    return v;
+}
 
 } // namespace
 
@@ -52,14 +188,10 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
                                        const SensitivityOptions& o, const HessianAnalysis* hessian, Progress& progress)
 {
     Model::Impl& m = model.impl();
-    const std::vector<std::string> known = sensitivityEstimators();
-    for (const std::string& e : o.estimators) {
-        if (std::find(known.begin(), known.end(), e) == known.end())
-            throw Error("unknown sensitivity estimator '" + e + "' (known: measured, hawq, llc, input-noise, fisher)");
-    }
-    const auto wants = [&o](const char* e) { return std::find(o.estimators.begin(), o.estimators.end(), e) != o.estimators.end(); };
-    if (wants("hawq") && (!hessian || hessian->layers.size() != m.layers.size()))
-        throw Error("the hawq estimator needs the Hessian traces: analyse the Hessian too");
+    const Requested r = requested(o.estimators);
+    if (r.needs.hessianTraces && (!hessian || hessian->layers.size() != m.layers.size()))
+        throw Error("the " + r.needing(&EstimatorNeeds::hessianTraces)
+                    + " estimator needs the Hessian traces: analyse the Hessian too");
     std::vector<CompressionPlan> plans;
     for (const std::string& spec : o.options)
         plans.push_back(uniformPlan(spec, m.layers));
@@ -68,109 +200,75 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
     a.options = o.options;
     a.samples = op.samples();
     const size_t layers = m.layers.size(), options = plans.size();
+    std::vector<std::string> names;
+    for (const LayerInfo& l : m.layers)
+        names.push_back(l.name);
     // Cells stay NaN where an estimator does not apply; a computed cell that is not finite is a problem.
-    std::map<std::string, std::vector<std::vector<double>>> cells;
-    for (const std::string& e : o.estimators)
-        cells[e].assign(layers, std::vector<double>(options, kNaN));
-    const auto set = [&](const std::string& e, size_t l, size_t k, double v) {
-        cells[e][l][k] = v;
-        if (!std::isfinite(v))
-            a.problems.push_back("layer '" + m.layers[l].name + "', option " + o.options[k] + ": " + e + " is not finite");
-    };
-    Clock clock;
+    for (const EstimatorDescriptor& d : r.estimators) {
+        CostTable& t = a.tables.emplace_back();
+        t.estimator = d.id;
+        t.deltaLoss.assign(layers, std::vector<double>(options, kNaN));
+    }
 
     torch::jit::GraphFunction weightsGraph("bitlens_sensitivity",
                                            buildPlanGraph(m.layerGraph(), layers, std::vector<ActivationEncoding>(layers), true),
                                            nullptr);
     a.baselineLoss = op.lossOf(weightsGraph, op.weights(), progress);
-    std::vector<torch::Tensor> fisher;
-    if (wants("fisher")) {
+    Prepared p{op, m, weightsGraph, hessian, {}, nullptr, progress};
+    if (r.needs.fisherDiagonal) {
         progress.report(0.0, "Empirical Fisher diagonal");
-        clock.time("fisher", [&] {
-            fisher = op.fisherDiagonal(progress);
-            return 0.0;
-        });
+        const auto start = std::chrono::steady_clock::now();
+        p.fisher = op.fisherDiagonal(progress);
+        // Each estimator that needs it would have paid for it alone.
+        for (size_t e = 0; e < r.estimators.size(); ++e)
+            if (r.estimators[e].needs.fisherDiagonal)
+                a.tables[e].seconds += secondsSince(start);
     }
-    const std::vector<ActivationHistogram>* histograms = nullptr;
-    if (wants("input-noise")) {
+    if (r.needs.inputHistograms) {
         SubProgress sub(progress, 0.0, 0.05);
-        histograms = &cachedActivationHistograms(model, calibration, sub);
+        p.histograms = &cachedActivationHistograms(model, calibration, sub);
     }
-    const int64_t products0 = op.layerProducts();
 
     torch::NoGradGuard noGrad;
     for (size_t l = 0; l < layers; ++l) {
-        const std::string& name = m.layers[l].name;
-        const torch::Tensor w = op.weights()[l].detach();
-        const torch::Tensor w64 = w.reshape({-1}).to(torch::kFloat64);
-        std::map<std::pair<int, int>, double> inputNoise; // by (format, bits): options share it
+        const std::string& name = names[l];
+        LayerState layerState{op.weights()[l], op.weights()[l].detach().reshape({-1}).to(torch::kFloat64), {}};
         for (size_t k = 0; k < options; ++k) {
             progress.checkCancelled();
             progress.report(0.05 + 0.95 * (double(l) + double(k) / double(options)) / double(layers),
                             "Sensitivity of " + name + " to " + o.options[k]);
+            // The one place a cell's option is resolved.
             const LayerOption& option = plans[k].optionFor(name);
             torch::Tensor compressed;
             try {
-                compressed = compressWeight(w, option).effective;
+                compressed = compressWeight(layerState.weight.detach(), option).effective;
             } catch (const PlanError&) { // the option cannot apply to this layer: NaN cells
                 continue;
             }
-            const torch::Tensor delta = compressed.reshape({-1}).to(torch::kFloat64) - w64;
-            const double norm2 = delta.square().sum().item<double>();
-            if (wants("measured")) {
-                set("measured", l, k, clock.time("measured", [&] {
-                    std::vector<torch::Tensor> weights = op.weights();
-                    weights[l] = compressed;
-                    return op.lossOf(weightsGraph, weights, progress) - a.baselineLoss;
-                }));
-            }
-            if (wants("hawq")) {
-                const double meanTrace = hessian->layers[l].trace / double(w.numel());
-                set("hawq", l, k, meanTrace * norm2);
-            }
-            if (wants("llc")) {
-                set("llc", l, k, clock.time("llc", [&] {
-                    const torch::Tensor hd = op.layerProduct(l, delta, progress);
-                    return at::dot(op.gradient(l), delta).item<double>() + 0.5 * at::dot(delta, hd).item<double>();
-                }));
-            }
-            if (wants("fisher"))
-                set("fisher", l, k, 0.5 * at::dot(fisher[l], delta.square()).item<double>());
-            if (wants("input-noise")) {
-                const std::optional<ActivationQuant> q = inputQuantFor(option);
-                const ActivationHistogram& h = (*histograms)[l];
-                if (!q || (q->format != NumberFormat::Float32 && !h.quantizable))
+            EngineCell cell(p, layerState, compressed);
+            cell.layer = l;
+            cell.layerName = name;
+            cell.optionLabel = o.options[k];
+            cell.option = &option;
+            cell.baselineLoss = a.baselineLoss;
+            for (size_t e = 0; e < r.estimators.size(); ++e) {
+                CostTable& t = a.tables[e];
+                const std::optional<double> v = computeCell(r.estimators[e], cell, op, t);
+                if (!v)
                     continue;
-                const std::pair<int, int> key{int(q->format), q->bits};
-                if (!inputNoise.count(key)) {
-                    inputNoise[key] = q->format == NumberFormat::Float32 ? 0.0 : clock.time("input-noise", [&] {
-                        std::vector<ActivationEncoding> encodings(layers);
-                        encodings[l] = encodeActivation(h, *q);
-                        torch::jit::GraphFunction noisy("bitlens_input_noise",
-                                                        buildPlanGraph(m.layerGraph(), layers, encodings, true), nullptr,
-                                                        torch::jit::ExecutorExecutionMode::SIMPLE);
-                        return op.lossOf(noisy, op.weights(), progress) - a.baselineLoss;
-                    });
-                }
-                set("input-noise", l, k, inputNoise[key]);
+                t.deltaLoss[l][k] = *v;
+                if (!std::isfinite(*v))
+                    a.problems.push_back("layer '" + name + "', option " + o.options[k] + ": " + t.estimator
+                                         + " is not finite");
             }
         }
     }
 
-    const std::vector<std::vector<double>>* measured = wants("measured") ? &cells["measured"] : nullptr;
-    std::vector<std::string> names;
-    for (const LayerInfo& l : m.layers)
-        names.push_back(l.name);
-    for (const std::string& e : o.estimators) {
-        CostTable t;
-        t.estimator = e;
-        t.deltaLoss = cells[e];
-        t.seconds = clock.seconds[e];
-        t.products = e == "llc" ? op.layerProducts() - products0 : 0;
-        if (measured && e != "measured")
-            t.agreement = agreementOf(t.deltaLoss, *measured);
+    const CostTable* measured = a.table("measured");
+    for (CostTable& t : a.tables) {
+        if (measured && &t != measured)
+            t.agreement = agreementOf(t.deltaLoss, measured->deltaLoss);
         t.topLayers = mostSensitiveLayers(t.deltaLoss, names, 5);
-        a.tables.push_back(std::move(t));
     }
     progress.report(1.0, "Sensitivity analysed");
     return a;
