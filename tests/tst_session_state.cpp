@@ -54,7 +54,7 @@ SessionState fullState()
     MeasuredPlan first{*s.plan, 1234, 1100, 4.4, 0.1 + 0.2, result(TaskKind::Classification, 10000, 3210.123456789, 8912)};
     CompressionPlan w2;
     w2.defaults = optionFromSpec("w2");
-    MeasuredPlan second{w2, 700, 560, 2.0, -1e-7, result(TaskKind::LanguageModel, 40, 512.0 * 3.3, 2000)};
+    MeasuredPlan second{w2, 700, 560, 2.0, -1e-7, result(TaskKind::LanguageModel, 40, 40.0 * 128 * 3.3, 2000)};
     s.measuredPlans = {first, second};
     AllocationFront f;
     f.estimator = "hawq";
