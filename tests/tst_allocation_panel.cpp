@@ -267,10 +267,12 @@ private slots:
         QCOMPARE(m_compare->layerTable()->rowCount(), layersDiffering(c.a.plan, c.b.plan, m_session->layers()));
 
         // A measured point appears on the right axis.
-        EvalResult measured;
-        measured.samples = measured.total = 10000;
-        measured.correctTop1 = 8900;
-        m_controller->addMeasured(m_session->prediction().cost.layerBytes, measured);
+        MeasuredPlan measured;
+        measured.plan = m_session->plan();
+        measured.layerBytes = m_session->prediction().cost.layerBytes;
+        measured.result.samples = measured.result.total = measured.result.predictions = 10000;
+        measured.result.correctTop1 = 8900;
+        m_session->addMeasuredPlan(measured);
         QCoreApplication::processEvents();
         QCOMPARE(m_controller->plotData().measured.size(), size_t(1));
         QVERIFY(m_plot->plot()->yAxis2->visible());

@@ -169,9 +169,9 @@ private slots:
         const CompressionPlan plan = session()->plan();
         QVERIFY(!(plan == CompressionPlan{}));
         m_window->preview()->measureNow();
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->preview()->history().empty() && m_window->preview()->history().back().plan == plan,
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->session()->measuredPlans().empty() && m_window->session()->measuredPlans().back().plan == plan,
                                  180000);
-        const app::MeasuredPlan& m = m_window->preview()->history().back();
+        const MeasuredPlan& m = m_window->session()->measuredPlans().back();
         QVERIFY(m.result.complete());
         QVERIFY(m_window->summary()->planText().contains(QStringLiteral("Measured top-1")));
 
@@ -186,17 +186,17 @@ private slots:
         QCOMPARE(qint64(out["samples"].toDouble()), qint64(m.result.samples));
 
         // The measured plans plot shows it; clicking its point takes the plan back after an edit.
-        QCOMPARE(m_window->measuredPlans()->plot()->graph(0)->dataCount(), int(m_window->preview()->history().size()));
+        QCOMPARE(m_window->measuredPlans()->plot()->graph(0)->dataCount(), int(m_window->session()->measuredPlans().size()));
         selectLayers({layerIndex("fc")});
         m_window->layerEditor()->bitsSlider()->setValue(views::bitsSliderPosition({NumberFormat::Int, 2}));
         QVERIFY(!(session()->plan() == plan));
-        emit m_window->measuredPlans()->pointChosen(int(m_window->preview()->history().size()) - 1);
+        emit m_window->measuredPlans()->pointChosen(int(m_window->session()->measuredPlans().size()) - 1);
         QVERIFY(session()->plan() == plan);
     }
 
     void exportWritesModelAndReport()
     {
-        const app::MeasuredPlan measured = m_window->preview()->history().back();
+        const MeasuredPlan measured = m_window->session()->measuredPlans().back();
         QVERIFY(session()->plan() == measured.plan);
         const QString folder = m_dir.filePath("export");
         QSignalSpy finished(m_window->exporter(), &app::ExportController::finished);

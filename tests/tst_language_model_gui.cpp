@@ -15,6 +15,7 @@
 #include "app/gui/workspace_controller.h"
 #include "core/eval/applied_plan.h"
 #include "core/eval/evaluator.h"
+#include "core/eval/streamed_eval.h"
 #include "core/io/model_sidecar.h"
 #include "core/progress.h"
 #include "core/quant/memory_cost.h"
@@ -29,7 +30,6 @@
 #include "views/layer_table_model.h"
 #include "views/measured_plans_plot.h"
 #include "views/model_summary_panel.h"
-#include "views/streamed_eval.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -131,7 +131,7 @@ private slots:
     {
         NullProgress progress;
         const SampleSet& windows = session()->dataset()->evaluation;
-        const EvalResult core = evaluate(*session()->model(), windows, views::streamedEvalOptions(windows), progress);
+        const EvalResult core = evaluate(*session()->model(), windows, streamedEvalOptions(windows), progress);
         const EvalResult& gui = *session()->baseline();
         QCOMPARE(gui.samples, core.samples);
         QCOMPARE(gui.predictions, core.predictions);
@@ -204,16 +204,16 @@ private slots:
         const CompressionPlan plan = session()->plan();
         QSignalSpy streamed(m_window->preview(), &app::PreviewController::measuredChanged);
         m_window->preview()->measureNow();
-        QTRY_VERIFY_WITH_TIMEOUT(!m_window->preview()->history().empty() && m_window->preview()->history().back().plan == plan,
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->session()->measuredPlans().empty() && m_window->session()->measuredPlans().back().plan == plan,
                                  180000);
-        const app::MeasuredPlan& m = m_window->preview()->history().back();
+        const MeasuredPlan& m = m_window->session()->measuredPlans().back();
         QVERIFY(m.result.complete() && m.result.languageModel());
         QVERIFY(streamed.count() >= 2); // started, then batch by batch
 
         NullProgress progress;
         const auto data = session()->dataset();
         const EvalResult core = AppliedPlan::apply(*session()->model(), plan, data->calibration, progress)
-                                    ->evaluate(data->evaluation, views::streamedEvalOptions(data->evaluation), progress);
+                                    ->evaluate(data->evaluation, streamedEvalOptions(data->evaluation), progress);
         QCOMPARE(m.result.predictions, core.predictions);
         QCOMPARE(m.result.perplexity(), core.perplexity());
         const QString text = m_window->summary()->planText();
@@ -223,7 +223,7 @@ private slots:
 
         // The measured-plans plot: size against perplexity, the FP32 line at the baseline's.
         QCustomPlot* plot = m_window->measuredPlans()->plot();
-        QCOMPARE(plot->graph(0)->dataCount(), int(m_window->preview()->history().size()));
+        QCOMPARE(plot->graph(0)->dataCount(), int(m_window->session()->measuredPlans().size()));
         QCOMPARE(plot->graph(0)->data()->at(0)->value, core.perplexity());
         QCOMPARE(plot->graph(1)->data()->at(0)->value, core.perplexity()); // the current plan
         QVERIFY(plot->yAxis->label().contains(QStringLiteral("perplexity")));
@@ -242,7 +242,7 @@ private slots:
 
     void reportStatesPerplexity()
     {
-        const app::MeasuredPlan measured = m_window->preview()->history().back();
+        const MeasuredPlan measured = m_window->session()->measuredPlans().back();
         const QString folder = m_dir.filePath("export");
         QSignalSpy finished(m_window->exporter(), &app::ExportController::finished);
         QSignalSpy failed(m_window->exporter(), &app::ExportController::errorOccurred);

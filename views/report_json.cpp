@@ -1,5 +1,6 @@
 #include "report_json.h"
 
+#include "core/eval/eval_result_json.h"
 #include "core/runtime.h"
 
 #include <QDateTime>
@@ -26,16 +27,7 @@ const char* taskName(TaskKind task)
 // A language model's top-1 and loss are per token; its perplexity leads.
 QJsonObject evalJson(const EvalResult& r)
 {
-    const Interval ci = top1Interval(r);
-    QJsonObject json{{"top1", r.top1()}, {"top5", r.top5()}, {"loss", r.loss()}, {"correct_top1", qint64(r.correctTop1)},
-                     {"samples", qint64(r.samples)}, {"top1_ci95", QJsonArray{ci.low, ci.high}}};
-    if (r.languageModel()) {
-        const Interval pci = perplexityInterval(r);
-        json.insert("perplexity", number(r.perplexity()));
-        json.insert("perplexity_ci95", QJsonArray{number(pci.low), number(pci.high)});
-        json.insert("tokens", qint64(r.predictions));
-    }
-    return json;
+    return QJsonDocument::fromJson(QByteArray::fromStdString(evalResultJson(r).dump())).object();
 }
 
 } // namespace

@@ -8,12 +8,9 @@
 #include "plan_bits_plot.h"
 #include "report_html.h"
 #include "report_json.h"
-#include "streamed_eval.h"
 
 #include "core/data/dataset.h"
 #include "core/errors.h"
-#include "core/eval/applied_plan.h"
-#include "core/eval/evaluator.h"
 #include "core/io/report_tables.h"
 #include "core/progress.h"
 
@@ -77,26 +74,6 @@ ReportDataset describeDataset(const DatasetSplits& data, uint64_t calibrationSee
     const int64_t context = data.tokens() && !data.evaluation.sampleShape.empty() ? data.evaluation.sampleShape.front() : 0;
     return {data.path,    data.format, data.evaluation.split, data.evaluation.count(), data.calibration.count(),
             calibrationSeed, context};
-}
-
-ReportMeasurement measureForReport(Model& model, const DatasetSplits& data, const CompressionPlan& plan,
-                                   Progress& progress, const EvalResult* baseline)
-{
-    const EvalOptions all = streamedEvalOptions(data.evaluation); // every sample, as the GUI measures them
-    ReportMeasurement m;
-    const bool reuse = baseline && baseline->complete() && baseline->total == data.evaluation.count();
-    const double planStart = reuse ? 0.0 : 0.45;
-    if (reuse) {
-        m.baseline = *baseline;
-    } else {
-        SubProgress fp32(progress, 0.0, planStart);
-        m.baseline = evaluate(model, data.evaluation, all, fp32);
-    }
-    SubProgress applying(progress, planStart, planStart + 0.1);
-    const std::unique_ptr<AppliedPlan> applied = AppliedPlan::apply(model, plan, data.calibration, applying);
-    SubProgress evaluating(progress, planStart + 0.1, 1.0);
-    m.plan = applied->evaluate(data.evaluation, all, evaluating);
-    return m;
 }
 
 struct ReportWriter::Impl {

@@ -5,8 +5,9 @@
 // `bitlens-cli report`) both write it through this file, so the two folders are the same.
 //
 // Threading: the work comes in two parts.
-//  1. measureForReport evaluates the FP32 model and the plan on the evaluation split: seconds to
-//     minutes, no Qt, on any one thread that may use the model (in the GUI, a worker).
+//  1. measurePlan (core/eval/plan_measurement.h) evaluates the FP32 model and the plan on the
+//     evaluation split: seconds to minutes, on any one thread that may use the model (in the GUI,
+//     a worker).
 //  2. ReportWriter draws the figures with the workbench's own plot widgets, which must live on
 //     the GUI thread, and writes the files. Each step() is one figure (PNG and PDF) or one group
 //     of files; the GUI runs one step per event-loop turn (a zero-timeout QTimer) and stays
@@ -15,7 +16,7 @@
 // failure or a cancel never leaves a partial report.
 
 #include "core/alloc/plan_prediction.h"
-#include "core/eval/eval_result.h"
+#include "core/eval/plan_measurement.h"
 #include "core/stats/model_analysis.h"
 
 #include <QString>
@@ -24,7 +25,6 @@
 #include <memory>
 
 namespace bitlens {
-class Model;
 class Progress;
 struct DatasetSplits;
 } // namespace bitlens
@@ -42,19 +42,6 @@ struct ReportDataset {
 };
 ReportDataset describeDataset(const DatasetSplits& data, uint64_t calibrationSeed);
 
-struct ReportMeasurement {
-    EvalResult baseline; // the FP32 model
-    EvalResult plan;     // the plan applied (AppliedPlan), as the exported model.pt computes it
-};
-
-// Evaluates the FP32 model and the plan on every sample of data.evaluation, the plan applied with
-// input ranges calibrated on data.calibration (as `bitlens-cli export` does with the same
-// --calib and --seed). `baseline`, when given and complete on the same split, is reused instead
-// of evaluating again. Threading: the calling thread, using `model` exclusively. Throws PlanError,
-// EvalError, Cancelled.
-ReportMeasurement measureForReport(Model& model, const DatasetSplits& data, const CompressionPlan& plan,
-                                   Progress& progress, const EvalResult* baseline = nullptr);
-
 struct ReportInput {
     std::shared_ptr<const ModelAnalysis> analysis; // null or empty: no analysis figures, empty statistics
     std::vector<LayerInfo> layers;  // the model's, profiled; the same names as the analysis's
@@ -64,7 +51,7 @@ struct ReportInput {
     std::string modelPath;
     std::string modelSha256;
     ReportDataset dataset;
-    ReportMeasurement measured;
+    PlanMeasurement measured;       // measurePlan (core/eval/plan_measurement.h)
 };
 
 // Whether a report may be written to `folder`: its parent exists and is writable, and `folder`

@@ -2,6 +2,7 @@
 #include "cli_support.h"
 
 #include "core/eval/applied_plan.h"
+#include "core/eval/eval_result_json.h"
 #include "core/eval/evaluator.h"
 #include "core/io/model_sidecar.h"
 #include "core/runtime.h"
@@ -133,15 +134,10 @@ int runEval(const CliArgs& args)
 
     if (args.has("json")) {
         json out = {{"model", w.modelPath}, {"data", data.path}, {"split", data.evaluation.split},
-                    {"loss", r.loss()}, {"top1", r.top1()}, {"top5", r.top5()},
-                    {"top1_ci95", {ci.low, ci.high}}, {"correct_top1", r.correctTop1},
-                    {"samples", r.samples}, {"seconds", r.seconds},
-                    {"samples_per_second", r.samplesPerSecond()}, {"threads", threadCount()},
-                    {"task", r.languageModel() ? "language-model" : "classification"}};
-        if (r.languageModel()) {
-            out.update({{"perplexity", r.perplexity()}, {"perplexity_ci95", {pci.low, pci.high}},
-                        {"tokens", r.predictions}, {"tokens_per_second", r.predictionsPerSecond()}});
-        }
+                    {"seconds", r.seconds}, {"samples_per_second", r.samplesPerSecond()}, {"threads", threadCount()}};
+        out.update(evalResultJson(r));
+        if (r.languageModel())
+            out["tokens_per_second"] = r.predictionsPerSecond();
         if (applied) {
             out["plan"] = planPath;
             out.update(planCostJson(cost));

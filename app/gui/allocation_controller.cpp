@@ -5,8 +5,8 @@
 
 #include "core/alloc/cost_table_problem.h"
 #include "core/eval/applied_plan.h"
+#include "core/eval/streamed_eval.h"
 #include "core/progress.h"
-#include "views/streamed_eval.h"
 
 #include <QTimer>
 
@@ -22,12 +22,22 @@ constexpr int64_t kFitnessSamples = 512;
 constexpr int64_t kFitnessWindows = 32;
 constexpr int kFitnessEvaluations = 200;
 
-std::map<std::string, LayerOption> pinsOf(const PlanState& state)
+// The session's tie groups as the problem's layer indices; a group naming a layer the problem
+// lacks (another model's) is an error the run reports.
+std::vector<std::vector<int>> tieIndices(const std::vector<std::vector<std::string>>& groups, const AllocationProblem& p)
 {
-    std::map<std::string, LayerOption> pins;
-    for (const std::string& name : state.pinned)
-        pins[name] = state.plan.optionFor(name);
-    return pins;
+    std::vector<std::vector<int>> out;
+    for (const std::vector<std::string>& group : groups) {
+        std::vector<int> members;
+        for (const std::string& name : group) {
+            const auto it = std::find_if(p.layers.begin(), p.layers.end(), [&](const auto& l) { return l.name == name; });
+            if (it == p.layers.end())
+                throw AllocationError("the tie group of '" + name + "' names a layer the cost table does not have");
+            members.push_back(int(it - p.layers.begin()));
+        }
+        out.push_back(std::move(members));
+    }
+    return out;
 }
 
 bool isFp32(const CompressionPlan& plan, const std::vector<LayerInfo>& layers)
@@ -47,20 +57,13 @@ AllocationController::AllocationController(Session* session, JobRunner* jobs, QO
         if (running != m_running)
             emit runningChanged(m_running = running);
     });
-    connect(m_session, &Session::modelChanged, this, [this] {
-        m_last.reset();
-        m_measured.clear();
-        m_reference = {tr("FP32 (no compression)"), {}};
-    });
-    connect(m_session, &Session::datasetChanged, this, [this] {
-        m_measured.clear(); // measured on other data
-        scheduleRefresh();
-    });
+    connect(m_session, &Session::modelChanged, this, [this] { m_reference = {tr("FP32 (no compression)"), {}}; });
     connect(m_session, &Session::analysisChanged, this, &AllocationController::onAnalysisChanged);
-    connect(m_session, &Session::planChanged, this, &AllocationController::dropStaleFront);
     connect(m_session, &Session::estimatorChanged, this,
             [this](const QString& estimator) { emit estimatorsChanged(estimators(), estimator); });
-    for (auto signal : {&Session::predictionChanged, &Session::baselineChanged, &Session::layersChanged})
+    for (auto signal : {&Session::predictionChanged, &Session::baselineChanged, &Session::layersChanged,
+                        &Session::planChanged, &Session::datasetChanged, &Session::measuredPlansChanged,
+                        &Session::paretoFrontChanged})
         connect(m_session, signal, this, &AllocationController::scheduleRefresh);
     onAnalysisChanged();
 }
@@ -107,6 +110,8 @@ void AllocationController::run(const views::AllocationRequest& request)
     try {
         problem = sessionProblem(*analysis, request.estimator.toStdString(), m_session->plan(), m_session->pinned(),
                                  request.budgetBytes, request.budgetBops);
+        problem.problem.tieGroups = tieIndices(m_session->tieGroups(), problem.problem);
+        problem.problem.validate();
     } catch (const Error& e) {
         reportError(QString::fromStdString(e.what()));
         return;
@@ -120,14 +125,14 @@ void AllocationController::run(const views::AllocationRequest& request)
     if (const std::shared_ptr<Model> model = m_session->model(); model && m_session->dataset())
         settings.fitness = [model, data = m_session->dataset(), problem](const std::vector<int>& choices) {
             NullProgress quiet;
-            EvalOptions options = views::streamedEvalOptions(data->calibration);
+            EvalOptions options = streamedEvalOptions(data->calibration);
             options.limit = data->calibration.tokens() ? kFitnessWindows : kFitnessSamples;
             return AppliedPlan::apply(*model, problem.planOf(choices), data->calibration, quiet)
                 ->evaluate(data->calibration, options, quiet)
                 .loss();
         };
 
-    const std::map<std::string, LayerOption> pins = pinsOf(m_session->planState());
+    const std::map<std::string, LayerOption> pins = m_session->planState().pinnedOptions();
     const PluginHost* host = &m_plugins;
     const quint64 generation = m_session->generation();
     m_jobs->start(kJob, tr("Allocating (%1)").arg(allocatorName(request.allocator)),
@@ -136,10 +141,17 @@ void AllocationController::run(const views::AllocationRequest& request)
             SubProgress allocating(progress, 0.0, 0.8);
             const Allocation a = host->allocate(request.allocator.toStdString(), problem.problem, settings, allocating);
             SubProgress tracing(progress, 0.8, 1.0);
-            auto front = std::make_shared<const ParetoFront>(paretoFront(problem.problem, settings.resolutionBytes, tracing));
+            auto front = std::make_shared<AllocationFront>();
+            front->estimator = request.estimator.toStdString();
+            front->budgetBytes = problem.problem.budgetBytes;
+            front->budgetBops = problem.problem.budgetBops;
+            front->front = paretoFront(problem.problem, settings.resolutionBytes, tracing);
+            for (const FrontPoint& point : front->front.points)
+                front->plans.push_back(problem.planOf(point.choices));
+            const CompressionPlan plan = problem.planOf(a.choices);
             return [=] {
                 if (m_session->generation() == generation) // else the model it was for is gone
-                    finishRun(request, problem, a, front, pins);
+                    finishRun(request, plan, a, front, pins);
             };
         } catch (const Cancelled&) {
             throw;
@@ -157,28 +169,29 @@ void AllocationController::cancel()
     m_jobs->cancel(kJob);
 }
 
-void AllocationController::finishRun(const views::AllocationRequest& request, const SessionProblem& problem,
-                                     const Allocation& allocation, std::shared_ptr<const ParetoFront> front,
+void AllocationController::finishRun(const views::AllocationRequest& request, const CompressionPlan& plan,
+                                     const Allocation& allocation, std::shared_ptr<const AllocationFront> front,
                                      const std::map<std::string, LayerOption>& pins)
 {
     const QString name = allocatorName(request.allocator);
-    m_last = LastRun{std::move(front), problem, request.estimator.toStdString(), pins};
-    applyPlan(problem.planOf(allocation.choices), tr("Allocate: %1 at %2").arg(name, budgetText(request.budgetBytes)));
+    m_session->setParetoFront(std::move(front), pins);
+    applyPlan(plan, tr("Allocate: %1 at %2").arg(name, budgetText(request.budgetBytes)));
     emit allocated({name, request.estimator, allocation.bytes, m_range.scale.bitsAt(allocation.bytes),
                     allocation.predictedDeltaLoss, allocation.gap, allocation.solverSeconds});
 }
 
 std::shared_ptr<const ParetoFront> AllocationController::front() const
 {
-    return m_last ? m_last->front : nullptr;
+    const std::shared_ptr<const AllocationFront> f = m_session->paretoFront();
+    return f ? std::shared_ptr<const ParetoFront>(f, &f->front) : nullptr;
 }
 
 void AllocationController::applyFrontPoint(int index)
 {
-    if (!m_last || index < 0 || size_t(index) >= m_last->front->points.size())
+    const std::shared_ptr<const AllocationFront> f = m_session->paretoFront();
+    if (!f || index < 0 || size_t(index) >= f->plans.size())
         return;
-    const FrontPoint& point = m_last->front->points[size_t(index)];
-    applyPlan(m_last->problem.planOf(point.choices), tr("Allocate: Pareto point at %1").arg(budgetText(point.bytes)));
+    applyPlan(f->plans[size_t(index)], tr("Allocate: Pareto point at %1").arg(budgetText(f->front.points[size_t(index)].bytes)));
 }
 
 // One undoable edit; the plan it replaces becomes the comparison's A.
@@ -191,22 +204,11 @@ void AllocationController::applyPlan(const CompressionPlan& plan, const QString&
 
 void AllocationController::compareWithFrontPoint(int index)
 {
-    if (!m_last || index < 0 || size_t(index) >= m_last->front->points.size())
+    const std::shared_ptr<const AllocationFront> f = m_session->paretoFront();
+    if (!f || index < 0 || size_t(index) >= f->plans.size())
         return;
-    const FrontPoint& point = m_last->front->points[size_t(index)];
-    m_reference = {tr("Optimal plan %1 of the front, %2").arg(index + 1).arg(budgetText(point.bytes)),
-                   m_last->problem.planOf(point.choices)};
-    scheduleRefresh();
-}
-
-void AllocationController::addMeasured(int64_t bytes, const EvalResult& result)
-{
-    const CompressionPlan& plan = m_session->plan();
-    const auto same = std::find_if(m_measured.begin(), m_measured.end(), [&](const Measured& m) { return m.plan == plan; });
-    if (same != m_measured.end())
-        *same = {plan, bytes, result};
-    else
-        m_measured.push_back({plan, bytes, result});
+    m_reference = {tr("Optimal plan %1 of the front, %2").arg(index + 1).arg(budgetText(f->front.points[size_t(index)].bytes)),
+                   f->plans[size_t(index)]};
     scheduleRefresh();
 }
 
@@ -220,27 +222,6 @@ void AllocationController::onAnalysisChanged()
     const std::shared_ptr<const ModelAnalysis> analysis = m_session->analysis();
     m_spans = analysis ? optionSpans(*analysis) : std::vector<OptionSpan>{};
     emit estimatorsChanged(estimators(), m_session->estimator());
-    // A front stays while the problem it solved stays the same (an analysis that added statistics).
-    if (m_last) {
-        const AllocationProblem& solved = m_last->problem.problem;
-        try {
-            if (!analysis
-                || !(sessionProblem(*analysis, m_last->estimator, m_session->plan(), m_session->pinned(),
-                                    solved.budgetBytes, solved.budgetBops).problem
-                     == solved))
-                m_last.reset();
-        } catch (const Error&) {
-            m_last.reset();
-        }
-    }
-    scheduleRefresh();
-}
-
-// A front computed under other pins would undo them when a point is applied.
-void AllocationController::dropStaleFront()
-{
-    if (m_last && pinsOf(m_session->planState()) != m_last->pins)
-        m_last.reset();
     scheduleRefresh();
 }
 
@@ -269,17 +250,17 @@ views::ParetoPlotData AllocationController::plotData() const
 {
     views::ParetoPlotData d;
     d.scale = m_range.scale;
-    if (m_last && m_session->analysis()) {
-        d.front = m_last->front;
-        d.estimator = QString::fromStdString(m_last->estimator);
-        d.budgetBytes = m_last->problem.problem.budgetBytes;
+    if (const std::shared_ptr<const AllocationFront> f = m_session->paretoFront(); f && m_session->analysis()) {
+        d.front = front();
+        d.estimator = QString::fromStdString(f->estimator);
+        d.budgetBytes = f->budgetBytes;
         // The current plan by the front's own table, so that it sits on the front's scale.
         const PlanPrediction p = predictPlan(m_session->plan(), m_session->layers(), m_session->totalParams(),
-                                             m_session->analysis()->sensitivity, m_last->estimator);
+                                             m_session->analysis()->sensitivity, f->estimator);
         d.current = views::PlanMarker{p.cost.layerBytes, p.deltaLoss};
     }
-    for (const Measured& m : m_measured)
-        d.measured.push_back({m.bytes, m.result});
+    for (const MeasuredPlan& m : m_session->measuredPlans())
+        d.measured.push_back({m.layerBytes, m.result});
     if (m_session->baseline() && m_session->baseline()->samples > 0)
         d.baseline = m_session->baseline();
     d.task = m_session->task();
@@ -305,7 +286,7 @@ std::optional<EvalResult> AllocationController::measuredFor(const CompressionPla
 {
     if (isFp32(plan, m_session->layers()))
         return m_session->baseline();
-    for (const Measured& m : m_measured)
+    for (const MeasuredPlan& m : m_session->measuredPlans())
         if (m.plan == plan)
             return m.result;
     return std::nullopt;

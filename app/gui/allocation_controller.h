@@ -1,12 +1,13 @@
 #pragma once
 // Allocators from the GUI: the plugins' allocators run on the session's cost tables and pins in the
-// background, their plan applied as one undoable edit; the Pareto front of the last run, plans
-// the user measured on it, and the comparison of the current plan with the one before.
+// background, their plan applied as one undoable edit; the session's Pareto front of the last run
+// with the plans measured on it, and the comparison of the current plan with the one before.
 
 #include "session_problem.h"
 
 #include "core/alloc/pareto_front.h"
 #include "core/eval/eval_result.h"
+#include "core/io/session_state.h"
 #include "plugins/plugin_host.h"
 #include "views/allocator_panel.h"
 #include "views/pareto_plot.h"
@@ -36,24 +37,22 @@ public:
     // the plot's clicks, and this controller's results, ranges, front and comparison.
     void attach(views::AllocatorPanel* panel, views::ParetoPlot* plot, views::PlanCompareView* compare);
 
-    // Runs the allocator on the request's table and budget with the session's pins, then applies
-    // its plan with Session::editPlan ("Allocate: <name> at <budget>") and keeps its Pareto front.
-    // Errors (no sensitivity analysed, an infeasible budget, …) come out as errorOccurred.
+    // Runs the allocator on the request's table and budget with the session's pins and tie groups,
+    // then applies its plan with Session::editPlan ("Allocate: <name> at <budget>") and makes its
+    // Pareto front the session's. Errors (no sensitivity analysed, an infeasible budget, …) come
+    // out as errorOccurred.
     void run(const views::AllocationRequest& request);
     void cancel();
     bool running() const { return m_running; }
 
-    // The last run's front; null before one, or once the analysis or the pins changed under it.
+    // The session's front (Session::paretoFront); null before a run, or once the analysis or the
+    // pins changed under it.
     std::shared_ptr<const ParetoFront> front() const;
     // Applies the front's plan `index` as one undoable edit.
     void applyFrontPoint(int index);
     // Makes the front's plan `index` the comparison's A (by default the plan before the last
     // allocation, FP32 before any).
     void compareWithFrontPoint(int index);
-    // A measurement of the session's current plan, whose compressible layers take `bytes`
-    // (Session::prediction().cost.layerBytes): drawn on the front, shown in the comparison. A
-    // second measurement of the same plan replaces the first.
-    void addMeasured(int64_t bytes, const EvalResult& result);
 
     views::BudgetRange budgetRange() const { return m_range; }
     views::ParetoPlotData plotData() const;
@@ -69,29 +68,16 @@ signals:
     void comparisonChanged(const views::PlanComparison& comparison);
 
 private:
-    // What the last run left: its front and the problem it solved, to rebuild a point's plan.
-    struct LastRun {
-        std::shared_ptr<const ParetoFront> front;
-        SessionProblem problem;
-        std::string estimator;
-        std::map<std::string, LayerOption> pins; // the pinned layers' options it honoured
-    };
-    struct Measured {
-        CompressionPlan plan;
-        int64_t bytes = 0;
-        EvalResult result;
-    };
     struct Reference {
         QString label;
         CompressionPlan plan;
     };
 
-    void finishRun(const views::AllocationRequest& request, const SessionProblem& problem, const Allocation& allocation,
-                   std::shared_ptr<const ParetoFront> front, const std::map<std::string, LayerOption>& pins);
+    void finishRun(const views::AllocationRequest& request, const CompressionPlan& plan, const Allocation& allocation,
+                   std::shared_ptr<const AllocationFront> front, const std::map<std::string, LayerOption>& pins);
     void applyPlan(const CompressionPlan& plan, const QString& text);
     void reportError(const QString& message);
     void onAnalysisChanged();
-    void dropStaleFront();
     void scheduleRefresh();
     void refresh();
     QString allocatorName(const QString& id) const;
@@ -104,9 +90,7 @@ private:
     PluginHost m_plugins;
     bool m_running = false;
     bool m_refreshPending = false;
-    std::optional<LastRun> m_last;
     Reference m_reference;
-    std::vector<Measured> m_measured;
     std::vector<OptionSpan> m_spans;
     views::BudgetRange m_range;
 };

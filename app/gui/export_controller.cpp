@@ -6,6 +6,7 @@
 #include "core/data/dataset.h"
 #include "core/errors.h"
 #include "core/eval/applied_plan.h"
+#include "core/eval/plan_measurement.h"
 #include "core/io/plan_export.h"
 #include "core/model/model.h"
 #include "core/progress.h"
@@ -131,7 +132,7 @@ void ExportController::startReport(const views::ExportRequest& request, QStringL
     m_jobs->start(QStringLiteral("report"), tr("Measuring for the report"),
                   guarded([this, model, data, input, baseline, folder](Progress& progress) mutable {
         input.modelSha256 = sha256File(input.modelPath);
-        input.measured = views::measureForReport(*model, *data, input.plan, progress,
+        input.measured = measurePlan(*model, *data, input.plan, progress,
                                                  baseline && baseline->complete() ? &*baseline : nullptr);
         return std::function<void()>([this, input, folder]() mutable {
             try {

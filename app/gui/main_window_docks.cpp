@@ -85,14 +85,14 @@ void MainWindow::createEditingDocks()
     m_preview = new PreviewController(m_session, m_jobs, this);
     connect(m_session, &Session::predictionChanged, this, &MainWindow::updatePlanSummary);
     connect(m_preview, &PreviewController::measuredChanged, this, &MainWindow::updatePlanSummary);
-    connect(m_preview, &PreviewController::historyChanged, this, &MainWindow::updatePlanSummary);
-    connect(m_preview, &PreviewController::historyChanged, this, &MainWindow::updateMeasuredPlans);
+    connect(m_session, &Session::measuredPlansChanged, this, &MainWindow::updatePlanSummary);
+    connect(m_session, &Session::measuredPlansChanged, this, &MainWindow::updateMeasuredPlans);
     connect(m_session, &Session::baselineChanged, this, &MainWindow::updateMeasuredPlans);
     connect(m_session, &Session::planChanged, this, &MainWindow::updateMeasuredPlans); // the current plan's ring
     connect(m_measuredPlans, &views::MeasuredPlansPlot::pointChosen, this, [this](int i) {
-        const auto& history = m_preview->history();
-        if (i >= 0 && size_t(i) < history.size())
-            m_session->editPlan({history[size_t(i)].plan, m_session->pinned()}, tr("Take back a measured plan"));
+        const std::vector<MeasuredPlan>& measured = m_session->measuredPlans();
+        if (i >= 0 && size_t(i) < measured.size())
+            m_session->editPlan({measured[size_t(i)].plan, m_session->pinned()}, tr("Take back a measured plan"));
     });
     updatePlanSummary();
 
@@ -112,12 +112,6 @@ void MainWindow::createAllocationDocks()
     auto* compare = new views::PlanCompareView;
     m_allocation->attach(panel, pareto, compare);
     connect(m_allocation, &AllocationController::errorOccurred, this, &MainWindow::showError);
-    // Measurements of the current plan go on the front and into the comparison.
-    connect(m_preview, &PreviewController::historyChanged, this, [this] {
-        const auto& history = m_preview->history();
-        if (!history.empty() && history.back().plan == m_session->plan())
-            m_allocation->addMeasured(m_session->prediction().cost.layerBytes, history.back().result);
-    });
     QDockWidget* allocate = addDock(panel, tr("Allocate"), QStringLiteral("allocateDock"), Qt::RightDockWidgetArea);
     tabifyDockWidget(findChild<QDockWidget*>(QStringLiteral("editorDock")), allocate);
     QDockWidget* front = addDock(pareto, tr("Pareto front"), QStringLiteral("paretoDock"), Qt::BottomDockWidgetArea);
@@ -139,7 +133,7 @@ void MainWindow::updateMeasuredPlans()
 {
     std::vector<views::MeasuredPoint> points;
     int current = -1;
-    for (const MeasuredPlan& m : m_preview->history()) {
+    for (const MeasuredPlan& m : m_session->measuredPlans()) {
         if (m.plan == m_session->plan())
             current = int(points.size());
         points.push_back({double(m.bytes) / 1e6, m.result,

@@ -3,6 +3,14 @@
 #include "session.h"
 
 namespace bitlens::app {
+
+std::map<std::string, LayerOption> PlanState::pinnedOptions() const
+{
+    std::map<std::string, LayerOption> pins;
+    for (const std::string& name : pinned)
+        pins[name] = plan.optionFor(name);
+    return pins;
+}
 namespace {
 constexpr int kPlanEditId = 0x504c414e; // "PLAN"
 }

@@ -6,6 +6,7 @@
 
 #include <QUndoCommand>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -17,6 +18,8 @@ class Session;
 struct PlanState {
     CompressionPlan plan;
     std::set<std::string> pinned;
+    // The pinned layers' options: what an allocation under these pins must keep.
+    std::map<std::string, LayerOption> pinnedOptions() const;
     bool operator==(const PlanState& o) const { return plan == o.plan && pinned == o.pinned; }
 };
 

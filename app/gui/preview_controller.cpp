@@ -6,9 +6,9 @@
 #include "core/data/dataset.h"
 #include "core/eval/applied_plan.h"
 #include "core/eval/evaluator.h"
+#include "core/eval/streamed_eval.h"
 #include "core/model/model.h"
 #include "core/progress.h"
-#include "views/streamed_eval.h"
 
 #include <QMetaObject>
 
@@ -27,10 +27,6 @@ PreviewController::PreviewController(Session* session, JobRunner* jobs, QObject*
     connect(&m_debounce, &QTimer::timeout, this, &PreviewController::measureNow);
     connect(m_session, &Session::planChanged, this, &PreviewController::onPlanChanged);
     connect(m_session, &Session::datasetChanged, this, &PreviewController::onPlanChanged);
-    connect(m_session, &Session::modelChanged, this, [this] {
-        m_history.clear();
-        emit historyChanged();
-    });
 }
 
 void PreviewController::onPlanChanged()
@@ -54,6 +50,7 @@ void PreviewController::measureNow()
     MeasuredPlan entry;
     entry.plan = plan;
     entry.bytes = m_session->prediction().cost.totalBytes;
+    entry.layerBytes = m_session->prediction().cost.layerBytes;
     entry.averageBits = m_session->prediction().cost.averageBits;
     entry.predictedDeltaLoss = m_session->prediction().deltaLoss;
     const quint64 epoch = ++m_epoch;
@@ -62,7 +59,7 @@ void PreviewController::measureNow()
     m_jobs->start(kMeasureJob, tr("Measuring the plan"), [this, model, data, plan, epoch, entry](Progress& progress) {
         progress.report(0.0, "Applying the plan");
         const std::unique_ptr<AppliedPlan> applied = AppliedPlan::apply(*model, plan, data->calibration, progress);
-        EvalOptions options = views::streamedEvalOptions(data->evaluation);
+        EvalOptions options = streamedEvalOptions(data->evaluation);
         options.onBatch = [this, epoch](const EvalResult& r) {
             QMetaObject::invokeMethod(this, [this, epoch, r] {
                 if (epoch != m_epoch)
@@ -77,8 +74,7 @@ void PreviewController::measureNow()
             if (epoch != m_epoch)
                 return;
             entry.result = result;
-            m_history.push_back(entry);
-            emit historyChanged();
+            m_session->addMeasuredPlan(entry);
         });
     });
 }
@@ -95,7 +91,7 @@ std::optional<double> PreviewController::predictedHeadline(const PlanPrediction&
     }
     double xy = 0.0, xx = 0.0;
     int points = 0;
-    for (const MeasuredPlan& m : m_history) {
+    for (const MeasuredPlan& m : m_session->measuredPlans()) {
         if (m.predictedDeltaLoss == 0.0)
             continue;
         xy += m.predictedDeltaLoss * (baseline->top1() - m.result.top1());

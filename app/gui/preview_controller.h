@@ -1,11 +1,10 @@
 #pragma once
 // The measured preview: the plan's real headline metric (top-1, or perplexity for a language
 // model) on the evaluation set, measured in the background whenever the plan settles, streamed
-// batch by batch, restarted when it changes; and the history of measured plans, which also
-// calibrates a classifier's predicted top-1.
+// batch by batch, restarted when it changes; each finished measurement goes into the session's
+// measured plans, which also calibrate a classifier's predicted top-1.
 
 #include "core/eval/eval_result.h"
-#include "core/quant/compression_plan.h"
 
 #include <QObject>
 #include <QString>
@@ -23,14 +22,6 @@ namespace bitlens::app {
 class JobRunner;
 class Session;
 
-struct MeasuredPlan {
-    CompressionPlan plan;
-    int64_t bytes = 0;
-    double averageBits = 0.0;
-    double predictedDeltaLoss = 0.0; // what the active cost table said when it was measured
-    EvalResult result;
-};
-
 // Threading: GUI thread; the evaluation runs on JobRunner's worker.
 class PreviewController final : public QObject {
     Q_OBJECT
@@ -45,7 +36,6 @@ public:
     // The current plan's figures so far; nullopt before the first batch or for FP32 (the baseline).
     const std::optional<EvalResult>& measured() const { return m_measured; }
     bool running() const { return m_running; }
-    const std::vector<MeasuredPlan>& history() const { return m_history; }
 
     // The plan's predicted headline; nullopt until the baseline is measured. A language model's
     // perplexity follows from the cost table at once: exp(baseline loss + ΔLoss), both per
@@ -56,7 +46,6 @@ public:
 
 signals:
     void measuredChanged();
-    void historyChanged();
 
 private:
     void onPlanChanged();
@@ -67,7 +56,6 @@ private:
     quint64 m_epoch = 0; // bumped per plan change: results of older plans are dropped
     std::optional<EvalResult> m_measured;
     bool m_running = false;
-    std::vector<MeasuredPlan> m_history;
 };
 
 } // namespace bitlens::app

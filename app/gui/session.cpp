@@ -4,7 +4,39 @@
 
 #include <QUndoStack>
 
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
 namespace bitlens::app {
+namespace {
+
+// Whether two analyses give `estimator` the same table over the same layers and options (NaN
+// cells equal), so a front computed from one is still optimal by the other.
+bool sameTable(const ModelAnalysis* a, const ModelAnalysis* b, const std::string& estimator)
+{
+    if (!a || !b || a->sensitivity.options != b->sensitivity.options || a->layers.size() != b->layers.size())
+        return false;
+    for (size_t i = 0; i < a->layers.size(); ++i)
+        if (a->layers[i].name != b->layers[i].name)
+            return false;
+    const CostTable* x = a->sensitivity.table(estimator);
+    const CostTable* y = b->sensitivity.table(estimator);
+    if (!x || !y || x->deltaLoss.size() != y->deltaLoss.size())
+        return false;
+    for (size_t l = 0; l < x->deltaLoss.size(); ++l) {
+        if (x->deltaLoss[l].size() != y->deltaLoss[l].size())
+            return false;
+        for (size_t o = 0; o < x->deltaLoss[l].size(); ++o) {
+            const double u = x->deltaLoss[l][o], v = y->deltaLoss[l][o];
+            if (u != v && !(std::isnan(u) && std::isnan(v)))
+                return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
 
 Session::Session(QObject* parent) : QObject(parent), m_undo(new QUndoStack(this)) {}
 
@@ -22,6 +54,9 @@ void Session::setModel(std::unique_ptr<Model> model, std::optional<ModelSidecar>
     m_undo->clear();
     m_analysis.reset();
     m_state = PlanState{};
+    m_tieGroups.clear();
+    m_measuredPlans.clear();
+    m_front.reset();
     m_selectedLayer = -1;
     m_bundlePath.clear();
     emit modelChanged();
@@ -31,6 +66,8 @@ void Session::setModel(std::unique_ptr<Model> model, std::optional<ModelSidecar>
     emit analysisChanged();
     emit planChanged();
     emit selectedLayerChanged(-1);
+    emit measuredPlansChanged();
+    emit paretoFrontChanged();
 }
 
 void Session::setDataset(std::shared_ptr<const DatasetSplits> dataset)
@@ -38,8 +75,10 @@ void Session::setDataset(std::shared_ptr<const DatasetSplits> dataset)
     m_dataset = std::move(dataset);
     ++m_generation;
     m_baseline.reset();
+    m_measuredPlans.clear(); // measured on other data
     emit datasetChanged();
     emit baselineChanged();
+    emit measuredPlansChanged();
 }
 
 TaskKind Session::task() const
@@ -83,8 +122,9 @@ void Session::clearBaseline()
 
 void Session::setAnalysis(std::shared_ptr<const ModelAnalysis> analysis)
 {
-    m_analysis = std::move(analysis);
+    const std::shared_ptr<const ModelAnalysis> before = std::exchange(m_analysis, std::move(analysis));
     updatePrediction();
+    dropStaleFront(before.get());
     emit analysisChanged();
 }
 
@@ -97,6 +137,11 @@ void Session::setPlanState(const PlanState& state)
 {
     m_state = state;
     updatePrediction();
+    // A front computed under other pins would undo them when a point is applied.
+    if (m_front && m_state.pinnedOptions() != m_frontPins) {
+        m_front.reset();
+        emit paretoFrontChanged();
+    }
     emit planChanged();
 }
 
@@ -114,6 +159,67 @@ void Session::setEstimator(const QString& estimator)
     m_estimator = estimator;
     updatePrediction();
     emit estimatorChanged(estimator);
+}
+
+void Session::setTieGroups(std::vector<std::vector<std::string>> groups)
+{
+    m_tieGroups = std::move(groups);
+}
+
+void Session::addMeasuredPlan(const MeasuredPlan& measured)
+{
+    const auto same = std::find_if(m_measuredPlans.begin(), m_measuredPlans.end(),
+                                   [&](const MeasuredPlan& m) { return m.plan == measured.plan; });
+    if (same != m_measuredPlans.end())
+        *same = measured;
+    else
+        m_measuredPlans.push_back(measured);
+    emit measuredPlansChanged();
+}
+
+void Session::setParetoFront(std::shared_ptr<const AllocationFront> front, const std::map<std::string, LayerOption>& pins)
+{
+    m_front = pins == m_state.pinnedOptions() ? std::move(front) : nullptr;
+    m_frontPins = pins;
+    emit paretoFrontChanged();
+}
+
+// A front stays while the table it was computed from stays the same (an analysis that added statistics).
+void Session::dropStaleFront(const ModelAnalysis* before)
+{
+    if (m_front && !sameTable(before, m_analysis.get(), m_front->estimator)) {
+        m_front.reset();
+        emit paretoFrontChanged();
+    }
+}
+
+SessionState Session::state() const
+{
+    SessionState s;
+    if (m_dataset) {
+        s.datasetPath = m_dataset->path;
+        s.calibrationSize = m_datasetOptions.calibrationSize;
+        s.calibrationSeed = m_datasetOptions.seed;
+    }
+    s.plan = m_state.plan;
+    s.pinned = m_state.pinned;
+    s.estimator = m_estimator.toStdString();
+    s.tieGroups = m_tieGroups;
+    s.measuredPlans = m_measuredPlans;
+    if (m_front)
+        s.front = *m_front;
+    return s;
+}
+
+void Session::restoreState(const SessionState& s)
+{
+    if (m_analysis && m_analysis->sensitivity.table(s.estimator))
+        setEstimator(QString::fromStdString(s.estimator));
+    setPlanState({s.plan.value_or(CompressionPlan{}), s.pinned});
+    setTieGroups(s.tieGroups);
+    m_measuredPlans = s.measuredPlans;
+    emit measuredPlansChanged();
+    setParetoFront(s.front ? std::make_shared<const AllocationFront>(*s.front) : nullptr, m_state.pinnedOptions());
 }
 
 void Session::updatePrediction()

@@ -1,10 +1,13 @@
 #pragma once
-// The document: the open model, dataset, baseline and (later) the compression plan, with the
-// undo stack for every user edit. Views observe it through signals.
+// The document: the open model, dataset, baseline, analysis, the compression plan with its pins and
+// tie groups, the cost table the views read, the measured plans and the last Pareto front, with the
+// undo stack for every user edit. Views and controllers observe it through signals; a saved
+// session (SessionState) holds all of it.
 
 #include "core/data/dataset.h"
 #include "core/eval/eval_result.h"
 #include "core/io/model_sidecar.h"
+#include "core/io/session_state.h"
 #include "core/model/layer_info.h"
 #include "core/alloc/plan_prediction.h"
 #include "core/quant/compression_plan.h"
@@ -83,6 +86,26 @@ public:
     // The plan's bytes, bits, BOPs and predicted ΔLoss, kept current with plan, analysis and estimator.
     const PlanPrediction& prediction() const { return m_prediction; }
 
+    // Layer names that allocators must give one option together (a CLI's --tie, tied weights). The
+    // GUI has no editor for them; they are kept, saved and honoured by allocations.
+    const std::vector<std::vector<std::string>>& tieGroups() const { return m_tieGroups; }
+    void setTieGroups(std::vector<std::vector<std::string>> groups);
+
+    // Every plan measured on this model and dataset, oldest first; a new measurement of a plan
+    // already in the list replaces it in place. Cleared with a new model or dataset.
+    const std::vector<MeasuredPlan>& measuredPlans() const { return m_measuredPlans; }
+    void addMeasuredPlan(const MeasuredPlan& measured);
+
+    // The last allocator run's front with every point's plan; null before a run, and dropped once
+    // the pins it honoured or the cost table it read change. `pins`: the pinned options the run held.
+    std::shared_ptr<const AllocationFront> paretoFront() const { return m_front; }
+    void setParetoFront(std::shared_ptr<const AllocationFront> front, const std::map<std::string, LayerOption>& pins);
+
+    // Everything above that a saved bundle's /session group keeps, and its restoring (after
+    // setModel, setDataset and setAnalysis; an estimator the analysis lacks is left as it is).
+    SessionState state() const;
+    void restoreState(const SessionState& state);
+
     // The layer every view shows (index into layers()), -1 for none.
     int selectedLayer() const { return m_selectedLayer; }
     void setSelectedLayer(int layer);
@@ -106,6 +129,8 @@ signals:
     void estimatorChanged(const QString& estimator);
     void predictionChanged();
     void selectedLayerChanged(int layer);
+    void measuredPlansChanged();
+    void paretoFrontChanged();
 
 private:
     std::shared_ptr<Model> m_model;
@@ -119,10 +144,15 @@ private:
     bool m_baselineRunning = false;
     std::shared_ptr<const ModelAnalysis> m_analysis;
     void updatePrediction();
+    void dropStaleFront(const ModelAnalysis* before);
 
     PlanState m_state;
     QString m_estimator;
     PlanPrediction m_prediction;
+    std::vector<std::vector<std::string>> m_tieGroups;
+    std::vector<MeasuredPlan> m_measuredPlans;
+    std::shared_ptr<const AllocationFront> m_front;
+    std::map<std::string, LayerOption> m_frontPins;
     int m_nextGesture = 0;
     int m_selectedLayer = -1;
     QString m_bundlePath;

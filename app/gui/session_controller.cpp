@@ -74,8 +74,15 @@ void SessionController::loadSession(const QString& bundlePath, const QString& mo
         progress.checkCancelled();
         progress.report(0.3, "Loading the model");
         auto model = std::make_shared<std::unique_ptr<Model>>(Model::load(modelFile));
-        if (state && state->plan)
-            validatePlan(*state->plan, (*model)->layers(), bundle + " (/session/plan)");
+        if (state) {
+            if (state->plan)
+                validatePlan(*state->plan, (*model)->layers(), bundle + " (/session/plan)");
+            for (const MeasuredPlan& m : state->measuredPlans)
+                validatePlan(m.plan, (*model)->layers(), bundle + " (/session/measured_plans)");
+            if (state->front)
+                for (const CompressionPlan& p : state->front->plans)
+                    validatePlan(p, (*model)->layers(), bundle + " (/session/pareto_front)");
+        }
         analysis->modelPath = modelFile;
         auto sidecar = readSidecar(modelFile);
 
@@ -109,8 +116,8 @@ void SessionController::loadSession(const QString& bundlePath, const QString& mo
                 m_session->setDataset(data);
             }
             m_session->setAnalysis(analysis);
-            if (state && state->plan)
-                m_session->setPlan(*state->plan);
+            if (state)
+                m_session->restoreState(*state);
             m_session->setBundlePath(bundlePath);
             if (!missingData.isEmpty())
                 emit warning(tr("%1: its dataset %2 is missing; open one to measure again").arg(bundlePath, missingData));
@@ -132,13 +139,7 @@ void SessionController::saveSession(const QString& bundlePath)
     const std::shared_ptr<const ModelAnalysis> analysis = m_session->analysis();
     const std::string modelPath = m_session->modelPath().toStdString();
     const std::vector<LayerInfo> layers = m_session->layers();
-    SessionState state;
-    if (const auto data = m_session->dataset()) {
-        state.datasetPath = data->path;
-        state.calibrationSize = m_session->datasetOptions().calibrationSize;
-        state.calibrationSeed = m_session->datasetOptions().seed;
-    }
-    state.plan = m_session->plan();
+    const SessionState state = m_session->state();
     const std::string bundle = bundlePath.toStdString();
     m_savingTo = bundlePath;
     m_save.setFuture(QtConcurrent::run([analysis, modelPath, layers, state, bundle]() -> QString {

@@ -1,6 +1,7 @@
 #pragma once
-// Saving and reopening a session as its analysis bundle: the analysis, the plan being edited and
-// the dataset it was measured on, in the HDF5 file the CLI also reads.
+// Saving and reopening a session as its analysis bundle: the analysis and everything
+// Session::state() keeps (the dataset, the plan with its pins and tie groups, the estimator, the
+// measured plans, the last Pareto front), in the HDF5 file the CLI also reads.
 
 #include <QFutureWatcher>
 #include <QObject>

@@ -6,9 +6,9 @@
 #include "core/data/dataset.h"
 #include "core/errors.h"
 #include "core/eval/evaluator.h"
+#include "core/eval/streamed_eval.h"
 #include "core/model/model.h"
 #include "core/progress.h"
-#include "views/streamed_eval.h"
 
 #include <QFileInfo>
 #include <QMetaObject>
@@ -118,7 +118,7 @@ void WorkspaceController::evaluateBaseline()
                 session->setLayers(*layers);
         }, Qt::QueuedConnection);
 
-        EvalOptions options = views::streamedEvalOptions(data->evaluation);
+        EvalOptions options = streamedEvalOptions(data->evaluation);
         // Running figures stream to the GUI; stale ones (model or dataset replaced) are dropped.
         options.onBatch = [session, generation](const EvalResult& r) {
             QMetaObject::invokeMethod(session, [session, generation, r] {

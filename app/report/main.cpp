@@ -5,6 +5,8 @@
 
 #include "core/alloc/plan_prediction.h"
 #include "core/errors.h"
+#include "core/eval/eval_result_json.h"
+#include "core/eval/plan_measurement.h"
 #include "core/io/analysis_bundle.h"
 #include "core/runtime.h"
 #include "core/stats/sha256.h"
@@ -13,9 +15,6 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 
 #include <csignal>
 #include <cstdio>
@@ -103,7 +102,7 @@ int run(const CliArgs& args)
     input.dataset = views::describeDataset(w.data, w.dataOptions.seed);
     const double loadSeconds = 1e-3 * double(clock.restart());
     SubProgress measuring(progress, 0.0, 0.7);
-    input.measured = views::measureForReport(*w.model, w.data, plan, measuring);
+    input.measured = measurePlan(*w.model, w.data, plan, measuring);
     const double evaluationSeconds = 1e-3 * double(clock.restart());
     const EvalResult measured = input.measured.plan;
     const EvalResult baseline = input.measured.baseline;
@@ -111,19 +110,17 @@ int run(const CliArgs& args)
     const views::ReportSummary report = views::writeReport(std::move(input), QString::fromStdString(out), writing);
 
     if (args.has("json")) {
-        QJsonObject o{{"folder", report.folder}, {"files", QJsonArray::fromStringList(report.files)},
-                      {"figures", report.figures}, {"top1", measured.top1()}, {"correct_top1", qint64(measured.correctTop1)},
-                      {"baseline_top1", baseline.top1()}, {"samples", qint64(measured.samples)},
-                      {"task", measured.languageModel() ? "language-model" : "classification"},
-                      {"load_seconds", loadSeconds}, {"evaluation_seconds", evaluationSeconds},
-                      {"report_seconds", report.seconds}, {"figure_seconds", report.figureSeconds}};
-        if (measured.languageModel()) {
-            const Interval pci = perplexityInterval(measured);
-            o.insert("perplexity", measured.perplexity());
-            o.insert("perplexity_ci95", QJsonArray{pci.low, pci.high});
-            o.insert("baseline_perplexity", baseline.perplexity());
-        }
-        std::cout << QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString() << "\n";
+        nlohmann::json o = evalResultJson(measured);
+        std::vector<std::string> files;
+        for (const QString& f : report.files)
+            files.push_back(f.toStdString());
+        o.update({{"folder", report.folder.toStdString()}, {"files", files}, {"figures", report.figures},
+                  {"baseline_top1", baseline.top1()}, {"load_seconds", loadSeconds},
+                  {"evaluation_seconds", evaluationSeconds}, {"report_seconds", report.seconds},
+                  {"figure_seconds", report.figureSeconds}});
+        if (measured.languageModel())
+            o["baseline_perplexity"] = baseline.perplexity();
+        std::cout << o.dump() << "\n";
         return 0;
     }
     std::printf("wrote %s: %d figures (PNG and PDF), %lld files\n", out.c_str(), report.figures,

@@ -16,6 +16,13 @@ double EvalResult::perplexity() const
     return std::exp(loss());
 }
 
+bool EvalResult::operator==(const EvalResult& o) const
+{
+    return task == o.task && samples == o.samples && total == o.total && predictions == o.predictions
+           && lossSum == o.lossSum && sampleLossSquares == o.sampleLossSquares && correctTop1 == o.correctTop1
+           && correctTop5 == o.correctTop5 && seconds == o.seconds;
+}
+
 Interval top1Interval(const EvalResult& r)
 {
     if (r.predictions == 0)

@@ -27,6 +27,7 @@ struct EvalResult {
     bool complete() const { return samples == total; }
     double samplesPerSecond() const { return seconds > 0 ? static_cast<double>(samples) / seconds : 0.0; }
     double predictionsPerSecond() const { return seconds > 0 ? static_cast<double>(predictions) / seconds : 0.0; }
+    bool operator==(const EvalResult& o) const;
 };
 
 struct Interval {

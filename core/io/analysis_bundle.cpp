@@ -6,6 +6,7 @@
 #include "atomic_file.h"
 #include "curvature_bundle.h"
 #include "hdf5_helpers.h"
+#include "session_group.h"
 
 #include <algorithm>
 #include <cmath>
@@ -221,14 +222,8 @@ void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path, const 
                 writeHessian(file, a.hessian, names);
             if (!a.sensitivity.empty())
                 writeSensitivity(file, a.sensitivity);
-            if (session) {
-                H5::Group g = file.createGroup("/session");
-                setString(g, "dataset_path", session->datasetPath);
-                setInt(g, "calibration_size", session->calibrationSize);
-                setInt(g, "calibration_seed", static_cast<int64_t>(session->calibrationSeed));
-                if (session->plan)
-                    setString(g, "plan", planToJson(*session->plan));
-            }
+            if (session)
+                writeSessionGroup(file, *session);
         } catch (const H5::Exception& e) {
             throw Error(temporary + ": cannot write the analysis bundle (" + hdf5ErrorCause(e) + ")");
         }
@@ -382,14 +377,7 @@ std::optional<SessionState> readSessionState(const std::string& path)
         const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kVersion);
         if (!exists(file.openGroup("/"), "session"))
             return std::nullopt;
-        const H5::Group g = file.openGroup("/session");
-        SessionState s;
-        s.datasetPath = getString(g, "dataset_path");
-        s.calibrationSize = getInt(g, "calibration_size");
-        s.calibrationSeed = static_cast<uint64_t>(getInt(g, "calibration_seed"));
-        if (g.attrExists("plan"))
-            s.plan = planFromJson(getString(g, "plan"), path + " (/session/plan)");
-        return s;
+        return readSessionGroup(file.openGroup("/session"), path);
     } catch (const H5::Exception& e) {
         throw Error(path + ": cannot read the session (" + hdf5ErrorCause(e) + ")");
     }

@@ -3,23 +3,13 @@
 // reopen it and the CLI can produce it elsewhere. Layout contract in README ("Analysis bundle");
 // other tools read it with h5py.
 
-#include "../quant/compression_plan.h"
 #include "../stats/model_analysis.h"
+#include "session_state.h"
 
 #include <optional>
-
 #include <string>
 
 namespace bitlens {
-
-// What a GUI session keeps beside the analysis (group /session): the dataset it measured on and
-// the plan being edited, so reopening the bundle restores the session.
-struct SessionState {
-    std::string datasetPath;        // empty: none was open
-    int64_t calibrationSize = 0;
-    uint64_t calibrationSeed = 0;
-    std::optional<CompressionPlan> plan;
-};
 
 // Writes through a temporary file and a rename. Throws Error naming `path` and the cause.
 void writeAnalysisBundle(const ModelAnalysis& analysis, const std::string& path, const SessionState* session = nullptr);
@@ -31,8 +21,8 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
 // Whether `path` is an HDF5 file marked as an analysis bundle (not, say, an HDF5 dataset); never throws.
 bool isAnalysisBundle(const std::string& path);
 
-// The /session group; nullopt for a bundle the CLI wrote. Throws Error naming `path` for an
-// unreadable file or a plan that does not parse.
+// The /session group (session_state.h); nullopt for a bundle without one. Throws Error naming
+// `path` for an unreadable file or a plan or list that does not parse.
 std::optional<SessionState> readSessionState(const std::string& path);
 
 } // namespace bitlens

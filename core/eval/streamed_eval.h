@@ -2,10 +2,10 @@
 // How BitLens evaluates while a window is open (the baseline, the measured preview, the report's
 // measurements): in batches small enough to stream figures and honour a cancel within seconds.
 
-#include "core/data/sample_set.h"
-#include "core/eval/evaluator.h"
+#include "../data/sample_set.h"
+#include "evaluator.h"
 
-namespace bitlens::views {
+namespace bitlens {
 
 // A batch of 500 images takes well under a second; 500 token windows are 64,000 next-token
 // predictions, a minute and gigabytes of activations on two cores. So token windows go 32 at a
@@ -18,4 +18,4 @@ inline EvalOptions streamedEvalOptions(const SampleSet& data)
     return options;
 }
 
-} // namespace bitlens::views
+} // namespace bitlens
