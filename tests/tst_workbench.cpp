@@ -70,20 +70,7 @@ private:
 
     bool idle() const { return m_window->jobs()->idle(); }
 
-    // A small but complete analysis: everything the views draw, the Hessian on 64 samples.
-    static views::AnalysisRequest smallRequest()
-    {
-        views::AnalysisRequest r;
-        r.calibrationSamples = 256;
-        AnalysisOptions& o = r.options;
-        o.statistics = o.activations = o.spectra = o.quantError = o.hessian = o.sensitivity = true;
-        o.hessianOptions.batches = 2;
-        o.hessianOptions.batchSize = 32;
-        o.hessianOptions.topK = 2;
-        o.sensitivityOptions.estimators = {"measured", "hawq", "fisher"};
-        o.sensitivityOptions.options = {"w2", "w4", "w8"};
-        return r;
-    }
+    static views::AnalysisRequest smallRequest() { return testing::smallAnalysisRequest(); }
 
 private slots:
     void initTestCase()

@@ -38,21 +38,6 @@ qint64 longestStall(Work work)
     return longest;
 }
 
-// tst_workbench's analysis: everything the views draw, the Hessian on 64 samples.
-views::AnalysisRequest workbenchRequest()
-{
-    views::AnalysisRequest r;
-    r.calibrationSamples = 256;
-    AnalysisOptions& o = r.options;
-    o.statistics = o.activations = o.spectra = o.quantError = o.hessian = o.sensitivity = true;
-    o.hessianOptions.batches = 2;
-    o.hessianOptions.batchSize = 32;
-    o.hessianOptions.topK = 2;
-    o.sensitivityOptions.estimators = {"measured", "hawq", "fisher"};
-    o.sensitivityOptions.options = {"w2", "w4", "w8"};
-    return r;
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -80,7 +65,7 @@ int main(int argc, char** argv)
         QObject::connect(window->analysis(), &app::AnalysisController::analysisFinished, [&] { finished = true; });
         start = std::chrono::steady_clock::now();
         const qint64 analysing = longestStall([&] {
-            window->analysis()->analyse(workbenchRequest());
+            window->analysis()->analyse(testing::smallAnalysisRequest());
             QTest::qWaitFor([&] { return finished && window->jobs()->idle(); }, 600000);
         });
         std::printf("%-40s %10.1f %11lld ms\n", "analysis streaming in (goal <= 50 ms)", bench::secondsSince(start),
