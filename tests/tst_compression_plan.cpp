@@ -464,7 +464,7 @@ private slots:
         QTest::newRow("under a file") << "file.txt/plan.json";
         QTest::newRow("onto a folder") << "folder";
         // Root writes through permission bits, so the read-only folder is /proc, which nobody can
-        // create files in. An absolute path: QDir::filePath returns it as it is.
+        // create files in. An absolute path, which QDir::filePath returns as it is.
         QTest::newRow("read-only folder") << "/proc/plan.json";
     }
 
@@ -474,7 +474,7 @@ private slots:
         QTemporaryDir dir;
         QDir(dir.path()).mkdir("folder");
         QFile(dir.filePath("file.txt")).open(QIODevice::WriteOnly);
-        const QString path = dir.filePath(relative);
+        const QString path = QDir(dir.path()).filePath(relative);
         const QString message = planError([&] { writePlanFile(CompressionPlan{}, path.toStdString()); });
         QVERIFY2(message.startsWith(path + ": cannot write ("), qPrintable(message));
         QVERIFY2(!message.contains('\n'), qPrintable(message));

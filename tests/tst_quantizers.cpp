@@ -236,8 +236,9 @@ private slots:
                      qPrintable(QString("group %1: error %2, brute force %3").arg(i).arg(error, 0, 'g', 9).arg(best, 0, 'g', 9)));
             clipped += expected.scale != minmax.scale;
         }
-        // The weight's outliers make clipping pay somewhere, so the MSE search is exercised.
-        QVERIFY(!mse || clipped > 0);
+        // At 3 and 4 bits the weight's outliers make clipping pay somewhere, so the search is
+        // exercised (at 8 bits the min–max range is already the best).
+        QVERIFY(!mse || bits == 8 || clipped > 0);
     }
 
     void perTensorMatchesLibTorch()
