@@ -20,3 +20,4 @@ build/tests/bench/bench_hessian   # with the PyHessian-style reference: about 10
 build/tests/bench/bench_allocators
 build/tests/bench/bench_allocation_accuracy
 build/tests/bench/bench_preview
+build/tests/bench/bench_gui_stall   # offscreen: the GUI thread's longest stall, 3 runs of load + analysis

@@ -12,6 +12,8 @@ PACKAGES=(
   # build shares LibTorch's libgomp thread pool.
   libopenblas0-openmp
   python3-torch python3-torchvision
+  # tst_export reads weights.h5 a second time with h5py + numpy, independently of core's reader.
+  python3-h5py python3-numpy
   dataset-fashion-mnist
   # The demo language model's corpus (/usr/share/games/fortunes): its sidecar names it.
   fortunes fortunes-min

@@ -1,12 +1,13 @@
 #pragma once
 // The GUI suites' starting point: the main window, offscreen, with the residual demo model and
-// Fashion-MNIST open and the FP32 baseline measured.
+// Fashion-MNIST open and the FP32 baseline measured; and the small analysis the workbench runs.
 
 #include "app/gui/job_runner.h"
 #include "app/gui/main_window.h"
 #include "app/gui/session.h"
 #include "app/gui/workspace_controller.h"
 #include "test_paths.h"
+#include "views/analyse_dialog.h"
 
 #include <QTest>
 
@@ -33,6 +34,21 @@ inline bool openDemo(app::MainWindow& w, int timeoutMs = 180000)
         const auto& b = w.session()->baseline();
         return b && b->complete() && w.jobs()->idle();
     }, timeoutMs);
+}
+
+// A small but complete analysis: everything the views draw, the Hessian on 64 samples.
+inline views::AnalysisRequest smallAnalysisRequest()
+{
+    views::AnalysisRequest r;
+    r.calibrationSamples = 256;
+    AnalysisOptions& o = r.options;
+    o.statistics = o.activations = o.spectra = o.quantError = o.hessian = o.sensitivity = true;
+    o.hessianOptions.batches = 2;
+    o.hessianOptions.batchSize = 32;
+    o.hessianOptions.topK = 2;
+    o.sensitivityOptions.estimators = {"measured", "hawq", "fisher"};
+    o.sensitivityOptions.options = {"w2", "w4", "w8"};
+    return r;
 }
 
 } // namespace bitlens::testing

@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 
@@ -29,14 +30,18 @@ inline QString errorOf(const std::function<void()>& f)
     return {};
 }
 
+// Cancelled once `reports` reports have arrived (0: from the start). The only cancelling Progress
+// the suites share: "stop at the report after n" is CancelAfter(n + 1). Reports may come from
+// worker threads, hence the atomic count.
 class CancelAfter final : public Progress {
 public:
-    explicit CancelAfter(int reports) : m_left(reports) {}
-    void report(double, const std::string&) override { --m_left; }
-    bool cancelled() const override { return m_left <= 0; }
+    explicit CancelAfter(int reports) : m_after(reports) {}
+    void report(double, const std::string&) override { ++m_reports; }
+    bool cancelled() const override { return m_reports >= m_after; }
 
 private:
-    int m_left;
+    int m_after;
+    std::atomic<int> m_reports{0};
 };
 
 } // namespace bitlens::testing

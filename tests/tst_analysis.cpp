@@ -111,13 +111,28 @@ private slots:
         }
     }
 
+    // Outlier channels are those whose abs-max exceeds 3 × the median channel's (the upper middle
+    // one of an even count), found here with LibTorch: the layer as trained, then with one channel
+    // planted far above the rest, which must join the set while the others stay as they were.
     void outlierChannelsAreFound()
     {
-        // A planted outlier: one output channel of a copy scaled far above the rest.
+        const auto outliers = [&](const torch::Tensor& w) {
+            const torch::Tensor absMax = w.reshape({w.size(0), -1}).abs().amax(1).to(torch::kFloat64);
+            const double median = std::get<0>(absMax.sort())[w.size(0) / 2].item<double>();
+            const torch::Tensor found = (absMax > 3 * median).nonzero().flatten().contiguous();
+            return std::vector<int64_t>(found.data_ptr<int64_t>(), found.data_ptr<int64_t>() + found.numel());
+        };
         torch::Tensor w = weight(3).detach().clone().to(torch::kFloat32).contiguous();
+        const std::vector<int64_t>& shape = m_model->layers()[3].weightShape;
+        const std::vector<int64_t> trained = outliers(w);
+        QCOMPARE(weightStatistics(w.data_ptr<float>(), shape, {}).outlierChannels, trained);
+        QVERIFY(std::find(trained.begin(), trained.end(), 5) == trained.end());
         w[5] *= 20;
-        const WeightStatistics s = weightStatistics(w.data_ptr<float>(), m_model->layers()[3].weightShape, {});
-        QVERIFY(std::find(s.outlierChannels.begin(), s.outlierChannels.end(), 5) != s.outlierChannels.end());
+        const WeightStatistics s = weightStatistics(w.data_ptr<float>(), shape, {});
+        QCOMPARE(s.outlierChannels, outliers(w));
+        std::vector<int64_t> planted = trained;
+        planted.insert(std::lower_bound(planted.begin(), planted.end(), 5), 5);
+        QCOMPARE(s.outlierChannels, planted);
     }
 
     void singularValuesMatchEigen()

@@ -7,30 +7,13 @@
 #include "core/model/model.h"
 #include "core/progress.h"
 #include "core/runtime.h"
+#include "test_helpers.h"
 #include "test_paths.h"
 
 #include <QtTest>
 
-#include <atomic>
-
 using namespace bitlens;
-
-namespace {
-
-// Asks to stop once `afterReports` reports have arrived, as a user pressing Cancel would.
-class CancelAfter final : public Progress {
-public:
-    explicit CancelAfter(int afterReports) : m_after(afterReports) {}
-    void report(double, const std::string&) override { ++m_reports; }
-    bool cancelled() const override { return m_reports >= m_after; }
-    int reports() const { return m_reports; }
-
-private:
-    int m_after;
-    std::atomic<int> m_reports{0};
-};
-
-} // namespace
+using testing::CancelAfter;
 
 class TstEvaluation : public QObject {
     Q_OBJECT

@@ -12,6 +12,7 @@
 #include "core/model/model.h"
 #include "core/progress.h"
 #include "core/runtime.h"
+#include "test_helpers.h"
 #include "test_paths.h"
 
 #include <H5Cpp.h>
@@ -25,25 +26,27 @@
 #include <random>
 
 using namespace bitlens;
+using testing::CancelAfter;
 
 namespace {
-
-// Cancels at the first progress report after `reports` of them.
-class CancelAfter final : public Progress {
-public:
-    explicit CancelAfter(int reports) : m_left(reports) {}
-    void report(double, const std::string&) override { --m_left; }
-    bool cancelled() const override { return m_left < 0; }
-
-private:
-    int m_left;
-};
 
 QJsonObject readJson(const QString& path)
 {
     QFile f(path);
     f.open(QIODevice::ReadOnly);
     return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+// The packed file as h5py + numpy read it (tests/support/read_packed_weights.py): the root
+// attributes and layers as JSON, each layer's effective weight in `folder`/<layer>.f32.
+QJsonObject readWithH5py(const QString& path, const QString& folder)
+{
+    QDir().mkpath(folder);
+    QProcess python;
+    python.start("/usr/bin/python3", {QFINDTESTDATA("support/read_packed_weights.py"), path, folder});
+    if (!python.waitForFinished(120000) || python.exitCode() != 0)
+        qWarning("read_packed_weights.py: %s", python.readAllStandardError().constData());
+    return QJsonDocument::fromJson(python.readAllStandardOutput()).object();
 }
 
 QStringList entries(const QString& folder)
@@ -124,7 +127,8 @@ private slots:
         QTest::addRow("fp16 rank 0.25") << "fp16" << 0.25;
     }
 
-    // Dequantizing weights.h5 with the documented formulas gives the weights evaluation used.
+    // Dequantizing weights.h5 with the documented formulas gives the weights evaluation used, read
+    // by core's reader and by an independent one (h5py + numpy).
     void packedFileRoundTrip()
     {
         QFETCH(QString, spec);
@@ -167,6 +171,35 @@ private slots:
                 QCOMPARE(l.inputScale, p.encodings[i].scale);
                 QCOMPARE(l.inputZeroPoint, p.encodings[i].zeroPoint);
             }
+        }
+
+        // h5py + numpy, knowing only the README's layout, read the same weights from the file.
+        const QString folder = dir.filePath("h5py");
+        const QJsonObject theirs = readWithH5py(QString::fromStdString(path), folder);
+        QCOMPARE(theirs["format"].toString(), QString("bitlens-packed-weights"));
+        QCOMPARE(theirs["version"].toInt(), 1);
+        QCOMPARE(theirs["model"].toString(), QString("fmnist_resnet.pt"));
+        QVERIFY(planFromJson(theirs["plan"].toString().toStdString(), "weights.h5") == applied->plan());
+        const QJsonArray read = theirs["layers"].toArray();
+        QCOMPARE(size_t(read.size()), layers.size());
+        for (size_t i = 0; i < layers.size(); ++i) {
+            const QJsonObject l = read[int(i)].toObject();
+            const CompressedWeight& c = p.layers[i];
+            QCOMPARE(l["name"].toString().toStdString(), layers[i].name);
+            QCOMPARE(l["index"].toInt(), int(i));
+            std::vector<int64_t> shape;
+            for (const QJsonValue d : l["shape"].toArray())
+                shape.push_back(d.toInteger());
+            QCOMPARE(shape, layers[i].weightShape);
+            QCOMPARE(l["matrices"].toInt(), c.left ? 2 : 1);
+            QFile raw(folder + "/" + l["name"].toString() + ".f32");
+            QVERIFY(raw.open(QIODevice::ReadOnly));
+            QByteArray bytes = raw.readAll();
+            QCOMPARE(int64_t(bytes.size()), c.effective.numel() * int64_t(sizeof(float)));
+            const torch::Tensor effective = torch::from_blob(bytes.data(), c.effective.sizes());
+            // numpy's product of the factors differs from LibTorch's by summation order only.
+            QVERIFY2(c.left ? torch::allclose(effective, c.effective, 1e-5, 1e-6) : torch::equal(effective, c.effective),
+                     qPrintable(l["name"].toString()));
         }
     }
 
@@ -353,8 +386,8 @@ private slots:
 
         // Cancelled half way: the folder this export created is gone again.
         const QString cancelled = dir.filePath("cancelled");
-        CancelAfter cancelAfterTwo(2);
-        QCOMPARE(failure(cancelled, cancelAfterTwo), QString("cancelled"));
+        CancelAfter cancelAtThirdReport(3);
+        QCOMPARE(failure(cancelled, cancelAtThirdReport), QString("cancelled"));
         QVERIFY(!QFileInfo::exists(cancelled));
 
         // A folder holding an earlier export keeps it, byte for byte, when the next one fails.
@@ -366,9 +399,9 @@ private slots:
         plan.open(QIODevice::ReadOnly);
         const QByteArray planBefore = plan.readAll();
         plan.close();
-        CancelAfter cancelAfterThree(3);
+        CancelAfter cancelAtFourthReport(4);
         const auto other = apply("fmnist_cnn", "w8,a8");
-        QVERIFY_THROWS_EXCEPTION(Cancelled, exportPlan(*other, earlier.toStdString(), cancelAfterThree));
+        QVERIFY_THROWS_EXCEPTION(Cancelled, exportPlan(*other, earlier.toStdString(), cancelAtFourthReport));
         QCOMPARE(entries(earlier), before);
         plan.open(QIODevice::ReadOnly);
         QCOMPARE(plan.readAll(), planBefore);

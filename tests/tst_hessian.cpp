@@ -20,8 +20,7 @@
 #include <Eigen/Eigenvalues>
 #include <QtTest>
 
-#include <atomic>
-#include <thread>
+#include <chrono>
 
 using namespace bitlens;
 
@@ -52,11 +51,26 @@ size_t layerIndex(const Model& model, const std::string& name)
     throw std::runtime_error("no layer " + name);
 }
 
-class CancelOnRequest final : public Progress {
+// Asks to stop at its `at`-th report, noting how many layer products the operator had begun then.
+class CancelAtReport final : public Progress {
 public:
-    std::atomic<bool> cancel{false};
-    void report(double, const std::string&) override {}
-    bool cancelled() const override { return cancel; }
+    CancelAtReport(const HessianOperator& op, int at) : m_op(op), m_at(at) {}
+    void report(double, const std::string&) override
+    {
+        if (++m_reports == m_at) {
+            productsAtRequest = m_op.layerProducts();
+            requested = std::chrono::steady_clock::now();
+        }
+    }
+    bool cancelled() const override { return m_reports >= m_at; }
+
+    int64_t productsAtRequest = -1;
+    std::chrono::steady_clock::time_point requested;
+
+private:
+    const HessianOperator& m_op;
+    int m_at;
+    int m_reports = 0;
 };
 
 } // namespace
@@ -235,31 +249,20 @@ private slots:
         }
     }
 
-    // The request is honoured before the next batch's product: within one HVP's time.
+    // The request is honoured before the next batch's product: after Cancel, at most the product
+    // then beginning is started, and it stops before its first batch. The time it takes is printed,
+    // not bounded (a loaded machine is slower): tests/bench/bench_hessian measures it.
     void cancelsWithinOneProduct()
     {
-        CancelOnRequest progress;
-        HessianOperator op(*m_model, m_data.calibration, m_options.batches, m_options.batchSize, true, progress);
-        const torch::Tensor v = torch::ones({op.layerSize(0)}, torch::kFloat64);
-        const auto start = std::chrono::steady_clock::now();
-        op.layerProduct(0, v, progress);
-        const double oneProduct = secondsSince(start);
-        std::chrono::steady_clock::time_point requested;
-        std::thread canceller([&] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(300));
-            requested = std::chrono::steady_clock::now();
-            progress.cancel = true; // the atomic store publishes `requested`
-        });
-        bool cancelled = false;
-        try {
-            analyzeHessian(op, m_names, m_options, progress);
-        } catch (const Cancelled&) {
-            cancelled = true;
-        }
-        const double latency = secondsSince(requested);
-        canceller.join();
-        QVERIFY(cancelled);
-        QVERIFY2(latency <= oneProduct + 0.05, qPrintable(QString("%1 s after the request; one product %2 s").arg(latency).arg(oneProduct)));
+        NullProgress quiet;
+        HessianOperator op(*m_model, m_data.calibration, m_options.batches, m_options.batchSize, true, quiet);
+        CancelAtReport progress(op, 5); // a few Lanczos steps into the first layer
+        QVERIFY_THROWS_EXCEPTION(Cancelled, analyzeHessian(op, m_names, m_options, progress));
+        qInfo("cancelled %.1f ms after the request; %lld layer products begun before it, %lld after",
+              1e3 * secondsSince(progress.requested), static_cast<long long>(progress.productsAtRequest),
+              static_cast<long long>(op.layerProducts() - progress.productsAtRequest));
+        QVERIFY(progress.productsAtRequest > 0);
+        QVERIFY(op.layerProducts() - progress.productsAtRequest <= 1);
     }
 };
 

@@ -30,6 +30,7 @@ namespace {
 
 const QString PluginDir = QStringLiteral(BITLENS_PLUGIN_DIR);
 const QString BadMetadataPlugin = QStringLiteral(BITLENS_BAD_PLUGIN);
+const QString ForeignQtPlugin = QStringLiteral(BITLENS_FOREIGN_PLUGIN);
 
 class CancelledProgress final : public Progress {
 public:
@@ -128,17 +129,6 @@ const PluginProblem* problemFor(const PluginHost& host, const QString& path)
         if (problem.path == path)
             return &problem;
     return nullptr;
-}
-
-// Any Qt plugin that is not a BitLens one: an image format or a platform plugin of the Qt install.
-QString foreignQtPlugin()
-{
-    const QDir qtPlugins(QLibraryInfo::path(QLibraryInfo::PluginsPath));
-    for (const char* kind : {"imageformats", "platforms"})
-        for (const QFileInfo& file : QDir(qtPlugins.filePath(QLatin1String(kind))).entryInfoList(QDir::Files))
-            if (QLibrary::isLibrary(file.fileName()))
-                return file.absoluteFilePath();
-    return {};
 }
 
 } // namespace
@@ -434,11 +424,8 @@ private slots:
         QVERIFY(QFile::copy(QStringLiteral("/lib/x86_64-linux-gnu/libz.so.1"), zlib));
         const QString badMetadata = dir.filePath(QFileInfo(BadMetadataPlugin).fileName());
         QVERIFY(QFile::copy(BadMetadataPlugin, badMetadata));
-        const QString foreignSource = foreignQtPlugin();
-        if (foreignSource.isEmpty())
-            QSKIP("this Qt install has no image format or platform plugin to serve as a foreign plugin");
-        const QString foreign = dir.filePath(QStringLiteral("libforeign_qt_plugin.so"));
-        QVERIFY(QFile::copy(foreignSource, foreign));
+        const QString foreign = dir.filePath(QFileInfo(ForeignQtPlugin).fileName());
+        QVERIFY(QFile::copy(ForeignQtPlugin, foreign));
         QFile notes(dir.filePath(QStringLiteral("notes.txt"))); // not a library name: passed over
         QVERIFY(notes.open(QIODevice::WriteOnly));
 

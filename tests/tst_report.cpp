@@ -6,6 +6,7 @@
 #include "core/errors.h"
 #include "core/io/analysis_bundle.h"
 #include "core/progress.h"
+#include "test_helpers.h"
 #include "test_paths.h"
 #include "views/report_writer.h"
 
@@ -334,12 +335,7 @@ private slots:
         const QByteArray replaced = read(folder + "/report.json");
         QCOMPARE(QJsonDocument::fromJson(replaced).object()["plan"].toObject()["estimator"].toString(), QString("measured"));
 
-        struct CancelAfter final : Progress {
-            int left;
-            explicit CancelAfter(int n) : left(n) {}
-            void report(double, const std::string&) override { --left; }
-            bool cancelled() const override { return left < 0; }
-        } cancel(8);
+        testing::CancelAfter cancel(9);
         QVERIFY_THROWS_EXCEPTION(Cancelled, views::writeReport(input, folder, cancel));
         QCOMPARE(read(folder + "/report.json"), replaced);
         QCOMPARE(QDir(m_dir.path()).entryList({"inprocess*"}, QDir::AllEntries | QDir::Hidden), QStringList{"inprocess"});

@@ -73,7 +73,7 @@ int run(const CliArgs& args)
     views::checkReportFolder(QString::fromStdString(out)); // before minutes of work, not after
     QElapsedTimer clock;
     clock.start();
-    cli::TerminalProgress progress;
+    cli::TerminalProgress progress(args);
 
     const std::shared_ptr<const ModelAnalysis> analysis = readBundle(bundle);
     const std::string estimator = args.value("estimator", "measured");

@@ -50,7 +50,7 @@ int main()
         for (const Variant& v : variants) {
             std::unique_ptr<AppliedPlan> applied;
             if (*v.spec)
-                applied = AppliedPlan::apply(*model, uniformPlan(v.spec, 1.0, model->layers()), data.calibration, progress);
+                applied = AppliedPlan::apply(*model, uniformPlan(v.spec, model->layers()), data.calibration, progress);
             EvalOptions options;
             options.batchSize = 64;
             options.limit = 128; // lets the JIT executor specialise

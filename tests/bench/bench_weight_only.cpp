@@ -21,17 +21,11 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 
 using namespace bitlens;
 
 namespace {
-
-double statusMiB(const std::string& field)
-{
-    return double(testing::statusKiB(field)) / 1024.0;
-}
 
 struct Layout {
     int64_t hidden = 0, mlp = 0, vocab = 0, blocks = 0;
@@ -133,9 +127,11 @@ int main(int argc, char** argv)
                 static_cast<long long>(l.hidden), static_cast<long long>(l.mlp), static_cast<long long>(l.vocab),
                 static_cast<long long>(l.blocks), params / 1e6, dtype.c_str(), fileGB(path), bench::secondsSince(start));
 
-    // The writer's buffers are gone; the peak from here on is the analysis's (Linux: "5" resets VmHWM).
-    std::ofstream("/proc/self/clear_refs") << "5";
-    const double baseMiB = statusMiB("VmHWM"), anonBeforeMiB = statusMiB("RssAnon"), fileBeforeMiB = statusMiB("RssFile");
+    // The writer's buffers are gone; the peak from here on is the analysis's.
+    if (!testing::resetPeakResident())
+        std::printf("(the kernel refused to reset VmHWM: the peak below is the process's, writing included)\n");
+    const double baseMiB = testing::statusMiB("VmHWM"), anonBeforeMiB = testing::statusMiB("RssAnon"),
+                 fileBeforeMiB = testing::statusMiB("RssFile");
     start = std::chrono::steady_clock::now();
     const std::string digest = sha256File(path);
     const double hashSeconds = bench::secondsSince(start);
@@ -145,7 +141,7 @@ int main(int argc, char** argv)
     start = std::chrono::steady_clock::now();
     const ModelAnalysis a = analyzeSafetensors(path, options, probe);
     const double total = bench::secondsSince(start);
-    const double peakMiB = statusMiB("VmHWM");
+    const double peakMiB = testing::statusMiB("VmHWM");
     int64_t largest = 0;
     for (const LayerInfo& layer : a.layers)
         largest = std::max(largest, layer.weightParams);

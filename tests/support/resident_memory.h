@@ -21,6 +21,21 @@ inline int64_t statusKiB(const std::string& field)
     return -1;
 }
 
+inline double statusMiB(const std::string& field)
+{
+    return double(statusKiB(field)) / 1024.0;
+}
+
+// Resets the kernel's high-water mark (VmHWM) to the present resident size ("5" written to
+// /proc/self/clear_refs, Linux 4.0 on), so that a later VmHWM is the peak of what ran in between
+// rather than the process's since it started. False where the kernel refuses.
+inline bool resetPeakResident()
+{
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5" << std::flush;
+    return bool(out);
+}
+
 // A Progress that samples resident memory at every report, that is between the units of work:
 // anonymous (working copies) apart from file-backed (mapped file pages).
 class ResidentMemoryProbe final : public Progress {

@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""Reads a BitLens packed-weights file (weights.h5) with h5py + numpy alone, following the layout
+README.md documents ("Packed weights"), independently of core's readPackedWeights. Writes each
+layer's effective weight, the [out, in*kh*kw] float32 matrix (left @ right when factored), as raw
+little-endian float32 to OUT_FOLDER/<layer name>.f32, and prints one JSON object:
+{"format", "version", "model", "plan", "layers": [{"name", "index", "shape", "rank", "matrices"}]}.
+Used by tst_export to check that the file holds the weights evaluation used.
+  read_packed_weights.py WEIGHTS.h5 OUT_FOLDER"""
+import json
+import os
+import sys
+
+import h5py
+import numpy as np
+
+
+def text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def minifloat(bits, exponent_bits, mantissa_bits, bias):
+    """fp8 bit patterns to float32, from the format's definition (sign, exponent, mantissa)."""
+    bits = bits.astype(np.int64)
+    sign = np.where(bits >> 7, -1.0, 1.0)
+    exponent = (bits >> mantissa_bits) & ((1 << exponent_bits) - 1)
+    fraction = (bits & ((1 << mantissa_bits) - 1)) / float(1 << mantissa_bits)
+    normal = np.ldexp(1.0 + fraction, (exponent - bias).astype(np.int32))
+    subnormal = np.ldexp(fraction, 1 - bias)
+    return (sign * np.where(exponent == 0, subnormal, normal)).astype(np.float32)
+
+
+def unpack_codes(packed, count, bits, qmin):
+    """Fields of `bits` bits end to end, least significant bit first; code = field + qmin."""
+    stream = np.unpackbits(packed, bitorder="little")[: count * bits].reshape(count, bits)
+    fields = (stream.astype(np.int64) << np.arange(bits, dtype=np.int64)).sum(axis=1)
+    return fields + qmin
+
+
+def matrix(group):
+    rows, cols = int(group.attrs["rows"]), int(group.attrs["cols"])
+    fmt = text(group.attrs["format"])
+    if fmt == "int":
+        codes = unpack_codes(group["codes"][()], rows * cols, int(group.attrs["bits"]), int(group.attrs["qmin"]))
+        codes = codes.reshape(rows, cols)
+        scales = group["scales"]
+        if scales.dtype != np.float16:
+            raise SystemExit(f"{group.name}/scales: {scales.dtype}, not float16")
+        scales = scales[()].astype(np.float32)
+        zero_points = group["zero_points"][()] if "zero_points" in group else np.zeros(scales.shape, np.int32)
+        groups = scales.shape[1]
+        row = np.arange(rows)[:, None] if scales.shape[0] == rows else np.zeros((rows, 1), np.int64)
+        column_group = (np.arange(cols) // (cols // groups))[None, :]
+        return (codes - zero_points[row, column_group]).astype(np.float32) * scales[row, column_group]
+    if fmt in ("float16", "float32"):
+        return group["values"][()].astype(np.float32).reshape(rows, cols)
+    if fmt == "bfloat16":
+        return (group["value_bits"][()].astype(np.uint32) << 16).view(np.float32).reshape(rows, cols)
+    if fmt == "fp8_e4m3":
+        return minifloat(group["value_bits"][()], 4, 3, 7).reshape(rows, cols)
+    if fmt == "fp8_e5m2":
+        return minifloat(group["value_bits"][()], 5, 2, 15).reshape(rows, cols)
+    raise SystemExit(f"{group.name}: unknown format {fmt}")
+
+
+def main():
+    path, out = sys.argv[1], sys.argv[2]
+    layers = []
+    with h5py.File(path, "r") as f:
+        root = {key: text(f.attrs[key]) for key in ("format", "model", "plan")}
+        root["version"] = int(f.attrs["version"])
+        for name, layer in f["layers"].items():
+            if "weight" in layer:
+                weight, matrices = matrix(layer["weight"]), 1
+            else:
+                weight, matrices = matrix(layer["left"]) @ matrix(layer["right"]), 2
+            np.ascontiguousarray(weight, dtype="<f4").tofile(os.path.join(out, name + ".f32"))
+            layers.append({"name": name, "index": int(layer.attrs["index"]),
+                           "shape": [int(d) for d in layer.attrs["shape"]], "rank": int(layer.attrs["rank"]),
+                           "matrices": matrices})
+    root["layers"] = sorted(layers, key=lambda l: l["index"])
+    print(json.dumps(root))
+
+
+if __name__ == "__main__":
+    main()
