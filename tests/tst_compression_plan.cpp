@@ -482,6 +482,12 @@ private slots:
         QVERIFY(!QFileInfo(path).isFile());
     }
 
+    void emptyFileNameIsAnError()
+    {
+        const QString message = planError([&] { writePlanFile(CompressionPlan{}, ""); });
+        QCOMPARE(message, QString("cannot write a file with an empty name"));
+    }
+
     void readFailures()
     {
         QTemporaryDir dir;

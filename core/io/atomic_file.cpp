@@ -14,8 +14,10 @@ namespace bitlens {
 
 AtomicFile::AtomicFile(std::string path) : m_path(std::move(path))
 {
-    const fs::path folder = fs::absolute(m_path).parent_path();
+    if (m_path.empty()) // fs::absolute("") throws its own exception type
+        throw Error("cannot write a file with an empty name");
     std::error_code ec;
+    const fs::path folder = fs::absolute(m_path, ec).parent_path();
     if (fs::exists(folder, ec) && !fs::is_directory(folder, ec))
         throw Error(m_path + ": cannot write (" + folder.string() + " is not a folder)");
     if (!fs::is_directory(folder, ec))
