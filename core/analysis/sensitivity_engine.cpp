@@ -2,7 +2,7 @@
 
 #include "../model/model_impl.h"
 #include "../progress.h"
-#include "../quant/compression_plan.h"
+#include "../quant/option_spec.h"
 #include "../quant/layer_compressor.h"
 #include "../quant/plan_graph.h"
 #include "../stopwatch.h"
@@ -60,14 +60,11 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
     const auto wants = [&o](const char* e) { return std::find(o.estimators.begin(), o.estimators.end(), e) != o.estimators.end(); };
     if (wants("hawq") && (!hessian || hessian->layers.size() != m.layers.size()))
         throw Error("the hawq estimator needs the Hessian traces: analyse the Hessian too");
-    std::vector<CompressionPlan> plans;
-    for (const std::string& spec : o.options)
-        plans.push_back(uniformPlan(spec, m.layers));
-
     SensitivityAnalysis a;
     a.options = o.options;
+    a.layerOptions = resolveCandidates(o.options, m.layers);
     a.samples = op.samples();
-    const size_t layers = m.layers.size(), options = plans.size();
+    const size_t layers = m.layers.size(), options = o.options.size();
     // Cells stay NaN where an estimator does not apply; a computed cell that is not finite is a problem.
     std::map<std::string, std::vector<std::vector<double>>> cells;
     for (const std::string& e : o.estimators)
@@ -108,7 +105,7 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
             progress.checkCancelled();
             progress.report(0.05 + 0.95 * (double(l) + double(k) / double(options)) / double(layers),
                             "Sensitivity of " + name + " to " + o.options[k]);
-            const LayerOption& option = plans[k].optionFor(name);
+            const LayerOption& option = a.layerOptions[l][k];
             torch::Tensor compressed;
             try {
                 compressed = compressWeight(w, option).effective;
