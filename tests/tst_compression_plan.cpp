@@ -338,9 +338,9 @@ private slots:
             << planJson(R"("defaults": {"activation": {"format": "int", "bits": 8, "range": "percentile", "percentile": 101}})")
             << QStringList{"'features.0'", "activation.percentile 101 "};
         QTest::newRow("float with wrong bits") << layers("classifier.3", R"({"weight": {"format": "float16", "bits": 8}})")
-                                               << QStringList{"classifier.3", "weight.bits 8 ", "float16"};
+                                               << QStringList{"classifier.3", "weight.bits 8 ", "fp16"};
         QTest::newRow("bits against inherited float") << layers("classifier.3", R"({"weight": {"bits": 4}})")
-                                                      << QStringList{"classifier.3", "weight.bits 4 ", "float32"};
+                                                      << QStringList{"classifier.3", "weight.bits 4 ", "fp32"};
         QTest::newRow("int without bits") << layers("classifier.3", R"({"activation": {"format": "int"}})")
                                           << QStringList{"classifier.3", "activation.bits missing"};
         QTest::newRow("unknown field") << layers("classifier.3", R"({"weight": {"bitz": 4}})")
