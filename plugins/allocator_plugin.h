@@ -38,6 +38,7 @@ public:
 
 } // namespace bitlens
 
-// The version changes whenever this interface or the structs it passes change.
-#define BITLENS_ALLOCATOR_IID "org.bitlens.AllocatorPlugin/1.0"
+// The version changes whenever this interface or the structs it passes change (1.1: each
+// AllocationOption holds its LayerOption).
+#define BITLENS_ALLOCATOR_IID "org.bitlens.AllocatorPlugin/1.1"
 Q_DECLARE_INTERFACE(bitlens::AllocatorPlugin, BITLENS_ALLOCATOR_IID)

@@ -9,6 +9,7 @@
 #include "app/gui/session.h"
 #include "app/gui/workspace_controller.h"
 #include "core/alloc/cost_table_problem.h"
+#include "core/quant/option_spec.h"
 #include "core/runtime.h"
 #include "test_paths.h"
 #include "views/allocator_panel.h"
@@ -96,7 +97,7 @@ private:
         AllocatorSettings settings;
         settings.resolutionBytes = hundredthBitResolution(a.layers);
         NullProgress quiet;
-        return planFromChoices(problem, runBuiltInAllocator("knapsack", problem, settings, quiet).choices, a.layers);
+        return planFromChoices(problem, runBuiltInAllocator("knapsack", problem, settings, quiet).choices);
     }
 
     static void save(QWidget* widget, const QString& name)

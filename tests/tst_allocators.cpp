@@ -3,12 +3,14 @@
 // fitness.
 
 #include "core/alloc/allocation_problem.h"
+#include "core/alloc/cost_table_problem.h"
 #include "core/alloc/decisions.h"
 #include "core/alloc/evolutionary.h"
 #include "core/alloc/greedy_hull.h"
 #include "core/alloc/knapsack.h"
 #include "test_helpers.h"
 #include "core/alloc/pareto_front.h"
+#include "core/quant/option_spec.h"
 
 #include <nlohmann/json.hpp>
 
@@ -208,6 +210,43 @@ class TestAllocators : public QObject {
     Q_OBJECT
 
 private slots:
+    // A cost table's problem on 2,000 layers of varied shapes: every chosen option, mapped back to a
+    // plan, is what the whole-model uniform plan of that candidate gives the layer, and the plan maps
+    // back to the same choices.
+    void planFromChoicesOnManyLayers()
+    {
+        const std::vector<std::string> candidates{"w4", "w8:group32:asym", "w4:group64+rank0.5", "rank0.25", "fp8_e4m3,a8"};
+        ModelAnalysis a;
+        for (int l = 0; l < 2000; ++l) {
+            LayerInfo layer;
+            layer.name = "layer" + std::to_string(l);
+            layer.kind = LayerKind::Linear;
+            layer.weightShape = {16 + l % 97, 32 * (1 + l % 5)};
+            layer.weightParams = layer.weightShape[0] * layer.weightShape[1];
+            a.layers.push_back(layer);
+        }
+        a.sensitivity.options = candidates;
+        a.sensitivity.layerOptions = resolveCandidates(candidates, a.layers);
+        CostTable table;
+        table.estimator = "measured";
+        table.deltaLoss.assign(a.layers.size(), std::vector<double>(candidates.size(), 1.0));
+        a.sensitivity.tables.push_back(table);
+        const AllocationProblem problem = problemFromAnalysis(a, "measured", int64_t(1) << 40, std::nullopt);
+        std::vector<int> choices;
+        for (size_t l = 0; l < a.layers.size(); ++l)
+            choices.push_back(int((l * 7) % candidates.size()));
+        const CompressionPlan plan = planFromChoices(problem, choices);
+        QCOMPARE(plan.layers.size(), a.layers.size());
+        for (size_t c = 0; c < candidates.size(); ++c) {
+            const CompressionPlan uniform = uniformPlan(candidates[c], a.layers);
+            for (size_t l = 0; l < a.layers.size(); ++l)
+                if (choices[l] == int(c))
+                    QVERIFY2(plan.optionFor(a.layers[l].name) == uniform.optionFor(a.layers[l].name),
+                             qPrintable(QString::fromStdString(a.layers[l].name + " " + candidates[c])));
+        }
+        QCOMPARE(choicesFromPlan(plan, a.layers, a.sensitivity.layerOptions), choices);
+    }
+
     void knapsackMatchesBruteForce()
     {
         std::mt19937_64 rng(1);

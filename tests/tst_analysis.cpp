@@ -10,6 +10,7 @@
 #include "core/io/analysis_bundle.h"
 #include "core/model/model_impl.h"
 #include "core/progress.h"
+#include "core/quant/option_spec.h"
 #include "core/runtime.h"
 #include "core/stats/sha256.h"
 #include "test_paths.h"

@@ -2,6 +2,7 @@
 // --uniform specs, and writing files safely.
 
 #include "core/quant/compression_plan.h"
+#include "core/quant/option_spec.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -9,6 +10,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <set>
 
 using namespace bitlens;
 
@@ -89,7 +91,7 @@ private slots:
         QTest::newRow("fp32") << LayerOption{} << "fp32";
         QTest::newRow("fp16") << floatOption(NumberFormat::Float16) << "fp16";
         QTest::newRow("bf16") << floatOption(NumberFormat::BFloat16) << "bf16";
-        QTest::newRow("fp8") << floatOption(NumberFormat::Fp8E4M3) << "fp8 e4m3";
+        QTest::newRow("fp8") << floatOption(NumberFormat::Fp8E4M3) << "fp8_e4m3";
         QTest::newRow("w4") << intOption(4, Granularity::PerChannel) << "w4 per-channel sym";
         QTest::newRow("w8 tensor") << intOption(8, Granularity::PerTensor) << "w8 per-tensor sym";
         LayerOption grouped = intOption(4, Granularity::PerGroup, false);
@@ -99,9 +101,9 @@ private slots:
         QTest::newRow("rank a8") << withActivation(grouped, 8, ActivationRange::MinMax)
                                  << "w4 g128 asym mse + rank 32 + a8";
         QTest::newRow("a8 pct") << withActivation(intOption(4, Granularity::PerChannel), 8, ActivationRange::Percentile)
-                                << "w4 per-channel sym + a8 pct";
+                                << "w4 per-channel sym + a8 percentile";
         QTest::newRow("a6 mse") << withActivation(LayerOption{}, 6, ActivationRange::Mse) << "fp32 + a6 mse";
-        QTest::newRow("afp16") << floatOption(NumberFormat::Fp8E5M2, NumberFormat::Float16) << "fp8 e5m2 + afp16";
+        QTest::newRow("afp16") << floatOption(NumberFormat::Fp8E5M2, NumberFormat::Float16) << "fp8_e5m2 + afp16";
     }
 
     void labels()
@@ -113,14 +115,86 @@ private slots:
 
     void names()
     {
-        QCOMPARE(formatName(NumberFormat::Fp8E5M2), "fp8_e5m2");
-        QCOMPARE(formatName(NumberFormat::BFloat16), "bfloat16");
-        QCOMPARE(granularityName(Granularity::PerGroup), "per-group");
+        QCOMPARE(nameOf(NumberFormat::Fp8E5M2), "fp8_e5m2");
+        QCOMPARE(nameOf(NumberFormat::BFloat16), "bf16");
+        QCOMPARE(nameOf(Granularity::PerGroup), "per-group");
+        QCOMPARE(nameOf(ActivationRange::Percentile), "percentile");
         QCOMPARE(formatBits(NumberFormat::Int), 0);
         QCOMPARE(formatBits(NumberFormat::BFloat16), 16);
         QCOMPARE(formatBits(NumberFormat::Fp8E4M3), 8);
         QVERIFY(withActivation(LayerOption{}, 8, ActivationRange::Percentile, 99.9)
                 != withActivation(LayerOption{}, 8, ActivationRange::Percentile, 99.99));
+    }
+
+    // Every value's name parses back to it, names are unique, and the spellings of older files
+    // (plan version 1, packed weights version 1) still parse.
+    void nameTables()
+    {
+        const auto roundTrips = [](auto table) {
+            std::set<std::string> names;
+            for (const auto& row : table) {
+                QVERIFY(names.insert(row.name).second);
+                QVERIFY(enumFromName<decltype(row.value)>(row.name) == row.value);
+                if (row.alias)
+                    QVERIFY(enumFromName<decltype(row.value)>(row.alias) == row.value);
+                QCOMPARE(std::string(nameOf(row.value)), std::string(row.name));
+            }
+            QVERIFY(!enumFromName<decltype(table.front().value)>("nonsense"));
+        };
+        roundTrips(nameTable<NumberFormat>());
+        roundTrips(nameTable<Granularity>());
+        roundTrips(nameTable<WeightRange>());
+        roundTrips(nameTable<ActivationRange>());
+        QCOMPARE(int(nameTable<NumberFormat>().size()), 6);
+        QCOMPARE(int(nameTable<Granularity>().size()), 3);
+        QCOMPARE(int(nameTable<WeightRange>().size()), 2);
+        QCOMPARE(int(nameTable<ActivationRange>().size()), 3);
+        QVERIFY(enumFromName<NumberFormat>("float32") == NumberFormat::Float32);
+        QVERIFY(enumFromName<NumberFormat>("float16") == NumberFormat::Float16);
+        QVERIFY(enumFromName<NumberFormat>("bfloat16") == NumberFormat::BFloat16);
+        // A version 1 plan with the old spellings reads as the same plan written today.
+        const CompressionPlan old = planFromJson(planJson(R"("defaults": {"weight": {"format": "float16"},
+            "activation": {"format": "bfloat16"}}, "layers": {"fc": {"weight": {"format": "float32"}}})").toStdString(), "old.json");
+        QCOMPARE(old.defaults, floatOption(NumberFormat::Float16, NumberFormat::BFloat16));
+        QCOMPARE(old.layers.at("fc"), floatOption(NumberFormat::Float32, NumberFormat::BFloat16));
+        QCOMPARE(planFromJson(planToJson(old), "new.json"), old);
+        // Specs take the canonical names, and the old file spellings as well.
+        QCOMPARE(optionFromSpec("fp8_e5m2,abf16"), floatOption(NumberFormat::Fp8E5M2, NumberFormat::BFloat16));
+        QCOMPARE(optionFromSpec("float16"), floatOption(NumberFormat::Float16));
+        QCOMPARE(optionFromSpec("w4:per-tensor:mse,a8:percentile"),
+                 withActivation([] {
+                     LayerOption o = intOption(4, Granularity::PerTensor);
+                     o.weight.range = WeightRange::Mse;
+                     return o;
+                 }(), 8, ActivationRange::Percentile));
+    }
+
+    // A candidate resolved for one layer is the option the whole-model uniform plan gives it.
+    void candidatesResolvePerLayer()
+    {
+        std::vector<LayerInfo> layers = demoCnn();
+        layers.push_back(layer("odd", {30, 40}, 0));
+        const std::vector<std::string> candidates{"w4", "w4:group32", "w8+rank0.25", "rank0.5", "fp8_e4m3,a8:mse",
+                                                  "w4:group32:asym:mse+rank0.25", "w8,afp16+rank1"};
+        const std::vector<std::vector<LayerOption>> resolved = resolveCandidates(candidates, layers);
+        QCOMPARE(resolved.size(), layers.size());
+        for (size_t c = 0; c < candidates.size(); ++c) {
+            const CompressionPlan plan = uniformPlan(candidates[c], layers);
+            const OptionSpec spec = candidateSpec(candidates[c]);
+            for (size_t l = 0; l < layers.size(); ++l) {
+                QCOMPARE(resolved[l][c], plan.optionFor(layers[l].name));
+                QCOMPARE(spec.resolve(layers[l]), plan.optionFor(layers[l].name));
+            }
+        }
+        // By hand: rank0.5 of the 30x40 layer is 15 on FP32 weights; w8+rank0.25 of [128, 3136] is 32.
+        QCOMPARE(resolved[4][3].rank, 15);
+        QCOMPARE(resolved[4][3].weight, LayerOption{}.weight);
+        QCOMPARE(resolved[2][2].rank, 32);
+        QCOMPARE(resolved[2][2].weight, intOption(8, Granularity::PerChannel).weight);
+        QCOMPARE(candidateSpec("w4+rank0.5").rankFraction, 0.5);
+        QVERIFY_THROWS_EXCEPTION(PlanError, candidateSpec("w4rank0.5"));
+        QVERIFY_THROWS_EXCEPTION(PlanError, candidateSpec("rank2"));
+        QVERIFY_THROWS_EXCEPTION(PlanError, resolveCandidates({"w4", "w9"}, layers));
     }
 
     void jsonRoundTrip()
@@ -145,7 +219,7 @@ private slots:
         // The schema, read by an independent parser: full entries, snake_case keys.
         const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(json)).object();
         QCOMPARE(o["format"].toString(), "bitlens-plan");
-        QCOMPARE(o["version"].toInt(), 1);
+        QCOMPARE(o["version"].toInt(), 2);
         const QJsonObject defaults = o["defaults"].toObject();
         QCOMPARE(defaults["weight"].toObject()["granularity"].toString(), "per-group");
         QCOMPARE(defaults["weight"].toObject()["group_size"].toInt(), 64);
@@ -159,7 +233,7 @@ private slots:
         QCOMPARE(e5m2["weight"].toObject()["format"].toString(), "fp8_e5m2");
         QCOMPARE(e5m2["weight"].toObject()["bits"].toInt(), 8);
         QCOMPARE(e5m2["weight"].toObject().size(), 6);
-        QCOMPARE(e5m2["activation"].toObject()["format"].toString(), "float16");
+        QCOMPARE(e5m2["activation"].toObject()["format"].toString(), "fp16");
         QCOMPARE(layers["ranked"].toObject()["rank"].toInt(), 48);
         QCOMPARE(layers["w16"].toObject()["weight"].toObject()["format"].toString(), "int");
         QVERIFY(json.find("\n  \"defaults\": {") != std::string::npos); // indented by 2
@@ -270,9 +344,9 @@ private slots:
             << planJson(R"("defaults": {"activation": {"format": "int", "bits": 8, "range": "percentile", "percentile": 101}})")
             << QStringList{"'features.0'", "activation.percentile 101 "};
         QTest::newRow("float with wrong bits") << layers("classifier.3", R"({"weight": {"format": "float16", "bits": 8}})")
-                                               << QStringList{"classifier.3", "weight.bits 8 ", "float16"};
+                                               << QStringList{"classifier.3", "weight.bits 8 ", "fp16"};
         QTest::newRow("bits against inherited float") << layers("classifier.3", R"({"weight": {"bits": 4}})")
-                                                      << QStringList{"classifier.3", "weight.bits 4 ", "float32"};
+                                                      << QStringList{"classifier.3", "weight.bits 4 ", "fp32"};
         QTest::newRow("int without bits") << layers("classifier.3", R"({"activation": {"format": "int"}})")
                                           << QStringList{"classifier.3", "activation.bits missing"};
         QTest::newRow("unknown field") << layers("classifier.3", R"({"weight": {"bitz": 4}})")
@@ -301,8 +375,8 @@ private slots:
                                           << QStringList{"not a BitLens plan", "bitlens-model"};
         QTest::newRow("missing format tag") << R"({"version": 1})" << QStringList{"not a BitLens plan"};
         QTest::newRow("not an object") << "[1, 2]" << QStringList{"not a BitLens plan", "array"};
-        QTest::newRow("version 2") << R"({"format": "bitlens-plan", "version": 2})"
-                                   << QStringList{"unsupported plan version 2"};
+        QTest::newRow("version 3") << R"({"format": "bitlens-plan", "version": 3})"
+                                   << QStringList{"unsupported plan version 3", "1-2"};
         QTest::newRow("version missing") << R"({"format": "bitlens-plan"})" << QStringList{"version missing"};
     }
 

@@ -140,7 +140,7 @@ private slots:
         const PackedWeights file = readPackedWeights(path);
         const AppliedPlan::Impl& p = applied->impl();
         const std::vector<LayerInfo>& layers = p.model->layers();
-        QCOMPARE(file.version, 1);
+        QCOMPARE(file.version, 2);
         QCOMPARE(file.model, std::string("fmnist_resnet.pt"));
         QVERIFY(planFromJson(file.planJson, "weights.h5") == applied->plan());
         QCOMPARE(file.layers.size(), layers.size());

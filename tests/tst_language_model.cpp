@@ -17,6 +17,7 @@
 #include "core/model/model.h"
 #include "core/progress.h"
 #include "core/quant/memory_cost.h"
+#include "core/quant/option_spec.h"
 #include "core/runtime.h"
 #include "core/stats/model_analysis.h"
 #include "test_paths.h"
@@ -313,7 +314,7 @@ private slots:
         const int64_t budget = budgetBytesFromText("4bits", a.layers);
         AllocationProblem problem = problemFromAnalysis(a, "measured", budget, std::nullopt);
         const Allocation allocation = knapsackAllocation(problem, hundredthBitResolution(a.layers), progress);
-        const CompressionPlan plan = planFromChoices(problem, allocation.choices, a.layers);
+        const CompressionPlan plan = planFromChoices(problem, allocation.choices);
         QVERIFY(allocation.bytes <= budget);
         QCOMPARE(planCost(m_model->layers(), m_model->totalParams(), plan).layerBytes, allocation.bytes);
 

@@ -5,7 +5,7 @@
 #include <torch/script.h>
 
 #include "core/io/minifloat.h"
-#include "core/quant/compression_plan.h"
+#include "core/quant/option_spec.h"
 #include "core/quant/layer_compressor.h"
 #include "core/quant/weight_quantizer.h"
 #include "core/runtime.h"
@@ -369,7 +369,7 @@ private slots:
                     const double v = q[r][c].item<double>();
                     const auto nearest = std::lower_bound(levels.begin(), levels.end(), v - 1e-7);
                     QVERIFY2(nearest != levels.end() && std::abs(*nearest - v) <= 1e-6 * std::max(1.0, std::abs(v)),
-                             qPrintable(QStringLiteral("%1 not on the %2 grid").arg(v).arg(QString::fromStdString(formatName(quant.format)))));
+                             qPrintable(QStringLiteral("%1 not on the %2 grid").arg(v).arg(QString::fromStdString(nameOf(quant.format)))));
                 }
             }
         }

@@ -18,6 +18,7 @@
 #include "core/progress.h"
 #include "core/quant/layer_compressor.h"
 #include "core/quant/memory_cost.h"
+#include "core/quant/option_spec.h"
 #include "core/runtime.h"
 #include "core/stats/weight_only_analysis.h"
 #include "tests/support/fixtures.h"
@@ -416,7 +417,7 @@ private slots:
         settings.resolutionBytes = hundredthBitResolution(m_analysis.layers);
         NullProgress progress;
         const Allocation a = runBuiltInAllocator("knapsack", problem, settings, progress);
-        const CompressionPlan plan = planFromChoices(problem, a.choices, m_analysis.layers);
+        const CompressionPlan plan = planFromChoices(problem, a.choices);
         const SafetensorsFile f(m_path);
         const PlanCost cost = planCost(m_analysis.layers, f.totalElements(), plan);
         QVERIFY(cost.layerBytes <= budget);

@@ -14,10 +14,11 @@
 #include "core/io/analysis_bundle.h"
 #include "core/model/model_impl.h"
 #include "core/progress.h"
-#include "core/quant/compression_plan.h"
+#include "core/quant/option_spec.h"
 #include "core/runtime.h"
 #include "test_paths.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -215,6 +216,7 @@ private slots:
         }
         const SensitivityAnalysis& s = m_analysis.sensitivity;
         QCOMPARE(back.sensitivity.options, s.options);
+        QVERIFY(back.sensitivity.layerOptions == s.layerOptions);
         QCOMPARE(back.sensitivity.tables.size(), s.tables.size());
         for (size_t t = 0; t < s.tables.size(); ++t) {
             QCOMPARE(back.sensitivity.tables[t].estimator, s.tables[t].estimator);
@@ -225,6 +227,39 @@ private slots:
                     QVERIFY(a == b || (std::isnan(a) && std::isnan(b)));
                 }
         }
+    }
+
+    // Each cell's option is the one the whole-model uniform plan gives that layer.
+    void layerOptionsAreTheUniformPlans()
+    {
+        const SensitivityAnalysis& s = m_analysis.sensitivity;
+        QCOMPARE(s.layerOptions.size(), m_names.size());
+        for (size_t o = 0; o < s.options.size(); ++o) {
+            const CompressionPlan plan = uniformPlan(s.options[o], m_model->layers());
+            for (size_t l = 0; l < m_names.size(); ++l)
+                QVERIFY(s.layerOptions[l][o] == plan.optionFor(m_names[l]));
+        }
+    }
+
+    // A version 1 bundle (no /sensitivity/layer_options) opens, its options resolved from their names.
+    void versionOneBundleOpens()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("old.h5");
+        writeAnalysisBundle(m_analysis, path.toStdString());
+        QProcess h5py;
+        h5py.start("/usr/bin/python3", {"-c", "import h5py, sys\n"
+                                              "with h5py.File(sys.argv[1], 'r+') as f:\n"
+                                              "    del f['sensitivity/layer_options']\n"
+                                              "    f.attrs['version'] = 1\n",
+                                        path});
+        QVERIFY(h5py.waitForFinished(60000));
+        QVERIFY2(h5py.exitCode() == 0, h5py.readAllStandardError().constData());
+        const ModelAnalysis back = readAnalysisBundle(path.toStdString(), m_analysis.modelSha256);
+        QCOMPARE(back.sensitivity.options, m_analysis.sensitivity.options);
+        QVERIFY(back.sensitivity.layerOptions == m_analysis.sensitivity.layerOptions);
+        QCOMPARE(back.sensitivity.tables.size(), m_analysis.sensitivity.tables.size());
+        QCOMPARE(back.sensitivity.tables[0].deltaLoss.size(), m_names.size());
     }
 };
 

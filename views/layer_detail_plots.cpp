@@ -7,7 +7,7 @@
 #include "plot_style.h"
 #include "symlog.h"
 
-#include "core/quant/compression_plan.h"
+#include "core/quant/layer_option.h"
 #include "core/quant/quantization_grid.h"
 
 #include <qcustomplot.h>
@@ -21,15 +21,8 @@ namespace {
 constexpr size_t kMaxGridLines = 512;
 
 // How an option stores its weights; FP32 for one with a rank part, which has no single place on a
-// bits axis, and for a name that is no spec.
-WeightQuant optionWeights(const std::string& option)
-{
-    try {
-        return option.find("rank") == std::string::npos ? optionFromSpec(option).weight : WeightQuant{};
-    } catch (const PlanError&) {
-        return {};
-    }
-}
+// bits axis.
+WeightQuant optionWeights(const LayerOption& option) { return option.rank > 0 ? WeightQuant{} : option.weight; }
 
 // [lo, hi] of the finite values, widened by 4 % (by 1 when they are all equal).
 QCPRange paddedRange(const std::vector<double>& values)
@@ -400,9 +393,10 @@ void LayerDetailPlots::drawDeltaLoss()
         return;
     const SensitivityAnalysis& sensitivity = m_analysis->sensitivity;
     const auto cell = [&](const CostTable& table, size_t option) { return deltaLossAt(table, size_t(m_layer), option); };
-    std::vector<WeightQuant> weights; // per option
-    for (const std::string& option : sensitivity.options)
-        weights.push_back(optionWeights(option));
+    std::vector<WeightQuant> weights(sensitivity.options.size()); // per option; FP32 when the layer has none
+    if (size_t(m_layer) < sensitivity.layerOptions.size())
+        for (size_t o = 0; o < weights.size() && o < sensitivity.layerOptions[size_t(m_layer)].size(); ++o)
+            weights[o] = optionWeights(sensitivity.layerOptions[size_t(m_layer)][o]);
     const auto bits = [&](size_t o) { return weights[o].format == NumberFormat::Float32 ? 0 : weights[o].bits; };
     const auto isFloat = [&](size_t o) { return weights[o].format != NumberFormat::Int; };
     std::vector<double> all;

@@ -269,7 +269,7 @@ void LayerEditor::setSelection(int count, const QString& title, const LayerOptio
 void LayerEditor::updateLabels()
 {
     const WeightQuant& w = m_option.weight;
-    m_bitsLabel->setText(w.format == NumberFormat::Int ? tr("%1 bits").arg(w.bits) : QString::fromLatin1(formatName(w.format)));
+    m_bitsLabel->setText(w.format == NumberFormat::Int ? tr("%1 bits").arg(w.bits) : QString::fromLatin1(nameOf(w.format)));
     const bool integer = w.format == NumberFormat::Int;
     m_granularity->setEnabled(integer);
     m_symmetric->setEnabled(integer);

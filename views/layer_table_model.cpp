@@ -23,7 +23,7 @@ QString bitsText(const WeightQuant& w)
         return QString::number(w.bits);
     if (w.format == NumberFormat::Float32)
         return QStringLiteral("32");
-    return QString::fromLatin1(formatName(w.format));
+    return QString::fromLatin1(nameOf(w.format));
 }
 
 } // namespace

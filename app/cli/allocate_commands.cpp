@@ -131,7 +131,7 @@ int runAllocate(const CliArgs& args)
         w = openWorkspace(in.analysis.modelPath, args, progress);
         settings.fitness = [&](const std::vector<int>& choices) {
             NullProgress quiet;
-            const CompressionPlan plan = planFromChoices(in.problem, choices, w.model->layers());
+            const CompressionPlan plan = planFromChoices(in.problem, choices);
             EvalOptions options;
             options.limit = args.integer("fitness-samples", 512, 1);
             return AppliedPlan::apply(*w.model, plan, w.data.calibration, quiet)->evaluate(w.data.calibration, options, quiet).loss();
@@ -145,7 +145,7 @@ int runAllocate(const CliArgs& args)
                                                      settings, progress);
         measured = {{"start_loss", settings.fitness(start.choices)}, {"loss", settings.fitness(a.choices)}};
     }
-    const CompressionPlan plan = planFromChoices(in.problem, a.choices, in.analysis.layers);
+    const CompressionPlan plan = planFromChoices(in.problem, a.choices);
     writePlanFile(plan, out);
     json choices = json::array();
     for (size_t l = 0; l < a.choices.size(); ++l)

@@ -10,14 +10,7 @@ namespace bitlens::app {
 
 CompressionPlan SessionProblem::planOf(const std::vector<int>& choices) const
 {
-    // Held layers take any table option first (planFromChoices parses every chosen label), then theirs.
-    std::vector<int> parsable = choices;
-    for (const auto& [layer, option] : heldOptions)
-        parsable[size_t(layer)] = 0;
-    CompressionPlan plan = planFromChoices(problem, parsable, layers);
-    for (const auto& [layer, option] : heldOptions)
-        plan.layers[layers[size_t(layer)].name] = option;
-    return plan;
+    return planFromChoices(problem, choices);
 }
 
 SessionProblem sessionProblem(const ModelAnalysis& analysis, const std::string& estimator, const CompressionPlan& plan,
@@ -25,21 +18,20 @@ SessionProblem sessionProblem(const ModelAnalysis& analysis, const std::string& 
 {
     SessionProblem s;
     s.problem = problemFromAnalysis(analysis, estimator, budgetBytes, budgetBops);
-    s.layers = analysis.layers;
-    const std::vector<int> inTable = choicesFromPlan(plan, s.layers, analysis.sensitivity.options);
-    for (size_t l = 0; l < s.layers.size(); ++l) {
-        if (!pinned.count(s.layers[l].name))
+    const std::vector<LayerInfo>& layers = analysis.layers;
+    const std::vector<int> inTable = choicesFromPlan(plan, layers, analysis.sensitivity.layerOptions);
+    for (size_t l = 0; l < layers.size(); ++l) {
+        if (!pinned.count(layers[l].name))
             continue;
         if (inTable[l] >= 0) {
             s.problem.pinned[int(l)] = inTable[l];
             continue;
         }
-        const LayerOption& option = plan.optionFor(s.layers[l].name);
-        const LayerCost cost = layerCost(s.layers[l], option);
+        const LayerOption& option = plan.optionFor(layers[l].name);
+        const LayerCost cost = layerCost(layers[l], option);
         std::vector<AllocationOption>& options = s.problem.layers[l].options;
-        options.push_back({"pinned: " + option.label(), 0.0, cost.bytes, double(cost.bops)});
+        options.push_back({"pinned: " + option.label(), 0.0, cost.bytes, double(cost.bops), option});
         s.problem.pinned[int(l)] = int(options.size()) - 1;
-        s.heldOptions[int(l)] = option;
     }
     s.problem.validate();
     return s;
@@ -47,15 +39,14 @@ SessionProblem sessionProblem(const ModelAnalysis& analysis, const std::string& 
 
 std::vector<OptionSpan> optionSpans(const ModelAnalysis& analysis)
 {
-    const std::vector<std::string>& options = analysis.sensitivity.options;
-    if (options.empty())
+    const std::vector<std::vector<LayerOption>>& layerOptions = analysis.sensitivity.layerOptions;
+    if (analysis.sensitivity.options.empty() || layerOptions.size() != analysis.layers.size())
         return {};
     std::vector<OptionSpan> spans(analysis.layers.size(), {std::numeric_limits<int64_t>::max(), 0,
                                                            std::numeric_limits<double>::infinity(), 0.0});
-    for (const std::string& label : options) {
-        const CompressionPlan plan = uniformPlan(label, analysis.layers);
-        for (size_t l = 0; l < spans.size(); ++l) {
-            const LayerCost cost = layerCost(analysis.layers[l], plan.optionFor(analysis.layers[l].name));
+    for (size_t l = 0; l < spans.size(); ++l) {
+        for (const LayerOption& option : layerOptions[l]) {
+            const LayerCost cost = layerCost(analysis.layers[l], option);
             OptionSpan& span = spans[l];
             span.minBytes = std::min(span.minBytes, cost.bytes);
             span.maxBytes = std::max(span.maxBytes, cost.bytes);

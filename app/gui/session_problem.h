@@ -8,7 +8,6 @@
 #include "core/stats/model_analysis.h"
 #include "views/budget_range.h"
 
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -19,17 +18,13 @@ namespace bitlens::app {
 // Ownership: plain value. Threading: no shared state.
 struct SessionProblem {
     AllocationProblem problem;
-    std::vector<LayerInfo> layers; // the analysis's, in the problem's order
-    // Pinned layers whose current option no table column has (FP32, or one set by hand): the problem
-    // offers it as one more option of that layer, labelled "pinned: <label>", which is no candidate
-    // name planFromChoices could parse, so plans take the option from here.
-    std::map<int, LayerOption> heldOptions; // by layer index
 
     CompressionPlan planOf(const std::vector<int>& choices) const;
 };
 
 // The `estimator` table's problem (problemFromAnalysis) with every pinned layer held at its option
-// in `plan`. An option outside the table costs its exact bytes and BOPs (layerCost) and predicts a
+// in `plan`. A pinned option no table column has (FP32, or one set by hand) becomes one more
+// option of that layer, labelled "pinned: <label>", holding that LayerOption. It costs its exact bytes and BOPs (layerCost) and predicts a
 // ΔLoss of 0: nothing for FP32, and for a hand-made option a constant that every plan pays
 // alike, so no choice depends on it; Session::prediction leaves such a layer out of its sum too.
 // Throws AllocationError when the analysis has no such table or a cell is NaN.

@@ -3,6 +3,7 @@
 // change and cost, under a memory (and optional BOPs) budget, with pins and tie groups; its JSON form.
 
 #include "../errors.h"
+#include "../quant/layer_option.h"
 
 #include <cstdint>
 #include <map>
@@ -24,10 +25,11 @@ struct AllocationOption {
     double deltaLoss = 0.0; // predicted loss change; negative inside the lossless neighbourhood
     int64_t bytes = 0;
     double bops = 0.0;
+    LayerOption option;     // what choosing it gives the layer; allocators need only the numbers above
 
     bool operator==(const AllocationOption& o) const
     {
-        return label == o.label && deltaLoss == o.deltaLoss && bytes == o.bytes && bops == o.bops;
+        return label == o.label && deltaLoss == o.deltaLoss && bytes == o.bytes && bops == o.bops && option == o.option;
     }
 };
 
@@ -60,7 +62,8 @@ struct AllocationProblem {
 
 // {"budget_bytes": B, "budget_bops": B2 or null, "layers": [{"name", "options": [{"label",
 // "delta_loss", "bytes", "bops"}]}], "pinned": {"layer": "label"}, "tie_groups": [["a", "b"]]};
-// pinned and tie_groups are optional. Both validate the problem; parsing throws AllocationError
+// pinned and tie_groups are optional. The JSON form is for solvers: it leaves out each option's
+// LayerOption, so a problem read back holds FP32 ones. Both validate the problem; parsing throws AllocationError
 // naming `source` and the field.
 std::string problemToJson(const AllocationProblem& problem);
 AllocationProblem problemFromJson(const std::string& json, const std::string& source);

@@ -2,6 +2,7 @@
 
 #include "../quant/memory_cost.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -44,18 +45,21 @@ AllocationProblem problemFromAnalysis(const ModelAnalysis& a, const std::string&
     if (!table)
         throw AllocationError("the bundle has no '" + estimator + "' sensitivity table (analyze --sensitivity --estimators "
                               + estimator + ")");
-    std::vector<CompressionPlan> plans;
-    for (const std::string& label : a.sensitivity.options)
-        plans.push_back(uniformPlan(label, a.layers));
+    const auto& resolved = a.sensitivity.layerOptions;
+    if (resolved.size() != a.layers.size()
+        || std::any_of(resolved.begin(), resolved.end(), [&](const auto& row) { return row.size() != a.sensitivity.options.size(); }))
+        throw AllocationError("the sensitivity analysis does not hold each option for each of the model's "
+                              + std::to_string(a.layers.size()) + " layers");
     AllocationProblem p;
     p.budgetBytes = budgetBytes;
     p.budgetBops = budgetBops;
     for (size_t l = 0; l < a.layers.size(); ++l) {
         AllocationLayer layer;
         layer.name = a.layers[l].name;
-        for (size_t o = 0; o < plans.size(); ++o) {
-            const LayerCost cost = layerCost(a.layers[l], plans[o].optionFor(layer.name));
-            layer.options.push_back({a.sensitivity.options[o], table->deltaLoss[l][o], cost.bytes, double(cost.bops)});
+        for (size_t o = 0; o < a.sensitivity.options.size(); ++o) {
+            const LayerOption& option = resolved[l][o];
+            const LayerCost cost = layerCost(a.layers[l], option);
+            layer.options.push_back({a.sensitivity.options[o], table->deltaLoss[l][o], cost.bytes, double(cost.bops), option});
         }
         p.layers.push_back(std::move(layer));
     }
@@ -63,27 +67,23 @@ AllocationProblem problemFromAnalysis(const ModelAnalysis& a, const std::string&
     return p;
 }
 
-CompressionPlan planFromChoices(const AllocationProblem& problem, const std::vector<int>& choices,
-                                const std::vector<LayerInfo>& layers)
+CompressionPlan planFromChoices(const AllocationProblem& problem, const std::vector<int>& choices)
 {
     CompressionPlan plan;
-    for (size_t l = 0; l < problem.layers.size(); ++l) {
-        const std::string& name = problem.layers[l].name;
-        plan.layers[name] = uniformPlan(problem.layers[l].options[size_t(choices[l])].label, layers).optionFor(name);
-    }
+    for (size_t l = 0; l < problem.layers.size(); ++l)
+        plan.layers[problem.layers[l].name] = problem.layers[l].options[size_t(choices[l])].option;
     return plan;
 }
 
 std::vector<int> choicesFromPlan(const CompressionPlan& plan, const std::vector<LayerInfo>& layers,
-                                 const std::vector<std::string>& options)
+                                 const std::vector<std::vector<LayerOption>>& layerOptions)
 {
     std::vector<int> choices(layers.size(), -1);
-    for (size_t o = 0; o < options.size(); ++o) {
-        const CompressionPlan candidate = uniformPlan(options[o], layers);
-        for (size_t i = 0; i < layers.size(); ++i) {
-            if (choices[i] < 0 && candidate.optionFor(layers[i].name) == plan.optionFor(layers[i].name))
-                choices[i] = static_cast<int>(o);
-        }
+    for (size_t i = 0; i < layers.size() && i < layerOptions.size(); ++i) {
+        const std::vector<LayerOption>& options = layerOptions[i];
+        const auto found = std::find(options.begin(), options.end(), plan.optionFor(layers[i].name));
+        if (found != options.end())
+            choices[i] = int(found - options.begin());
     }
     return choices;
 }

@@ -20,19 +20,19 @@ int64_t budgetBytesFromText(const std::string& text, const std::vector<LayerInfo
 // 1/100 bit per compressible weight in bytes (at least 1): the knapsack's default resolution.
 int64_t hundredthBitResolution(const std::vector<LayerInfo>& layers);
 
-// Layers and options from the analysis's sensitivity table of `estimator`; bytes and BOPs from
-// layerCost of each option on each layer. Throws AllocationError when the bundle has no such
-// table, or (from validate) a cell is NaN, naming the layer and option.
+// Layers and options from the analysis's sensitivity table of `estimator`, each option holding what
+// it gives the layer (SensitivityAnalysis::layerOptions); bytes and BOPs from layerCost of that.
+// Throws AllocationError when the bundle has no such table, or (from validate) a cell is NaN,
+// naming the layer and option.
 AllocationProblem problemFromAnalysis(const ModelAnalysis& analysis, const std::string& estimator, int64_t budgetBytes,
                                       std::optional<double> budgetBops);
-// The plan whose layer i takes problem.layers[i].options[choices[i]] (labels in the candidate
-// grammar of uniformPlan).
-CompressionPlan planFromChoices(const AllocationProblem& problem, const std::vector<int>& choices,
-                                const std::vector<LayerInfo>& layers);
+// The plan whose layer i takes problem.layers[i].options[choices[i]].option.
+CompressionPlan planFromChoices(const AllocationProblem& problem, const std::vector<int>& choices);
 
-// The inverse: per layer, the index into `options` (candidate labels) whose option is the one
-// `plan` gives that layer; -1 where none is (FP32 weights, or a hand-made option no table has).
+// The inverse: per layer, the first index into layerOptions[layer] (SensitivityAnalysis::layerOptions)
+// whose option is the one `plan` gives that layer; -1 where none is (FP32 weights, or a hand-made
+// option no table has).
 std::vector<int> choicesFromPlan(const CompressionPlan& plan, const std::vector<LayerInfo>& layers,
-                                 const std::vector<std::string>& options);
+                                 const std::vector<std::vector<LayerOption>>& layerOptions);
 
 } // namespace bitlens

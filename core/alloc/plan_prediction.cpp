@@ -18,7 +18,7 @@ PlanPrediction predictPlan(const CompressionPlan& plan, const std::vector<LayerI
     const bool usable = table && table->deltaLoss.size() == layers.size();
     if (usable)
         p.estimator = table->estimator;
-    const std::vector<int> choices = usable ? choicesFromPlan(plan, layers, sensitivity.options) : std::vector<int>{};
+    const std::vector<int> choices = usable ? choicesFromPlan(plan, layers, sensitivity.layerOptions) : std::vector<int>{};
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (size_t i = 0; i < layers.size(); ++i) {
         double cell = nan;

@@ -5,6 +5,8 @@
 
 #include "rank_correlation.h"
 
+#include "../quant/layer_option.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,7 +15,7 @@ namespace bitlens {
 
 // The ids of the registered estimators that run by default (estimator_registry.h describes each).
 std::vector<std::string> sensitivityEstimators();
-// w2…w8 per-channel, fp8_e4m3, rank0.5 and rank0.25 (candidate grammar of uniformPlan).
+// w2…w8 per-channel, fp8_e4m3, rank0.5 and rank0.25 (candidates, option_spec.h).
 std::vector<std::string> defaultSensitivityOptions();
 
 struct SensitivityOptions {
@@ -31,7 +33,8 @@ struct CostTable {
 };
 
 struct SensitivityAnalysis {
-    std::vector<std::string> options;
+    std::vector<std::string> options;           // candidate names, for display and files
+    std::vector<std::vector<LayerOption>> layerOptions; // [layer][option]: what each option gives that layer
     int64_t samples = 0;
     double baselineLoss = 0.0;                  // FP32 calibration loss the changes are relative to
     std::vector<CostTable> tables;              // in the order of SensitivityOptions::estimators

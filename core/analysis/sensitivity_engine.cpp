@@ -4,7 +4,7 @@
 
 #include "../model/model_impl.h"
 #include "../progress.h"
-#include "../quant/compression_plan.h"
+#include "../quant/option_spec.h"
 #include "../quant/layer_compressor.h"
 #include "../quant/plan_graph.h"
 #include "../stopwatch.h"
@@ -192,14 +192,11 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
     if (r.needs.hessianTraces && (!hessian || hessian->layers.size() != m.layers.size()))
         throw Error("the " + r.needing(&EstimatorNeeds::hessianTraces)
                     + " estimator needs the Hessian traces: analyse the Hessian too");
-    std::vector<CompressionPlan> plans;
-    for (const std::string& spec : o.options)
-        plans.push_back(uniformPlan(spec, m.layers));
-
     SensitivityAnalysis a;
     a.options = o.options;
+    a.layerOptions = resolveCandidates(o.options, m.layers);
     a.samples = op.samples();
-    const size_t layers = m.layers.size(), options = plans.size();
+    const size_t layers = m.layers.size(), options = o.options.size();
     std::vector<std::string> names;
     for (const LayerInfo& l : m.layers)
         names.push_back(l.name);
@@ -237,8 +234,7 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
             progress.checkCancelled();
             progress.report(0.05 + 0.95 * (double(l) + double(k) / double(options)) / double(layers),
                             "Sensitivity of " + name + " to " + o.options[k]);
-            // The one place a cell's option is resolved.
-            const LayerOption& option = plans[k].optionFor(name);
+            const LayerOption& option = a.layerOptions[l][k];
             torch::Tensor compressed;
             try {
                 compressed = compressWeight(layerState.weight.detach(), option).effective;

@@ -1,6 +1,6 @@
 #include "weight_error_estimator.h"
 
-#include "../quant/compression_plan.h"
+#include "../quant/option_spec.h"
 
 #include <cmath>
 #include <limits>
@@ -9,7 +9,7 @@ namespace bitlens {
 namespace {
 
 // The same stored values: fields that do not apply to a format (a per-channel option's group
-// size, which uniformPlan's per-group fallback keeps) do not count.
+// size, which OptionSpec::resolve's per-group fallback keeps) do not count.
 bool sameValues(const WeightQuant& a, const WeightQuant& b)
 {
     if (a.format != b.format)
@@ -26,6 +26,7 @@ SensitivityAnalysis weightErrorSensitivity(const QuantErrorTable& quantError, co
 {
     SensitivityAnalysis s;
     s.options = quantError.options;
+    s.layerOptions = resolveCandidates(s.options, layers);
     s.baselineLoss = std::numeric_limits<double>::quiet_NaN();
     std::vector<WeightQuant> columns;
     for (const std::string& spec : quantError.options)
@@ -37,9 +38,8 @@ SensitivityAnalysis weightErrorSensitivity(const QuantErrorTable& quantError, co
     for (const LayerInfo& l : layers)
         names.push_back(l.name);
     for (size_t o = 0; o < s.options.size(); ++o) {
-        const CompressionPlan plan = uniformPlan(s.options[o], layers);
         for (size_t l = 0; l < layers.size(); ++l) {
-            const WeightQuant& given = plan.optionFor(names[l]).weight;
+            const WeightQuant& given = s.layerOptions[l][o].weight;
             for (size_t c = 0; c < columns.size(); ++c)
                 if (sameValues(columns[c], given))
                     t.deltaLoss[l][o] = quantError.squaredError[l][c];

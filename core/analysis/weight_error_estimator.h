@@ -17,8 +17,8 @@ namespace bitlens {
 
 constexpr const char* kWeightErrorEstimator = "weight-error";
 
-// Options: the quantization-error table's specs (candidate labels for uniformPlan). A cell is the
-// error of the option uniformPlan actually gives the layer (a group size that does not divide it
+// Options: the quantization-error table's specs (candidates, option_spec.h). A cell is the error
+// of the option the spec resolves to for the layer (a group size that does not divide it
 // falls back to per-channel); NaN, and a line in `problems`, when the table lacks that option.
 SensitivityAnalysis weightErrorSensitivity(const QuantErrorTable& quantError, const std::vector<LayerInfo>& layers);
 

@@ -20,7 +20,10 @@ namespace {
 using namespace h5;
 
 constexpr const char* kFileFormat = "bitlens-analysis";
-constexpr int kVersion = 1;
+// Version 2 stores the option each sensitivity column gives each layer (/sensitivity/layer_options);
+// version 1 bundles resolve them from the column names when read.
+constexpr int kVersion = 2;
+constexpr int kOldestVersion = 1;
 
 
 // One float64 [L] dataset of a per-layer figure.
@@ -234,7 +237,7 @@ void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path, const 
 ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& expectedSha256)
 {
     try {
-        const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kVersion);
+        const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kOldestVersion, kVersion);
         ModelAnalysis a;
         const H5::Group model = file.openGroup("/model");
         a.modelPath = getString(model, "path");
@@ -351,7 +354,7 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             a.hessian = readHessian(file, names);
         a.options.hessian = !a.hessian.empty();
         if (exists(file.openGroup("/"), "sensitivity"))
-            a.sensitivity = readSensitivity(file, count);
+            a.sensitivity = readSensitivity(file, a.layers, int(getInt(file, "version")));
         a.options.sensitivity = !a.sensitivity.empty();
         return a;
     } catch (const H5::Exception& e) {
@@ -362,7 +365,7 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
 bool isAnalysisBundle(const std::string& path)
 {
     try {
-        openVersionedFile(path, kFileFormat, "analysis bundle", kVersion);
+        openVersionedFile(path, kFileFormat, "analysis bundle", kOldestVersion, kVersion);
         return true;
     } catch (const Error&) {
         return false;
@@ -374,7 +377,7 @@ bool isAnalysisBundle(const std::string& path)
 std::optional<SessionState> readSessionState(const std::string& path)
 {
     try {
-        const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kVersion);
+        const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kOldestVersion, kVersion);
         if (!exists(file.openGroup("/"), "session"))
             return std::nullopt;
         return readSessionGroup(file.openGroup("/session"), path);

@@ -1,8 +1,10 @@
 #include "curvature_bundle.h"
 
 #include "../errors.h"
+#include "../quant/option_spec.h"
 #include "hdf5_helpers.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace bitlens {
@@ -35,6 +37,47 @@ size_t columnsOf(const H5::Group& g, const std::string& name)
     std::vector<hsize_t> dims;
     readData<double>(g, name, H5::PredType::NATIVE_DOUBLE, &dims);
     return dims.size() == 2 ? size_t(dims[1]) : 0;
+}
+
+// Each distinct option once, in the plan file's JSON schema, and per (layer, option) cell its index:
+// a model's layers share few options.
+void writeLayerOptions(H5::Group& g, const std::vector<std::vector<LayerOption>>& layerOptions)
+{
+    std::vector<LayerOption> distinct;
+    std::vector<int64_t> cells;
+    for (const std::vector<LayerOption>& row : layerOptions)
+        for (const LayerOption& option : row) {
+            auto found = std::find(distinct.begin(), distinct.end(), option);
+            if (found == distinct.end())
+                found = distinct.insert(distinct.end(), option);
+            cells.push_back(int64_t(found - distinct.begin()));
+        }
+    std::vector<std::string> texts;
+    for (const LayerOption& option : distinct)
+        texts.push_back(optionToJsonText(option));
+    H5::Group o = g.createGroup("layer_options");
+    writeStrings(o, "distinct", texts);
+    writeVector(o, "cells", cells);
+}
+
+std::vector<std::vector<LayerOption>> readLayerOptions(const H5::Group& g, size_t layerCount, size_t optionCount)
+{
+    const H5::Group o = g.openGroup("layer_options");
+    std::vector<LayerOption> distinct;
+    for (const std::string& text : readStrings(o, "distinct"))
+        distinct.push_back(optionFromJsonText(text, "/sensitivity/layer_options"));
+    const std::vector<int64_t> cells = readInts(o, "cells");
+    if (cells.size() != layerCount * optionCount)
+        throw Error("/sensitivity/layer_options holds " + std::to_string(cells.size()) + " cells for "
+                    + std::to_string(layerCount) + " layers and " + std::to_string(optionCount) + " options");
+    std::vector<std::vector<LayerOption>> layerOptions(layerCount);
+    for (size_t c = 0; c < cells.size(); ++c) {
+        if (cells[c] < 0 || size_t(cells[c]) >= distinct.size())
+            throw Error("/sensitivity/layer_options: cell " + std::to_string(c) + " names option " + std::to_string(cells[c])
+                        + ", out of range");
+        layerOptions[c / optionCount].push_back(distinct[size_t(cells[c])]);
+    }
+    return layerOptions;
 }
 
 } // namespace
@@ -161,6 +204,7 @@ void writeSensitivity(H5::H5File& file, const SensitivityAnalysis& s)
     setInt(g, "samples", s.samples);
     setReal(g, "baseline_loss", s.baselineLoss);
     writeStrings(g, "options", s.options);
+    writeLayerOptions(g, s.layerOptions);
     writeStrings(g, "problems", s.problems);
     std::vector<std::string> estimators;
     for (const CostTable& t : s.tables) {
@@ -177,13 +221,20 @@ void writeSensitivity(H5::H5File& file, const SensitivityAnalysis& s)
     writeStrings(g, "estimators", estimators);
 }
 
-SensitivityAnalysis readSensitivity(const H5::H5File& file, size_t layerCount)
+SensitivityAnalysis readSensitivity(const H5::H5File& file, const std::vector<LayerInfo>& layers, int version)
 {
+    const size_t layerCount = layers.size();
     const H5::Group g = file.openGroup("/sensitivity");
     SensitivityAnalysis s;
     s.samples = getInt(g, "samples");
     s.baselineLoss = getReal(g, "baseline_loss");
     s.options = readStrings(g, "options");
+    try {
+        s.layerOptions = version >= 2 ? readLayerOptions(g, layerCount, s.options.size())
+                                      : resolveCandidates(s.options, layers);
+    } catch (const PlanError& e) {
+        throw Error(std::string("/sensitivity: ") + e.what());
+    }
     s.problems = readStrings(g, "problems");
     for (const std::string& estimator : readStrings(g, "estimators")) {
         const H5::Group e = g.openGroup(estimator);

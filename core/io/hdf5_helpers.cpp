@@ -113,7 +113,7 @@ bool exists(const H5::Group& g, const std::string& path)
     return H5Lexists(g.getId(), path.c_str(), H5P_DEFAULT) > 0;
 }
 
-H5::H5File openVersionedFile(const std::string& path, const char* format, const char* what, int version)
+H5::H5File openVersionedFile(const std::string& path, const char* format, const char* what, int oldest, int newest)
 {
     H5::Exception::dontPrint();
     std::error_code ec;
@@ -122,9 +122,9 @@ H5::H5File openVersionedFile(const std::string& path, const char* format, const 
     H5::H5File file(path, H5F_ACC_RDONLY);
     if (!file.attrExists("format") || getString(file, "format") != format)
         throw Error(path + ": not a BitLens " + what + " (no format attribute '" + format + "')");
-    if (const int64_t v = getInt(file, "version"); v != version)
+    if (const int64_t v = getInt(file, "version"); v < oldest || v > newest)
         throw Error(path + ": " + what + " version " + std::to_string(v) + " is not supported (this build reads "
-                    + std::to_string(version) + ")");
+                    + (oldest == newest ? "" : std::to_string(oldest) + "-") + std::to_string(newest) + ")");
     return file;
 }
 

@@ -40,10 +40,11 @@ std::vector<std::vector<double>> readMatrix(const H5::Group& g, const std::strin
 // What every analysis group of a bundle records about how it was made.
 void stamp(H5::Group& g, double seconds, const std::string& estimator, int64_t seed = 0);
 
-// Opens one of BitLens's HDF5 files read-only and checks its "format" and "version" attributes.
-// Throws Error naming `path` (missing, another kind of file — `what` says which kind was
-// expected —, a newer version); H5::Exception passes through for the caller to word.
-H5::H5File openVersionedFile(const std::string& path, const char* format, const char* what, int version);
+// Opens one of BitLens's HDF5 files read-only and checks its "format" attribute and that its
+// "version" attribute is one of oldest…newest. Throws Error naming `path` (missing, another kind
+// of file — `what` says which kind was expected —, an unsupported version); H5::Exception passes
+// through for the caller to word.
+H5::H5File openVersionedFile(const std::string& path, const char* format, const char* what, int oldest, int newest);
 
 template <typename T>
 std::vector<T> readData(const H5::Group& g, const std::string& name, const H5::PredType& memType,

@@ -23,7 +23,9 @@ namespace {
 using namespace h5;
 
 constexpr const char* kFileFormat = "bitlens-packed-weights";
-constexpr int kVersion = 1;
+// Version 2 names formats by the NumberFormat table ("fp16"); version 1 wrote "float16", which the
+// table still reads.
+constexpr int kVersion = 2;
 
 // IEEE binary16 described to HDF5, so any HDF5 reader (h5py: numpy float16) decodes scales and
 // fp16 values without knowing BitLens.
@@ -44,19 +46,13 @@ std::vector<T> tensorValues(const torch::Tensor& t)
     return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
 }
 
-template <typename Enum, size_t N>
-Enum parseName(const std::string& text, const Enum (&all)[N], const char* (*name)(Enum), const char* field)
+template <typename Enum>
+Enum parseName(const std::string& text, const char* field)
 {
-    for (Enum e : all) {
-        if (text == name(e))
-            return e;
-    }
+    if (const auto value = enumFromName<Enum>(text))
+        return *value;
     throw Error(std::string("unknown ") + field + " '" + text + "'");
 }
-
-const NumberFormat kFormats[] = {NumberFormat::Float32, NumberFormat::Int,     NumberFormat::Float16,
-                                 NumberFormat::BFloat16, NumberFormat::Fp8E4M3, NumberFormat::Fp8E5M2};
-const Granularity kGranularities[] = {Granularity::PerTensor, Granularity::PerChannel, Granularity::PerGroup};
 
 // One stored matrix: a group with rows, cols, format, bits and the datasets its format needs.
 void writeMatrix(H5::Group& parent, const std::string& name, const torch::Tensor& values,
@@ -68,7 +64,7 @@ void writeMatrix(H5::Group& parent, const std::string& name, const torch::Tensor
     setInt(g, "rows", static_cast<int64_t>(rows));
     setInt(g, "cols", static_cast<int64_t>(cols));
     const NumberFormat format = q ? w.format : NumberFormat::Float32;
-    setString(g, "format", formatName(format));
+    setString(g, "format", nameOf(format));
     setInt(g, "bits", q ? w.bits : 32);
     switch (format) {
     case NumberFormat::Float32: {
@@ -82,7 +78,7 @@ void writeMatrix(H5::Group& parent, const std::string& name, const torch::Tensor
         writeData(g, "codes", H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8, {packed.size()}, packed.data());
         setInt(g, "qmin", q->qmin);
         setInt(g, "qmax", q->qmax);
-        setString(g, "granularity", granularityName(w.granularity));
+        setString(g, "granularity", nameOf(w.granularity));
         setInt(g, "group_size", w.granularity == Granularity::PerGroup ? w.groupSize : 0);
         setInt(g, "symmetric", w.symmetric ? 1 : 0);
         const std::vector<hsize_t> scaleDims{static_cast<hsize_t>(q->scales.size(0)), static_cast<hsize_t>(q->scales.size(1))};
@@ -123,7 +119,7 @@ PackedMatrix readMatrix(const H5::Group& parent, const std::string& name)
     PackedMatrix m;
     m.rows = getInt(g, "rows");
     m.cols = getInt(g, "cols");
-    m.format = parseName(getString(g, "format"), kFormats, formatName, "format");
+    m.format = parseName<NumberFormat>(getString(g, "format"), "format");
     m.bits = static_cast<int>(getInt(g, "bits"));
     // Sizes come from the file: checked before anything is allocated or indexed with them.
     if (m.rows < 0 || m.cols < 0 || (m.cols > 0 && m.rows > (int64_t(1) << 40) / m.cols))
@@ -136,7 +132,7 @@ PackedMatrix readMatrix(const H5::Group& parent, const std::string& name)
         break;
     case NumberFormat::Int: {
         m.qmin = static_cast<int32_t>(getInt(g, "qmin"));
-        m.granularity = parseName(getString(g, "granularity"), kGranularities, granularityName, "granularity");
+        m.granularity = parseName<Granularity>(getString(g, "granularity"), "granularity");
         m.groupSize = getInt(g, "group_size");
         m.symmetric = getInt(g, "symmetric") != 0;
         m.codes = unpackBits(readData<uint8_t>(g, "codes", H5::PredType::NATIVE_UINT8), count, m.qmin, m.bits);
@@ -212,7 +208,7 @@ void writeLayer(H5::Group& layers, size_t index, const LayerInfo& info, const La
     }
     if (input && input->enabled) {
         const ActivationEncoding& e = *input;
-        setString(g, "input_format", formatName(e.format));
+        setString(g, "input_format", nameOf(e.format));
         setInt(g, "input_bits", e.bits);
         setReal(g, "input_min", e.min);
         setReal(g, "input_max", e.max);
@@ -282,9 +278,9 @@ void writePackedWeights(const std::string& safetensorsPath, const CompressionPla
 PackedWeights readPackedWeights(const std::string& path)
 {
     try {
-        const H5::H5File file = openVersionedFile(path, kFileFormat, "packed-weights file", kVersion);
+        const H5::H5File file = openVersionedFile(path, kFileFormat, "packed-weights file", 1, kVersion);
         PackedWeights out;
-        out.version = kVersion;
+        out.version = int(getInt(file, "version"));
         out.model = getString(file, "model");
         out.planJson = getString(file, "plan");
         const H5::Group layers = file.openGroup("layers");

@@ -115,7 +115,7 @@ std::string planCsv(const CompressionPlan& plan, const std::vector<LayerInfo>& l
     for (size_t i = 0; i < layers.size(); ++i) {
         const LayerOption& o = plan.optionFor(layers[i].name);
         const LayerCost* cost = i < prediction.cost.layers.size() ? &prediction.cost.layers[i] : nullptr;
-        addRow(csv, {layers[i].name, o.label(), formatName(o.weight.format), std::to_string(o.weight.bits),
+        addRow(csv, {layers[i].name, o.label(), nameOf(o.weight.format), std::to_string(o.weight.bits),
                      std::to_string(o.rank), std::to_string(o.activation.bits),
                      cost ? std::to_string(cost->bytes) : std::string(), cost ? number(cost->bitsPerWeight) : std::string(),
                      cost ? std::to_string(cost->bops) : std::string(),

@@ -1,11 +1,12 @@
 #include "compression_plan.h"
 
+#include "option_spec.h"
+
 #include "../io/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -22,15 +23,10 @@ using nlohmann::json;
 namespace bitlens {
 namespace {
 
-constexpr int PlanVersion = 1;
-constexpr std::array<NumberFormat, 6> AllFormats{NumberFormat::Float32, NumberFormat::Int, NumberFormat::Float16,
-                                                 NumberFormat::BFloat16, NumberFormat::Fp8E4M3, NumberFormat::Fp8E5M2};
-constexpr std::array<Granularity, 3> AllGranularities{Granularity::PerTensor, Granularity::PerChannel,
-                                                      Granularity::PerGroup};
-constexpr std::array<WeightRange, 2> AllWeightRanges{WeightRange::MinMax, WeightRange::Mse};
-constexpr std::array<ActivationRange, 3> AllActivationRanges{ActivationRange::MinMax, ActivationRange::Percentile,
-                                                             ActivationRange::Mse};
-
+// Version 2 names formats by the NumberFormat table ("fp16"); version 1 wrote "float16", which
+// the table still reads.
+constexpr int PlanVersion = 2;
+constexpr int OldestPlanVersion = 1;
 // Keys and names from files end up in messages that must stay on one line.
 std::string printable(const std::string& s)
 {
@@ -52,7 +48,7 @@ std::string bitsProblem(const std::string& field, NumberFormat format, int bits,
     if (format != NumberFormat::Int) {
         if (bits == formatBits(format))
             return {};
-        return field + " " + std::to_string(bits) + " does not match format " + formatName(format) + " ("
+        return field + " " + std::to_string(bits) + " does not match format " + nameOf(format) + " ("
             + std::to_string(formatBits(format)) + " bits)";
     }
     if ((bits >= 2 && bits <= 8) || (allow16 && bits == 16))
@@ -119,19 +115,15 @@ public:
         return j.get<int>();
     }
 
-    template <typename Enum, size_t N>
-    Enum choice(const json& j, const std::string& path, const std::array<Enum, N>& values,
-                const char* (*name)(Enum)) const
+    // Canonical names and the older spellings the enum's name table accepts.
+    template <typename Enum>
+    Enum choice(const json& j, const std::string& path) const
     {
         if (!j.is_string())
             fail(path + " must be a string, not " + j.type_name());
-        std::string expected;
-        for (Enum v : values) {
-            if (j.get<std::string>() == name(v))
-                return v;
-            expected += (expected.empty() ? "" : ", ") + std::string(name(v));
-        }
-        fail(path + " '" + printable(j.get<std::string>()) + "' is not one of " + expected);
+        if (const auto value = enumFromName<Enum>(j.get<std::string>()))
+            return *value;
+        fail(path + " '" + printable(j.get<std::string>()) + "' is not one of " + namesOf<Enum>());
     }
 
     // Float formats imply their width; int takes bits from the entry, else from what it inherits.
@@ -157,10 +149,10 @@ public:
         checkObject(j, path, {"format", "bits", "granularity", "group_size", "symmetric", "range"});
         WeightQuant w = base;
         if (j.contains("format"))
-            w.format = choice(j.at("format"), path + ".format", AllFormats, formatName);
+            w.format = choice<NumberFormat>(j.at("format"), path + ".format");
         w.bits = bits(j, path, w.format, base.format, base.bits);
         if (j.contains("granularity"))
-            w.granularity = choice(j.at("granularity"), path + ".granularity", AllGranularities, granularityName);
+            w.granularity = choice<Granularity>(j.at("granularity"), path + ".granularity");
         if (j.contains("group_size"))
             w.groupSize = integer(j.at("group_size"), path + ".group_size");
         if (j.contains("symmetric")) {
@@ -169,7 +161,7 @@ public:
             w.symmetric = j.at("symmetric").get<bool>();
         }
         if (j.contains("range"))
-            w.range = choice(j.at("range"), path + ".range", AllWeightRanges, weightRangeName);
+            w.range = choice<WeightRange>(j.at("range"), path + ".range");
         return w;
     }
 
@@ -178,10 +170,10 @@ public:
         checkObject(j, path, {"format", "bits", "range", "percentile"});
         ActivationQuant a = base;
         if (j.contains("format"))
-            a.format = choice(j.at("format"), path + ".format", AllFormats, formatName);
+            a.format = choice<NumberFormat>(j.at("format"), path + ".format");
         a.bits = bits(j, path, a.format, base.format, base.bits);
         if (j.contains("range"))
-            a.range = choice(j.at("range"), path + ".range", AllActivationRanges, activationRangeName);
+            a.range = choice<ActivationRange>(j.at("range"), path + ".range");
         if (j.contains("percentile")) {
             if (!j.at("percentile").is_number())
                 fail(path + ".percentile must be a number, not " + j.at("percentile").type_name());
@@ -212,11 +204,11 @@ nlohmann::ordered_json optionToJson(const LayerOption& o)
     // ordered_json keeps the fields in schema order, so saved plans read and diff well.
     const WeightQuant& w = o.weight;
     const ActivationQuant& a = o.activation;
-    return {{"weight", {{"format", formatName(w.format)}, {"bits", w.bits}, {"granularity", granularityName(w.granularity)},
-                        {"group_size", w.groupSize}, {"symmetric", w.symmetric}, {"range", weightRangeName(w.range)}}},
+    return {{"weight", {{"format", nameOf(w.format)}, {"bits", w.bits}, {"granularity", nameOf(w.granularity)},
+                        {"group_size", w.groupSize}, {"symmetric", w.symmetric}, {"range", nameOf(w.range)}}},
             {"rank", o.rank},
-            {"activation", {{"format", formatName(a.format)}, {"bits", a.bits},
-                            {"range", activationRangeName(a.range)}, {"percentile", a.percentile}}}};
+            {"activation", {{"format", nameOf(a.format)}, {"bits", a.bits},
+                            {"range", nameOf(a.range)}, {"percentile", a.percentile}}}};
 }
 
 } // namespace
@@ -288,9 +280,9 @@ CompressionPlan planFromJson(const std::string& text, const std::string& source)
         reader.fail("not a BitLens plan (\"format\" is " + j.at("format").dump() + ", not \"bitlens-plan\")");
     if (!j.contains("version"))
         reader.fail("version missing");
-    if (const int version = reader.integer(j.at("version"), "version"); version != PlanVersion)
-        reader.fail("unsupported plan version " + std::to_string(version) + " (this BitLens reads version "
-                    + std::to_string(PlanVersion) + ")");
+    if (const int version = reader.integer(j.at("version"), "version"); version < OldestPlanVersion || version > PlanVersion)
+        reader.fail("unsupported plan version " + std::to_string(version) + " (this BitLens reads versions "
+                    + std::to_string(OldestPlanVersion) + "-" + std::to_string(PlanVersion) + ")");
     reader.checkObject(j, "the plan", {"format", "version", "defaults", "layers"});
     CompressionPlan plan;
     if (j.contains("defaults"))
@@ -328,50 +320,47 @@ void writePlanFile(const CompressionPlan& plan, const std::string& path)
     }
 }
 
-CompressionPlan uniformPlan(const std::string& spec, double rankFraction, const std::vector<LayerInfo>& layers)
+namespace {
+
+CompressionPlan planOf(const OptionSpec& spec, const std::vector<LayerInfo>& layers)
 {
-    if (!(rankFraction >= 0 && rankFraction <= 1))
-        throw PlanError("--uniform: the rank fraction " + number(rankFraction) + " is out of range (0, 1]");
     CompressionPlan plan;
-    plan.defaults = optionFromSpec(spec);
+    plan.defaults = spec.option;
     for (const LayerInfo& layer : layers) {
-        LayerOption option = plan.defaults;
-        const WeightMatrix m = weightMatrix(layer);
-        if (rankFraction > 0) {
-            // The epsilon keeps 0.1 * 30 (3.0000000000000004 in binary) at rank 3, not 4.
-            const int64_t full = std::min(m.rows, m.cols);
-            const auto rank = static_cast<int64_t>(std::ceil(rankFraction * double(full) - 1e-9));
-            option.rank = static_cast<int>(std::min(full, std::max<int64_t>(1, rank)));
-        }
-        const WeightQuant& w = option.weight;
-        if (w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup
-            && (m.cols % w.groupSize != 0 || option.rank % w.groupSize != 0))
-            option.weight.granularity = Granularity::PerChannel;
+        LayerOption option = spec.resolve(layer);
         if (option != plan.defaults)
-            plan.layers[layer.name] = option;
+            plan.layers[layer.name] = std::move(option);
     }
     validatePlan(plan, layers, "--uniform");
     return plan;
 }
 
+} // namespace
+
+CompressionPlan uniformPlan(const std::string& spec, double rankFraction, const std::vector<LayerInfo>& layers)
+{
+    if (!(rankFraction >= 0 && rankFraction <= 1))
+        throw PlanError("--uniform: the rank fraction " + number(rankFraction) + " is out of range (0, 1]");
+    return planOf(OptionSpec{optionFromSpec(spec), rankFraction}, layers);
+}
+
 CompressionPlan uniformPlan(const std::string& candidate, const std::vector<LayerInfo>& layers)
 {
-    const size_t at = candidate.rfind("rank");
-    if (at == std::string::npos)
-        return uniformPlan(candidate, 0.0, layers);
-    const bool alone = at == 0;
-    if (!alone && (at < 2 || candidate[at - 1] != '+'))
-        throw PlanError("option '" + candidate + "': write a rank as SPEC+rankF or rankF");
-    const std::string fraction = candidate.substr(at + 4);
-    size_t used = 0;
-    double f = 0.0;
+    return planOf(candidateSpec(candidate), layers);
+}
+
+std::string optionToJsonText(const LayerOption& option) { return optionToJson(option).dump(); }
+
+LayerOption optionFromJsonText(const std::string& text, const std::string& source)
+{
+    const JsonReader reader(source);
+    json j;
     try {
-        f = std::stod(fraction, &used);
-    } catch (const std::exception&) {
+        j = json::parse(text);
+    } catch (const json::parse_error&) {
+        reader.fail("malformed option '" + printable(text) + "'");
     }
-    if (fraction.empty() || used != fraction.size() || !(f > 0 && f <= 1))
-        throw PlanError("option '" + candidate + "': the rank fraction must be a number in (0, 1], not '" + fraction + "'");
-    return uniformPlan(alone ? "fp32" : candidate.substr(0, at - 1), f, layers);
+    return reader.option(j, "option", LayerOption{});
 }
 
 } // namespace bitlens

@@ -47,17 +47,19 @@ CompressionPlan readPlanFile(const std::string& path);
 // Writes through a temporary file and a rename: never a half-written plan.
 void writePlanFile(const CompressionPlan& plan, const std::string& path);
 
-// One option from a spec like "w4", "w8:group128:asym:mse,a8", "fp8_e4m3,afp16" (grammar in
-// README); throws PlanError from "--uniform", the command-line option that takes it.
-LayerOption optionFromSpec(const std::string& spec);
+// One option in the plan file's schema as one JSON object's text: how the analysis bundle stores
+// the options its cost tables resolved. Parsing throws PlanError naming `source`.
+std::string optionToJsonText(const LayerOption& option);
+LayerOption optionFromJsonText(const std::string& json, const std::string& source);
 
 // A uniform plan from a spec like "w4", "w4:per-channel", "w8:group128:asym:mse,a8", "fp16",
 // "fp8_e4m3,a8"; rankFraction in (0, 1] sets rank = ceil(fraction * min(m, n)) per layer (0: full).
 // Layers a spec cannot apply to (a group size not dividing the input dimension) get the nearest
-// valid option (per-channel), listed explicitly in the plan.
+// valid option (per-channel), listed explicitly in the plan. Specs and candidates: option_spec.h.
 CompressionPlan uniformPlan(const std::string& spec, double rankFraction, const std::vector<LayerInfo>& layers);
 // The same from one candidate name, `SPEC[+rankF]` or `rankF` alone (FP32 weights at that rank):
-// "w4", "w8:per-tensor,a8", "w8+rank0.5", "rank0.25". How cost tables and allocators name options.
+// "w4", "w8:per-tensor,a8", "w8+rank0.5", "rank0.25" (candidateSpec in option_spec.h). Each listed
+// layer holds OptionSpec::resolve of that layer; for one layer's option, resolve it directly.
 CompressionPlan uniformPlan(const std::string& candidate, const std::vector<LayerInfo>& layers);
 
 } // namespace bitlens

@@ -2,7 +2,9 @@
 // One way to store a layer: how its weight is quantized, at what rank, and how its input is
 // quantized. Plain data; the vocabulary of plans, cost tables and allocators.
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace bitlens {
 
@@ -41,14 +43,53 @@ struct LayerOption {
 
     bool operator==(const LayerOption& o) const;
     bool operator!=(const LayerOption& o) const { return !(*this == o); }
-    // "w4 per-channel sym", "w4 g128 asym mse + rank 32 + a8", "fp16", "fp32"
+    // "w4 per-channel sym", "w4 g128 asym mse + rank 32 + a8 percentile", "fp16", "fp8_e4m3"
     std::string label() const;
 };
 
-const char* formatName(NumberFormat f);     // "float32", "int", "float16", "bfloat16", "fp8_e4m3", "fp8_e5m2"
-const char* granularityName(Granularity g); // "per-tensor", "per-channel", "per-group"
-const char* weightRangeName(WeightRange r);         // "minmax", "mse"
-const char* activationRangeName(ActivationRange r); // "minmax", "percentile", "mse"
+// One name table per enum: the canonical name that plan files, bundles, specs and labels write,
+// and the older spellings that reading still accepts (plan files and packed weights before
+// bundle version 2 wrote "float32", "float16" and "bfloat16").
+template <typename Enum>
+struct EnumName {
+    Enum value;
+    const char* name;
+    const char* alias = nullptr;
+};
+template <typename Enum>
+const std::vector<EnumName<Enum>>& nameTable(); // defined for the four enums above
+
+// "fp32", "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"; "per-tensor", "per-channel", "per-group";
+// "minmax", "mse"; "minmax", "percentile", "mse".
+template <typename Enum>
+const char* nameOf(Enum value)
+{
+    for (const EnumName<Enum>& n : nameTable<Enum>())
+        if (n.value == value)
+            return n.name;
+    return "?";
+}
+
+// The value a canonical name or an alias stands for; nothing for any other text.
+template <typename Enum>
+std::optional<Enum> enumFromName(const std::string& text)
+{
+    for (const EnumName<Enum>& n : nameTable<Enum>())
+        if (text == n.name || (n.alias && text == n.alias))
+            return n.value;
+    return std::nullopt;
+}
+
+// "a, b, c": the canonical names, for messages that say what was expected.
+template <typename Enum>
+std::string namesOf()
+{
+    std::string list;
+    for (const EnumName<Enum>& n : nameTable<Enum>())
+        list += (list.empty() ? "" : ", ") + std::string(n.name);
+    return list;
+}
+
 int formatBits(NumberFormat f);             // the width of a float format; 0 for Int
 
 } // namespace bitlens

@@ -5,7 +5,7 @@
 #include "../model/model_impl.h"
 #include "../progress.h"
 #include "../quant/activation_calibration.h"
-#include "../quant/compression_plan.h"
+#include "../quant/option_spec.h"
 #include "../stopwatch.h"
 #include "../torch_error.h"
 #include "sha256.h"

@@ -1,6 +1,6 @@
 #include "weight_matrix_figures.h"
 
-#include "../quant/compression_plan.h"
+#include "../quant/option_spec.h"
 #include "../quant/weight_quantizer.h"
 
 #include <cmath>

@@ -51,7 +51,7 @@ int main()
         for (const char* estimator : {"measured", "llc"}) {
             const AllocationProblem problem = problemFromAnalysis(analysis, estimator, cost.layerBytes, std::nullopt);
             const Allocation a = knapsackAllocation(problem, hundredthBitResolution(model->layers()), progress);
-            const CompressionPlan plan = planFromChoices(problem, a.choices, model->layers());
+            const CompressionPlan plan = planFromChoices(problem, a.choices);
             const PlanCost planned = planCost(model->layers(), model->totalParams(), plan);
             std::printf("%-28s %12lld %10.3f %10.2f %12.2f\n", (std::string("knapsack (") + estimator + ")").c_str(),
                         (long long)planned.layerBytes, planned.averageBits, 100 * accuracy(plan), 1e3 * a.solverSeconds);

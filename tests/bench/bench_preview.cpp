@@ -8,6 +8,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/session.h"
 #include "core/alloc/plan_prediction.h"
+#include "core/quant/option_spec.h"
 #include "views/layer_editor.h"
 
 #include <QApplication>
@@ -49,6 +50,7 @@ std::shared_ptr<ModelAnalysis> syntheticAnalysis(const std::vector<LayerInfo>& l
     auto a = std::make_shared<ModelAnalysis>();
     a->layers = layers;
     a->sensitivity.options = defaultSensitivityOptions();
+    a->sensitivity.layerOptions = resolveCandidates(a->sensitivity.options, layers);
     CostTable t;
     t.estimator = "measured";
     std::mt19937_64 rng(2);

@@ -1,0 +1,189 @@
+#include "option_spec.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+namespace bitlens {
+namespace {
+
+[[noreturn]] void specError(const std::string& what) { throw PlanError("--uniform: " + what); }
+
+std::vector<std::string> split(const std::string& s, char separator)
+{
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t end; (end = s.find(separator, start)) != std::string::npos; start = end + 1)
+        parts.push_back(s.substr(start, end - start));
+    parts.push_back(s.substr(start));
+    return parts;
+}
+
+// The whole of `s` as a decimal integer, or nothing.
+std::optional<int> wholeNumber(const std::string& s)
+{
+    int v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        return std::nullopt;
+    return v;
+}
+
+// A float format by its name in the NumberFormat table ("fp16"; "float16" too).
+std::optional<NumberFormat> floatSpec(const std::string& s)
+{
+    const auto format = enumFromName<NumberFormat>(s);
+    return format == NumberFormat::Int ? std::nullopt : format;
+}
+
+WeightQuant weightSpec(const std::string& part)
+{
+    const std::vector<std::string> tokens = split(part, ':');
+    WeightQuant w;
+    if (const auto format = floatSpec(tokens[0])) {
+        if (tokens.size() > 1)
+            specError("'" + part + "': the options apply to integer weights only");
+        w.format = *format;
+        w.bits = formatBits(*format);
+        return w;
+    }
+    const auto bits = tokens[0].rfind('w', 0) == 0 ? wholeNumber(tokens[0].substr(1)) : std::nullopt;
+    if (!bits)
+        specError("'" + tokens[0] + "' is not a weight spec (w<bits>[:per-tensor|:per-channel|:group<N>]"
+                  "[:sym|:asym][:minmax|:mse], or fp32, fp16, bf16, fp8_e4m3, fp8_e5m2)");
+    if (!((*bits >= 2 && *bits <= 8) || *bits == 16))
+        specError("'" + tokens[0] + "' has bits out of range (2-8 or 16)");
+    w.format = NumberFormat::Int;
+    w.bits = *bits;
+    static const char* const kinds[] = {"granularity", "symmetry", "range"};
+    bool seen[3] = {false, false, false};
+    for (size_t i = 1; i < tokens.size(); ++i) {
+        const std::string& t = tokens[i];
+        const bool group = t.rfind("group", 0) == 0;
+        const auto granularity = enumFromName<Granularity>(t);
+        const auto range = enumFromName<WeightRange>(t);
+        const int kind = group || (granularity && granularity != Granularity::PerGroup) ? 0
+            : t == "sym" || t == "asym"                                                  ? 1
+            : range                                                                       ? 2
+                                                                                          : -1;
+        if (kind < 0)
+            specError("unknown option '" + t + "' in '" + part + "'");
+        if (seen[kind])
+            specError("'" + part + "' sets the " + kinds[kind] + " twice");
+        seen[kind] = true;
+        if (group) {
+            const auto size = wholeNumber(t.substr(5));
+            if (!size || *size <= 0)
+                specError("'" + t + "' needs a positive group size, as in group128");
+            w.granularity = Granularity::PerGroup;
+            w.groupSize = *size;
+        } else if (kind == 0) {
+            w.granularity = *granularity;
+        } else if (kind == 1) {
+            w.symmetric = t == "sym";
+        } else {
+            w.range = *range;
+        }
+    }
+    return w;
+}
+
+ActivationQuant activationSpec(const std::string& part)
+{
+    const std::vector<std::string> tokens = split(part, ':');
+    const bool prefixed = tokens[0].rfind('a', 0) == 0;
+    ActivationQuant a;
+    if (const auto format = prefixed ? floatSpec(tokens[0].substr(1)) : std::nullopt) {
+        if (tokens.size() > 1)
+            specError("'" + part + "': the options apply to integer activations only");
+        a.format = *format;
+        a.bits = formatBits(*format);
+        return a;
+    }
+    const auto bits = prefixed ? wholeNumber(tokens[0].substr(1)) : std::nullopt;
+    if (!bits)
+        specError("'" + tokens[0] + "' is not an activation spec (a<bits>[:minmax|:percentile|:mse], or "
+                  "afp16, abf16, afp8_e4m3, afp8_e5m2)");
+    if (*bits < 2 || *bits > 8)
+        specError("'" + tokens[0] + "' has bits out of range (2-8)");
+    a.format = NumberFormat::Int;
+    a.bits = *bits;
+    if (tokens.size() > 2)
+        specError("'" + part + "' sets the range twice");
+    if (tokens.size() == 2) {
+        const auto range = enumFromName<ActivationRange>(tokens[1]);
+        if (!range)
+            specError("unknown option '" + tokens[1] + "' in '" + part + "'");
+        a.range = *range;
+    }
+    return a;
+}
+
+
+} // namespace
+
+LayerOption optionFromSpec(const std::string& spec)
+{
+    const std::vector<std::string> parts = split(spec, ',');
+    if (parts.size() > 2)
+        specError("'" + spec + "' has more than two parts (weight[,activation])");
+    LayerOption option;
+    option.weight = weightSpec(parts[0]);
+    if (parts.size() == 2)
+        option.activation = activationSpec(parts[1]);
+    return option;
+}
+
+
+LayerOption OptionSpec::resolve(const LayerInfo& layer) const
+{
+    LayerOption resolved = option;
+    const WeightMatrix m = weightMatrix(layer);
+    if (rankFraction > 0) {
+        // The epsilon keeps 0.1 * 30 (3.0000000000000004 in binary) at rank 3, not 4.
+        const int64_t full = std::min(m.rows, m.cols);
+        const auto rank = static_cast<int64_t>(std::ceil(rankFraction * double(full) - 1e-9));
+        resolved.rank = static_cast<int>(std::min(full, std::max<int64_t>(1, rank)));
+    }
+    const WeightQuant& w = resolved.weight;
+    if (w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup
+        && (m.cols % w.groupSize != 0 || resolved.rank % w.groupSize != 0))
+        resolved.weight.granularity = Granularity::PerChannel;
+    return resolved;
+}
+
+OptionSpec candidateSpec(const std::string& candidate)
+{
+    const size_t at = candidate.rfind("rank");
+    if (at == std::string::npos)
+        return {optionFromSpec(candidate), 0.0};
+    const bool alone = at == 0;
+    if (!alone && (at < 2 || candidate[at - 1] != '+'))
+        throw PlanError("option '" + candidate + "': write a rank as SPEC+rankF or rankF");
+    const std::string fraction = candidate.substr(at + 4);
+    size_t used = 0;
+    double f = 0.0;
+    try {
+        f = std::stod(fraction, &used);
+    } catch (const std::exception&) {
+    }
+    if (fraction.empty() || used != fraction.size() || !(f > 0 && f <= 1))
+        throw PlanError("option '" + candidate + "': the rank fraction must be a number in (0, 1], not '" + fraction + "'");
+    return {optionFromSpec(alone ? "fp32" : candidate.substr(0, at - 1)), f};
+}
+
+std::vector<std::vector<LayerOption>> resolveCandidates(const std::vector<std::string>& candidates,
+                                                        const std::vector<LayerInfo>& layers)
+{
+    std::vector<OptionSpec> specs;
+    for (const std::string& candidate : candidates)
+        specs.push_back(candidateSpec(candidate));
+    std::vector<std::vector<LayerOption>> resolved(layers.size());
+    for (size_t l = 0; l < layers.size(); ++l)
+        for (const OptionSpec& spec : specs)
+            resolved[l].push_back(spec.resolve(layers[l]));
+    return resolved;
+}
+
+} // namespace bitlens
