@@ -177,7 +177,7 @@ private slots:
         const QString folder = dir.filePath("h5py");
         const QJsonObject theirs = readWithH5py(QString::fromStdString(path), folder);
         QCOMPARE(theirs["format"].toString(), QString("bitlens-packed-weights"));
-        QCOMPARE(theirs["version"].toInt(), 1);
+        QCOMPARE(theirs["version"].toInt(), 2);
         QCOMPARE(theirs["model"].toString(), QString("fmnist_resnet.pt"));
         QVERIFY(planFromJson(theirs["plan"].toString().toStdString(), "weights.h5") == applied->plan());
         const QJsonArray read = theirs["layers"].toArray();

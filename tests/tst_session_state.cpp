@@ -3,6 +3,7 @@
 // without the newer fields opens with their defaults; h5py reads the same layout README gives.
 
 #include "core/io/analysis_bundle.h"
+#include "core/quant/option_spec.h"
 
 #include <QProcess>
 #include <QTemporaryDir>

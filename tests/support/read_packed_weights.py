@@ -51,9 +51,10 @@ def matrix(group):
         row = np.arange(rows)[:, None] if scales.shape[0] == rows else np.zeros((rows, 1), np.int64)
         column_group = (np.arange(cols) // (cols // groups))[None, :]
         return (codes - zero_points[row, column_group]).astype(np.float32) * scales[row, column_group]
-    if fmt in ("float16", "float32"):
+    # Version 2 writes fp16 / bf16 / fp32; version 1 wrote float16 / bfloat16 / float32.
+    if fmt in ("fp16", "fp32", "float16", "float32"):
         return group["values"][()].astype(np.float32).reshape(rows, cols)
-    if fmt == "bfloat16":
+    if fmt in ("bf16", "bfloat16"):
         return (group["value_bits"][()].astype(np.uint32) << 16).view(np.float32).reshape(rows, cols)
     if fmt == "fp8_e4m3":
         return minifloat(group["value_bits"][()], 4, 3, 7).reshape(rows, cols)
