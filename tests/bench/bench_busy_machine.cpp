@@ -129,6 +129,7 @@ int main(int argc, char** argv)
     std::printf("%-44s %12s %14s %16s\n", "BitLens threads", "idle (s)", "beside (s)", "other's slowdown");
     for (const Settings& s : {Settings{"BitLens: sleeping, one per free core", false},
                               Settings{"LibTorch's: spinning, one per core", true}}) {
+        sleep(2); // the last busy process's threads gone, or BitLens counts them as busy
         const double idle = runAnalysis(s, samples);
         const Busy busy = startBusy();
         sleep(2); // let it reach its pace and be seen as busy
