@@ -21,3 +21,4 @@ build/tests/bench/bench_allocators
 build/tests/bench/bench_allocation_accuracy
 build/tests/bench/bench_preview
 build/tests/bench/bench_gui_stall   # offscreen: the GUI thread's longest stall, 3 runs of load + analysis
+build/tests/bench/bench_busy_machine   # an analysis alone and beside a stock-PyTorch process (~4 min)
