@@ -36,7 +36,7 @@ int main(int argc, char** argv)
                                   QStringLiteral("path"));
     const QCommandLineOption calib(QStringLiteral("calib"), QStringLiteral("Calibration samples (default 1024)."), QStringLiteral("n"), QStringLiteral("1024"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed of the calibration subset (default 0)."), QStringLiteral("n"), QStringLiteral("0"));
-    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core)."), QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption threads(QStringLiteral("threads"), QStringLiteral("Compute threads (default: one per core not busy with other work)."), QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption plan(QStringLiteral("plan"), QStringLiteral("Compression plan (JSON) to start from."), QStringLiteral("path"));
     parser.addOptions({data, calib, seed, threads, plan});
     parser.process(app);

@@ -40,7 +40,7 @@ void printUsage()
                  "  --calib N         calibration samples for the plan's input ranges (default: the bundle's)\n"
                  "  --seed N          seed of the calibration subset (default: the bundle's)\n"
                  "  --estimator NAME  cost table for the predicted ΔLoss (default measured)\n"
-                 "  --threads N       compute threads (default: one per core)\n"
+                 "  --threads N       compute threads (default: one per core not busy with other work)\n"
                  "  --json            one JSON object on stdout instead of text\n";
 }
 
