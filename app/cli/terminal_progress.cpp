@@ -2,6 +2,7 @@
 
 #include "core/stopwatch.h"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
@@ -34,7 +35,8 @@ void TerminalProgress::report(double fraction, const std::string& message)
     }
     if (m_mode == Mode::Lines && secondsSince(m_lastLine) >= kLineInterval) {
         m_lastLine = Clock::now();
-        std::fprintf(stderr, "bitlens-cli: %s\n", status(fraction, message).c_str());
+        // Named as the program's errors are: bitlens-cli, or bitlens-report which it runs.
+        std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, status(fraction, message).c_str());
         std::fflush(stderr);
     }
 }

@@ -41,7 +41,8 @@ void printUsage()
                  "  --seed N          seed of the calibration subset (default: the bundle's)\n"
                  "  --estimator NAME  cost table for the predicted ΔLoss (default measured)\n"
                  "  --threads N       compute threads (default: one per core not busy with other work)\n"
-                 "  --json            one JSON object on stdout instead of text\n";
+                 "  --json            one JSON object on stdout instead of text\n"
+                 "  --quiet           no progress on stderr\n";
 }
 
 // The model a bundle analysed, checked to be the same file. Throws Error naming the bundle.
@@ -162,7 +163,7 @@ int main(int argc, char** argv)
     QApplication app(argc, argv);
     try {
         return run(CliArgs::parse(argc, argv, {"bundle", "plan", "out", "data", "calib", "seed", "estimator", "threads"},
-                                  {"json", "help"}));
+                                  {"json", "help", "quiet"}));
     } catch (const UsageError& e) {
         std::cerr << "bitlens-report: " << e.what() << "\n";
         return 2;
