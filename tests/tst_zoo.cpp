@@ -36,17 +36,6 @@ QString zooPath(const QString& file)
     return QStringLiteral(BITLENS_ZOO_DIR "/") + file;
 }
 
-const char* kindOf(LayerKind k)
-{
-    switch (k) {
-    case LayerKind::Conv1d: return "conv1d";
-    case LayerKind::Conv2d: return "conv2d";
-    case LayerKind::Linear: return "linear";
-    case LayerKind::Embedding: return "embedding";
-    }
-    return "";
-}
-
 int64_t product(const QJsonArray& shape)
 {
     int64_t n = 1;
@@ -67,6 +56,13 @@ private:
     const DatasetSplits& dataFor(const QJsonObject& ref) const
     {
         return ref["task"].toString() == "language-model" ? m_tokens : m_images;
+    }
+
+    static std::unique_ptr<Model> loadProfiled(const QString& name, const SampleSet& probe)
+    {
+        std::unique_ptr<Model> model = Model::load(zooPath(name + ".pt").toStdString());
+        model->profile(probe);
+        return model;
     }
 
 private slots:
@@ -102,8 +98,7 @@ private slots:
         QFETCH(QString, name);
         const QJsonObject ref = m_refs["models"].toObject()[name].toObject();
         const DatasetSplits& data = dataFor(ref);
-        std::unique_ptr<Model> model = Model::load(zooPath(name + ".pt").toStdString());
-        model->profile(data.evaluation);
+        const std::unique_ptr<Model> model = loadProfiled(name, data.evaluation);
 
         QStringList expected;
         QSet<QString> tiedTargets;
@@ -123,7 +118,7 @@ private slots:
             if (l.contains("tied_to"))
                 continue;
             const LayerInfo& ours = model->layers()[size_t(listed.indexOf(l["name"].toString()))];
-            QCOMPARE(QString(kindOf(ours.kind)), l["kind"].toString());
+            QCOMPARE(QString(kindName(ours.kind)).toLower(), l["kind"].toString());
             QCOMPARE(ours.weightParams, product(l["weight_shape"].toArray()));
             // A tied weight is one layer with a use per module that reads it (embedding + head).
             QCOMPARE(ours.calls >= 2, tiedTargets.contains(l["name"].toString()));
@@ -145,8 +140,7 @@ private slots:
         QFETCH(QString, name);
         const QJsonObject ref = m_refs["models"].toObject()[name].toObject();
         const DatasetSplits& data = dataFor(ref);
-        std::unique_ptr<Model> model = Model::load(zooPath(name + ".pt").toStdString());
-        model->profile(data.evaluation);
+        const std::unique_ptr<Model> model = loadProfiled(name, data.evaluation);
         NullProgress progress;
         const CompressionPlan plan = uniformPlan("w4:per-channel", 1.0, model->layers());
         auto applied = AppliedPlan::apply(*model, plan, data.calibration, progress);
@@ -180,8 +174,7 @@ private slots:
         QFETCH(QString, layer);
         const std::string file = zooPath(name + ".pt").toStdString();
         const SampleSet& calibration = dataFor(m_refs["models"].toObject()[name].toObject()).calibration;
-        std::unique_ptr<Model> model = Model::load(file);
-        model->profile(calibration);
+        const std::unique_ptr<Model> model = loadProfiled(name, calibration);
         size_t index = 0;
         while (model->layers()[index].name != layer.toStdString())
             ++index;
