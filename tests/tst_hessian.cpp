@@ -15,6 +15,7 @@
 #include "core/runtime.h"
 #include "core/stopwatch.h"
 #include "test_paths.h"
+#include "tests/support/dense_hessian.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <Eigen/Eigenvalues>
@@ -27,21 +28,6 @@ using namespace bitlens;
 namespace {
 
 double relDiff(double a, double b) { return std::abs(a - b) / std::max(1e-12, std::abs(b)); }
-
-// H_ll formed column by column (H e_i), as torch.autograd.functional.hessian does.
-Eigen::MatrixXd denseBlock(HessianOperator& op, size_t layer)
-{
-    const int64_t n = op.layerSize(layer);
-    Eigen::MatrixXd h(n, n);
-    for (int64_t i = 0; i < n; ++i) {
-        torch::Tensor e = torch::zeros({n}, torch::kFloat64);
-        e[i] = 1.0;
-        NullProgress progress;
-        const torch::Tensor col = op.layerProduct(layer, e, progress).contiguous();
-        h.col(i) = Eigen::Map<const Eigen::VectorXd>(col.data_ptr<double>(), n);
-    }
-    return h;
-}
 
 size_t layerIndex(const Model& model, const std::string& name)
 {
@@ -103,7 +89,7 @@ private slots:
         for (const LayerInfo& l : m_model->layers())
             m_names.push_back(l.name);
         m_analysis = analyzeHessian(*m_op, m_names, m_options, progress);
-        m_denseStem = denseBlock(*m_op, layerIndex(*m_model, "stem.0"));
+        m_denseStem = testing::denseHessianBlock(*m_op, layerIndex(*m_model, "stem.0"));
     }
 
     void blockIsSymmetric()
@@ -122,7 +108,7 @@ private slots:
     {
         QFETCH(QString, layer);
         const size_t l = layerIndex(*m_model, layer.toStdString());
-        Eigen::MatrixXd h = layer == "stem.0" ? m_denseStem : denseBlock(*m_op, l);
+        Eigen::MatrixXd h = layer == "stem.0" ? m_denseStem : testing::denseHessianBlock(*m_op, l);
         h = 0.5 * (h + h.transpose());
         const Eigen::VectorXd dense = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(h).eigenvalues(); // ascending
         const LayerHessian& ours = m_analysis.layers[l];

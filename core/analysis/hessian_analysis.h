@@ -17,14 +17,19 @@ struct HessianOptions {
     int topK = 3;
     double eigenTolerance = 1e-3;  // relative residual of each top Ritz pair
     int maxLanczosSteps = 100;
-    double traceTolerance = 0.05;  // stop sampling when standard error ≤ this × |trace|
+    double traceTolerance = 0.05;  // stop sampling when standard error ≤ this × |trace| ...
+    double traceFloor = 1e-3;      // ... or ≤ this × Σ|trace| of the analysed layers (the whole
+                                   // model's total when all are): a near-zero trace needs no more
     int minTraceSamples = 30;     // fewer make the standard error itself unreliable
-    int maxTraceSamples = 300;
+    int maxTraceSamples = 300;     // per kind of probe (whole-model, layer-local)
     int densityVectors = 1;        // SLQ start vectors per layer (the first is the eigenvalue run)
     int densitySteps = 16;         // Lanczos steps per vector, at least
     int densityPoints = 256;
     double densitySigma = 0.01;    // Gaussian broadening, relative to the spectrum's width
     bool modelEigenvalues = true;  // also the whole model's top-k
+    // The layers analysed: an ECMAScript regular expression matching whole layer names; empty =
+    // every layer. The others get no figures (empty eigenvalues, NaN trace).
+    std::string layers;
 };
 
 struct LayerHessian {
@@ -33,11 +38,14 @@ struct LayerHessian {
     double topEigenvalueSpread = 0.0;        // their standard deviation
     double trace = 0.0;
     double traceStdErr = 0.0;                // Hutchinson's sampling error (0 when exact)
-    int64_t traceSamples = 0;
+    int64_t traceSamples = 0;                // Hutchinson probes in all; of them,
+    int64_t traceLocalSamples = 0;           // products with this layer's block alone (the rest whole-model)
+    bool traceConverged = false;             // traceStdErr met the tolerance or the floor
     int lanczosSteps = 0;                    // of the eigenvalue run
     std::vector<double> densityGrid;
     std::vector<double> density;
     std::string problem;                     // non-empty (and figures NaN) when a product was not finite
+    bool analysed() const { return !topEigenvalues.empty() || !problem.empty(); }
 };
 
 struct HessianAnalysis {

@@ -4,11 +4,15 @@
 #include "../stopwatch.h"
 #include "reference_estimators.h"
 #include "spectral_density.h"
+#include "trace_estimator.h"
+
+#include "../errors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
 #include <cmath>
+#include <regex>
 
 namespace bitlens {
 namespace {
@@ -35,23 +39,106 @@ double standardDeviation(const std::vector<double>& v)
     return std::sqrt(s / double(v.size() - 1));
 }
 
-// Running mean and variance of one layer's Hutchinson samples (Welford).
-struct TraceSampler {
-    double exact = 0.0; // Σα of the Krylov part
-    bool active = false;
-    int64_t count = 0;
-    double mean = 0.0;
-    double m2 = 0.0;
-    void add(double x)
-    {
-        ++count;
-        const double delta = x - mean;
-        mean += delta / double(count);
-        m2 += delta * (x - mean);
+// The layers options.layers selects (all when it is empty). Throws Error on a malformed pattern
+// or one that selects nothing.
+std::vector<size_t> selectedLayers(const std::vector<std::string>& names, const std::string& pattern)
+{
+    std::vector<size_t> chosen;
+    if (pattern.empty()) {
+        for (size_t l = 0; l < names.size(); ++l)
+            chosen.push_back(l);
+        return chosen;
     }
-    double standardError() const { return count > 1 ? std::sqrt(m2 / double(count - 1) / double(count)) : kNaN; }
-    double trace() const { return exact + mean; }
-};
+    std::regex re;
+    try {
+        re = std::regex(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+        throw Error("the layer pattern '" + pattern + "' is not a regular expression (" + e.what() + ")");
+    }
+    for (size_t l = 0; l < names.size(); ++l) {
+        if (std::regex_match(names[l], re))
+            chosen.push_back(l);
+    }
+    if (chosen.empty())
+        throw Error("the layer pattern '" + pattern + "' matches none of the " + std::to_string(names.size())
+                    + " layers (it must match a whole name, e.g. '.*mlp.*')");
+    return chosen;
+}
+
+// Lanczos for the top eigenvalues (its tridiagonal the first SLQ rule), densityVectors − 1 more
+// runs for the density, the top eigenvector's quotient per batch. Fills `trace` with the Krylov
+// part; the rest comes from estimateTraces.
+LayerHessian layerSpectrum(HessianOperator& op, size_t l, const std::string& name, const HessianOptions& o,
+                           at::Generator& generator, TraceInput& trace, Progress& progress,
+                           const std::function<void(const char*, int)>& report)
+{
+    LayerHessian h;
+    const int64_t n = op.layerSize(l);
+    const auto product = [&op, &progress, l](const torch::Tensor& v) { return op.layerProduct(l, v, progress); };
+    LanczosOptions lo;
+    lo.topK = o.topK;
+    lo.tolerance = o.eigenTolerance;
+    lo.minSteps = o.densitySteps;
+    lo.maxSteps = std::max(o.maxLanczosSteps, o.densitySteps);
+    const LanczosResult run = lanczos(product, rademacher(n, generator), lo, [&](int step) { report("Lanczos", step); });
+    h.lanczosSteps = int(run.alpha.size());
+    h.topEigenvalues.assign(run.ritzValues.begin(), run.ritzValues.begin() + std::min<size_t>(size_t(o.topK), run.ritzValues.size()));
+    if (!run.finite) {
+        markNotFinite(h, name, "Lanczos");
+        return h;
+    }
+    std::vector<QuadratureRule> rules{{run.ritzValues, run.ritzWeights}};
+    LanczosOptions densityRun = lo;
+    densityRun.topK = 0; // run exactly densitySteps
+    densityRun.maxSteps = o.densitySteps;
+    for (int v = 1; v < o.densityVectors; ++v) {
+        const LanczosResult extra = lanczos(product, rademacher(n, generator), densityRun, [&](int step) { report("density", step); });
+        if (!extra.finite) {
+            markNotFinite(h, name, "density");
+            return h;
+        }
+        rules.push_back({extra.ritzValues, extra.ritzWeights});
+    }
+    const SpectralDensity density = spectralDensity(rules, o.densityPoints, o.densitySigma);
+    h.densityGrid = density.grid;
+    h.density = density.density;
+    op.layerProduct(l, run.topRitzVector, progress, &h.topEigenvalueBatches);
+    h.topEigenvalueSpread = standardDeviation(h.topEigenvalueBatches);
+    trace.layer = l;
+    trace.basis = run.basis;
+    for (double alpha : run.alpha)
+        trace.exact += alpha;
+    h.trace = trace.exact;
+    return h;
+}
+
+std::vector<double> modelTopEigenvalues(HessianOperator& op, const HessianOptions& o, at::Generator& generator,
+                                        Progress& progress)
+{
+    std::vector<int64_t> sizes;
+    int64_t total = 0;
+    for (size_t l = 0; l < op.layerCount(); ++l) {
+        sizes.push_back(op.layerSize(l));
+        total += sizes.back();
+    }
+    const auto product = [&](const torch::Tensor& v) {
+        std::vector<torch::Tensor> parts;
+        for (const torch::Tensor& p : v.split_with_sizes(sizes))
+            parts.push_back(p.contiguous());
+        return torch::cat(op.modelProduct(parts, progress));
+    };
+    LanczosOptions lo;
+    lo.topK = o.topK;
+    lo.tolerance = o.eigenTolerance;
+    lo.maxSteps = o.maxLanczosSteps;
+    const LanczosResult run = lanczos(product, rademacher(total, generator), lo, [&](int step) {
+        progress.report(0.95, "Hessian of the whole model: Lanczos step " + std::to_string(step));
+    });
+    std::vector<double> top(run.ritzValues.begin(), run.ritzValues.begin() + std::min<size_t>(size_t(o.topK), run.ritzValues.size()));
+    if (!run.finite)
+        top.assign(top.size(), kNaN);
+    return top;
+}
 
 } // namespace
 
@@ -61,134 +148,48 @@ HessianAnalysis analyzeHessian(HessianOperator& op, const std::vector<std::strin
     const auto start = std::chrono::steady_clock::now();
     const int64_t layerProducts0 = op.layerProducts(), modelProducts0 = op.modelProducts();
     at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(o.seed);
-    const size_t count = op.layerCount();
+    const std::vector<size_t> chosen = selectedLayers(layerNames, o.layers);
     HessianAnalysis a;
     a.options = o;
     a.samples = op.samples();
     a.loss = op.loss();
-    a.layers.resize(count);
-    std::vector<torch::Tensor> bases(count);
-    std::vector<TraceSampler> samplers(count);
-
-    for (size_t l = 0; l < count; ++l) {
-        LayerHessian& h = a.layers[l];
-        const int64_t n = op.layerSize(l);
-        const auto product = [&op, &progress, l](const torch::Tensor& v) { return op.layerProduct(l, v, progress); };
-        const auto report = [&](const char* what) {
-            return [&, what](int step) {
-                progress.report(0.75 * double(l) / double(count),
-                                "Hessian of " + layerNames[l] + " (layer " + std::to_string(l + 1) + " of "
-                                    + std::to_string(count) + "): " + what + " step " + std::to_string(step));
-            };
+    a.layers.resize(op.layerCount());
+    for (LayerHessian& h : a.layers)
+        h.trace = h.traceStdErr = kNaN; // stays so for a layer not analysed
+    std::vector<TraceInput> traces;
+    std::vector<size_t> traced; // their layers
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        const size_t l = chosen[i];
+        const auto report = [&](const char* what, int step) {
+            progress.report(0.75 * double(i) / double(chosen.size()),
+                            "Hessian of " + layerNames[l] + " (layer " + std::to_string(i + 1) + " of "
+                                + std::to_string(chosen.size()) + "): " + what + " step " + std::to_string(step));
         };
-        LanczosOptions lo;
-        lo.topK = o.topK;
-        lo.tolerance = o.eigenTolerance;
-        lo.minSteps = o.densitySteps;
-        lo.maxSteps = std::max(o.maxLanczosSteps, o.densitySteps);
-        const LanczosResult run = lanczos(product, rademacher(n, generator), lo, report("Lanczos"));
-        h.lanczosSteps = int(run.alpha.size());
-        h.topEigenvalues.assign(run.ritzValues.begin(), run.ritzValues.begin() + std::min<size_t>(size_t(o.topK), run.ritzValues.size()));
-        if (!run.finite) {
-            markNotFinite(h, layerNames[l], "Lanczos");
-            continue;
-        }
-        std::vector<QuadratureRule> rules{{run.ritzValues, run.ritzWeights}};
-        LanczosOptions densityRun = lo;
-        densityRun.topK = 0; // run exactly densitySteps
-        densityRun.maxSteps = o.densitySteps;
-        for (int v = 1; v < o.densityVectors && h.problem.empty(); ++v) {
-            const LanczosResult extra = lanczos(product, rademacher(n, generator), densityRun, report("density"));
-            if (!extra.finite)
-                markNotFinite(h, layerNames[l], "density");
-            rules.push_back({extra.ritzValues, extra.ritzWeights});
-        }
+        TraceInput trace;
+        LayerHessian& h = a.layers[l] = layerSpectrum(op, l, layerNames[l], o, generator, trace, progress, report);
         if (!h.problem.empty())
             continue;
-        const SpectralDensity density = spectralDensity(rules, o.densityPoints, o.densitySigma);
-        h.densityGrid = density.grid;
-        h.density = density.density;
-        op.layerProduct(l, run.topRitzVector, progress, &h.topEigenvalueBatches);
-        h.topEigenvalueSpread = standardDeviation(h.topEigenvalueBatches);
-
-        TraceSampler& s = samplers[l];
-        for (double alpha : run.alpha)
-            s.exact += alpha;
-        // A basis spanning the whole space leaves nothing to sample.
-        s.active = run.basis.size(0) < n;
-        bases[l] = run.basis;
-        if (onLayer) {
-            h.trace = s.trace();
+        traces.push_back(std::move(trace));
+        traced.push_back(l);
+        if (onLayer)
             onLayer(l, h);
-        }
     }
-
-    for (int sample = 0; sample < o.maxTraceSamples; ++sample) {
-        std::vector<torch::Tensor> z(count);
-        bool any = false;
-        for (size_t l = 0; l < count; ++l) {
-            if (!samplers[l].active)
-                continue;
-            const torch::Tensor r = rademacher(op.layerSize(l), generator);
-            z[l] = r - at::matmul(bases[l].t(), at::matmul(bases[l], r));
-            any = true;
-        }
-        if (!any)
-            break;
-        progress.checkCancelled();
-        progress.report(0.75 + 0.2 * double(sample) / double(o.maxTraceSamples),
-                        "Hessian traces: Hutchinson sample " + std::to_string(sample + 1));
-        const std::vector<torch::Tensor> hz = op.modelProduct(z, progress);
-        for (size_t l = 0; l < count; ++l) {
-            TraceSampler& s = samplers[l];
-            if (!s.active)
-                continue;
-            const double x = at::dot(z[l], hz[l]).item<double>();
-            if (!std::isfinite(x)) {
-                markNotFinite(a.layers[l], layerNames[l], "trace");
-                s.active = false;
-                continue;
-            }
-            s.add(x);
-            const double error = s.standardError();
-            if (s.count >= o.minTraceSamples && error <= o.traceTolerance * std::abs(s.trace()))
-                s.active = false;
-        }
-    }
-    for (size_t l = 0; l < count; ++l) {
-        LayerHessian& h = a.layers[l];
-        if (!h.problem.empty())
+    const std::vector<TraceEstimate> estimates = estimateTraces(op, traces, o, generator, progress, 0.75, 0.95);
+    for (size_t i = 0; i < traced.size(); ++i) {
+        LayerHessian& h = a.layers[traced[i]];
+        const TraceEstimate& e = estimates[i];
+        if (std::isnan(e.trace)) {
+            markNotFinite(h, layerNames[traced[i]], "trace");
             continue;
-        h.trace = samplers[l].trace();
-        h.traceSamples = samplers[l].count;
-        h.traceStdErr = samplers[l].count == 0 ? 0.0 : samplers[l].standardError();
-    }
-
-    if (o.modelEigenvalues) {
-        std::vector<int64_t> sizes;
-        int64_t total = 0;
-        for (size_t l = 0; l < count; ++l) {
-            sizes.push_back(op.layerSize(l));
-            total += sizes.back();
         }
-        const auto product = [&](const torch::Tensor& v) {
-            std::vector<torch::Tensor> parts;
-            for (const torch::Tensor& p : v.split_with_sizes(sizes))
-                parts.push_back(p.contiguous());
-            return torch::cat(op.modelProduct(parts, progress));
-        };
-        LanczosOptions lo;
-        lo.topK = o.topK;
-        lo.tolerance = o.eigenTolerance;
-        lo.maxSteps = o.maxLanczosSteps;
-        const LanczosResult run = lanczos(product, rademacher(total, generator), lo, [&](int step) {
-            progress.report(0.95, "Hessian of the whole model: Lanczos step " + std::to_string(step));
-        });
-        a.modelTopEigenvalues.assign(run.ritzValues.begin(),
-                                     run.ritzValues.begin() + std::min<size_t>(size_t(o.topK), run.ritzValues.size()));
-        if (!run.finite)
-            a.modelTopEigenvalues.assign(a.modelTopEigenvalues.size(), kNaN);
+        h.trace = e.trace;
+        h.traceStdErr = e.stdErr;
+        h.traceSamples = e.samples;
+        h.traceLocalSamples = e.localSamples;
+        h.traceConverged = e.converged;
     }
+    if (o.modelEigenvalues)
+        a.modelTopEigenvalues = modelTopEigenvalues(op, o, generator, progress);
     a.layerProducts = op.layerProducts() - layerProducts0;
     a.modelProducts = op.modelProducts() - modelProducts0;
     a.seconds = secondsSince(start);

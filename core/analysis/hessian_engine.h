@@ -7,12 +7,11 @@
 
 namespace bitlens {
 
-// Per layer: Lanczos (full re-orthogonalisation) for the top-k eigenvalues; its tridiagonal matrix,
-// plus densityVectors − 1 more runs, for the SLQ density; one more product for the top
-// eigenvector's Rayleigh quotient per batch. Traces: the Krylov basis of each layer's run carries
-// its exact part (Σα), and Hutchinson estimates the rest from Rademacher vectors projected off that
-// basis, every layer at once from one whole-model product per sample (the cross-layer terms have
-// zero mean), until each layer's standard error is within tolerance. Throws Cancelled.
+// Per layer options.layers selects: Lanczos (full re-orthogonalisation) for the top-k eigenvalues;
+// its tridiagonal matrix, plus densityVectors − 1 more runs, for the SLQ density; one more product
+// for the top eigenvector's Rayleigh quotient per batch. Traces: the Krylov basis of each layer's
+// run carries its exact part (Σα) and estimateTraces the rest (trace_estimator.h). Throws Error on a
+// layer pattern that selects nothing, Cancelled.
 HessianAnalysis analyzeHessian(HessianOperator& op, const std::vector<std::string>& layerNames,
                                const HessianOptions& options, Progress& progress,
                                const LayerHessianCallback& onLayer = {});

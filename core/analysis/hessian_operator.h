@@ -3,6 +3,7 @@
 // model's forward graph, averaged over the calibration batches. Vectors are flat float64 tensors
 // (one layer's weight, or one per layer); the products themselves run in float32.
 
+#include "../compute_device.h"
 #include "../model/model.h"
 
 #include <memory>
@@ -22,8 +23,10 @@ public:
     // speed); otherwise every product recomputes them, as PyHessian does. Throws Error when the
     // calibration set is smaller than one batch, the model calls layers inside loops, or the loss
     // or a layer's gradient is not finite (naming the layer).
+    // `compute`: where the forward graphs and products run (a copy of the model there, kept for
+    // the operator's life) and in what precision; vectors in and out stay float64 on the CPU.
     HessianOperator(Model& model, const SampleSet& calibration, int64_t batches, int64_t batchSize,
-                    bool keepGraphs, Progress& progress);
+                    bool keepGraphs, Progress& progress, const ComputeOptions& compute = {});
     ~HessianOperator();
 
     size_t layerCount() const;
@@ -37,7 +40,8 @@ public:
     // Every call below checks `progress` for cancellation before each batch.
     torch::Tensor layerProduct(size_t layer, const torch::Tensor& v, Progress& progress,
                                std::vector<double>* perBatchQuadratic = nullptr);
-    // (H v)_l for every layer l, v given per layer: one product with the whole Hessian.
+    // (H v)_l for the layers l where v_l is defined (the others undefined), v given per layer
+    // (undefined = zero): one product with the whole Hessian, restricted to those rows.
     std::vector<torch::Tensor> modelProduct(const std::vector<torch::Tensor>& v, Progress& progress);
 
     // The layer weights the products are taken at (autograd leaves; do not modify).

@@ -192,6 +192,14 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
     if (r.needs.hessianTraces && (!hessian || hessian->layers.size() != m.layers.size()))
         throw Error("the " + r.needing(&EstimatorNeeds::hessianTraces)
                     + " estimator needs the Hessian traces: analyse the Hessian too");
+    if (r.needs.hessianTraces) {
+        for (size_t l = 0; l < m.layers.size(); ++l) {
+            if (!hessian->layers[l].analysed())
+                throw Error("the " + r.needing(&EstimatorNeeds::hessianTraces) + " estimator needs the Hessian trace of every "
+                            "layer, and '" + m.layers[l].name + "' was not analysed (the layer pattern '"
+                            + hessian->options.layers + "' leaves it out)");
+        }
+    }
     SensitivityAnalysis a;
     a.options = o.options;
     a.layerOptions = resolveCandidates(o.options, m.layers);

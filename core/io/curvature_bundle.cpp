@@ -89,7 +89,9 @@ void writeHessian(H5::H5File& file, const HessianAnalysis& h, const std::vector<
     stamp(g, h.seconds,
           "Hessian-vector products by double back-propagation, averaged over the calibration batches; top "
           "eigenvalues by Lanczos with full re-orthogonalisation; trace = the Lanczos Krylov part exactly plus "
-          "Hutchinson (Rademacher, projected off that basis, one whole-model product per sample for every layer); "
+          "Hutchinson (Rademacher, projected off that basis; whole-model probes shared by every layer, then, per layer, "
+          "layer-local probes where their measured variance and cost reach the target sooner, combined by inverse "
+          "variance); "
           "density by stochastic Lanczos quadrature with Gaussian broadening",
           int64_t(o.seed));
     setInt(g, "batches", o.batches);
@@ -100,6 +102,8 @@ void writeHessian(H5::H5File& file, const HessianAnalysis& h, const std::vector<
     setReal(g, "eigen_tolerance", o.eigenTolerance);
     setInt(g, "max_lanczos_steps", o.maxLanczosSteps);
     setReal(g, "trace_tolerance", o.traceTolerance);
+    setReal(g, "trace_floor", o.traceFloor);
+    setString(g, "layer_pattern", o.layers);
     setInt(g, "min_trace_samples", o.minTraceSamples);
     setInt(g, "max_trace_samples", o.maxTraceSamples);
     setInt(g, "density_vectors", o.densityVectors);
@@ -109,7 +113,7 @@ void writeHessian(H5::H5File& file, const HessianAnalysis& h, const std::vector<
     setInt(g, "layer_hvps", h.layerProducts);
     setInt(g, "model_hvps", h.modelProducts);
     std::vector<std::vector<double>> top, batches;
-    std::vector<double> spread, trace, stderr_, samples, steps;
+    std::vector<double> spread, trace, stderr_, samples, localSamples, converged, steps;
     std::vector<std::string> problems;
     for (const LayerHessian& l : h.layers) {
         top.push_back(l.topEigenvalues);
@@ -118,6 +122,8 @@ void writeHessian(H5::H5File& file, const HessianAnalysis& h, const std::vector<
         trace.push_back(l.trace);
         stderr_.push_back(l.traceStdErr);
         samples.push_back(double(l.traceSamples));
+        localSamples.push_back(double(l.traceLocalSamples));
+        converged.push_back(l.traceConverged ? 1.0 : 0.0);
         steps.push_back(l.lanczosSteps);
         if (!l.problem.empty())
             problems.push_back(l.problem);
@@ -128,6 +134,8 @@ void writeHessian(H5::H5File& file, const HessianAnalysis& h, const std::vector<
     writeVector(g, "trace", trace);
     writeVector(g, "trace_stderr", stderr_);
     writeVector(g, "trace_samples", samples);
+    writeVector(g, "trace_local_samples", localSamples);
+    writeVector(g, "trace_converged", converged);
     writeVector(g, "lanczos_steps", steps);
     writeVector(g, "model_top_eigenvalues", h.modelTopEigenvalues);
     writeStrings(g, "problems", problems);
@@ -151,6 +159,12 @@ HessianAnalysis readHessian(const H5::H5File& file, const std::vector<std::strin
     o.eigenTolerance = getReal(g, "eigen_tolerance");
     o.maxLanczosSteps = int(getInt(g, "max_lanczos_steps"));
     o.traceTolerance = getReal(g, "trace_tolerance");
+    // Bundles before per-layer probes and layer patterns: whole-model probes only, every layer.
+    const bool localProbes = g.attrExists("trace_floor");
+    if (localProbes) {
+        o.traceFloor = getReal(g, "trace_floor");
+        o.layers = getString(g, "layer_pattern");
+    }
     o.minTraceSamples = int(getInt(g, "min_trace_samples"));
     o.maxTraceSamples = int(getInt(g, "max_trace_samples"));
     o.densityVectors = int(getInt(g, "density_vectors"));
@@ -175,6 +189,8 @@ HessianAnalysis readHessian(const H5::H5File& file, const std::vector<std::strin
     const std::vector<double> spread = perLayer("top_eigenvalue_spread"), trace = perLayer("trace"),
                               stderr_ = perLayer("trace_stderr"), samples = perLayer("trace_samples"),
                               steps = perLayer("lanczos_steps");
+    const std::vector<double> localSamples = localProbes ? perLayer("trace_local_samples") : std::vector<double>(count, 0.0);
+    const std::vector<double> converged = localProbes ? perLayer("trace_converged") : std::vector<double>(count, kNaN);
     std::vector<std::string> problems = readStrings(g, "problems");
     for (size_t l = 0; l < count; ++l) {
         LayerHessian x;
@@ -184,6 +200,9 @@ HessianAnalysis readHessian(const H5::H5File& file, const std::vector<std::strin
         x.trace = trace[l];
         x.traceStdErr = stderr_[l];
         x.traceSamples = int64_t(samples[l]);
+        x.traceLocalSamples = int64_t(localSamples[l]);
+        // An old bundle did not record it: within the tolerance it was asked for.
+        x.traceConverged = std::isnan(converged[l]) ? x.traceStdErr <= o.traceTolerance * std::abs(x.trace) : converged[l] > 0.5;
         x.lanczosSteps = int(steps[l]);
         const H5::Group d = g.openGroup("density/" + layers[l]);
         x.densityGrid = readDoubles(d, "grid");

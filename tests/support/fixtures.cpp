@@ -76,6 +76,41 @@ void writeLinearStack(const std::string& path, int width, int depth)
     root.save(path);
 }
 
+void writeTinyDecoder(const std::string& path, int vocab, int width, int heads, int blocks)
+{
+    torch::manual_seed(0);
+    torch::jit::Module root("__torch__.TinyDecoder");
+    torch::jit::Module embed("__torch__.torch.nn.modules.sparse.Embedding");
+    embed.register_parameter("weight", torch::randn({vocab, width}), false);
+    root.register_module("embed", embed);
+    const double scale = 1.0 / std::sqrt(double(width));
+    const std::string w = std::to_string(width), hd = std::to_string(width / heads), h = std::to_string(heads);
+    std::string forward = "def forward(self, tokens):\n"
+                          "    n, t = tokens.size(0), tokens.size(1)\n"
+                          "    x = torch.embedding(self.embed.weight, tokens)\n"
+                          "    mask = torch.ones([t, t]).triu(1) > 0.5\n";
+    for (int b = 0; b < blocks; ++b) {
+        const std::string p = "self.b" + std::to_string(b) + "_";
+        for (const char* proj : {"q", "k", "v", "o"})
+            root.register_module("b" + std::to_string(b) + "_" + proj, linearModule(width, width, scale, false));
+        root.register_module("b" + std::to_string(b) + "_gate", linearModule(width, 2 * width, scale, false));
+        root.register_module("b" + std::to_string(b) + "_up", linearModule(width, 2 * width, scale, false));
+        root.register_module("b" + std::to_string(b) + "_down", linearModule(2 * width, width, scale / std::sqrt(2.0), false));
+        forward += "    a = torch.layer_norm(x, [" + w + "])\n"
+                   "    q = " + p + "q.forward(a).view(n, t, " + h + ", " + hd + ").transpose(1, 2)\n"
+                   "    k = " + p + "k.forward(a).view(n, t, " + h + ", " + hd + ").transpose(1, 2)\n"
+                   "    v = " + p + "v.forward(a).view(n, t, " + h + ", " + hd + ").transpose(1, 2)\n"
+                   "    s = torch.matmul(q, k.transpose(-2, -1)) / " + std::to_string(std::sqrt(double(width / heads))) + "\n"
+                   "    s = torch.softmax(s.masked_fill(mask, float('-inf')), -1)\n"
+                   "    x = x + " + p + "o.forward(torch.matmul(s, v).transpose(1, 2).reshape(n, t, " + w + "))\n"
+                   "    a = torch.layer_norm(x, [" + w + "])\n"
+                   "    x = x + " + p + "down.forward(torch.silu(" + p + "gate.forward(a)) * " + p + "up.forward(a))\n";
+    }
+    root.register_module("head", linearModule(width, vocab, scale, false));
+    root.define(forward + "    return self.head.forward(torch.layer_norm(x, [" + w + "]))\n");
+    root.save(path);
+}
+
 void writeModelCallingOperator(const std::string& path, const std::string& op)
 {
     torch::manual_seed(0);

@@ -25,4 +25,11 @@ void writeLoopModel(const std::string& path, int width);
 // newer PyTorch's export would read to an older LibTorch.
 void writeModelCallingOperator(const std::string& path, const std::string& op);
 
+// A LLaMA-shaped decoder at toy size: token embedding "embed" (vocab x width), `blocks` blocks of
+// pre-norm causal attention with separate projections "bI_q", "bI_k", "bI_v", "bI_o" and a gated
+// SiLU MLP "bI_gate", "bI_up", "bI_down" (width x 2 width), an untied head "head". Weights drawn
+// with variance 1 / fan-in (the embedding's 1), so logits are far from uniform. forward takes
+// int64 tokens [N, T] and returns logits [N, T, vocab].
+void writeTinyDecoder(const std::string& path, int vocab, int width, int heads, int blocks);
+
 } // namespace bitlens::testing
