@@ -283,6 +283,21 @@ private slots:
         QCOMPARE(cli({"info", dir.filePath("lm.pt"), "--data", "/usr/share/games/fortunes"}).exitCode, 0);
     }
 
+    // --precision bf16 runs the forward passes under autocast: the loss moves by bf16's rounding,
+    // not more (and fp32 is the default, identical to no option).
+    void bf16EvaluationStaysCloseToFp32()
+    {
+        const QStringList base{"eval", testing::demoModel("fmnist_resnet"), "--limit", "500", "--json"};
+        const QJsonObject fp32 = json(cli(base + QStringList{"--precision", "fp32"}));
+        const QJsonObject plain = json(cli(base));
+        const QJsonObject bf16 = json(cli(base + QStringList{"--precision", "bf16"}));
+        QCOMPARE(fp32["loss"].toDouble(), plain["loss"].toDouble());
+        QCOMPARE(bf16["precision"].toString(), QString("bf16"));
+        QCOMPARE(bf16["device"].toString(), QString("cpu"));
+        const double relative = std::abs(bf16["loss"].toDouble() - fp32["loss"].toDouble()) / fp32["loss"].toDouble();
+        QVERIFY2(relative > 0.0 && relative < 0.05, qPrintable(QString::number(relative)));
+    }
+
     void pipedProgressPrintsLines()
     {
         // stderr is a pipe here, as in a batch job: a run longer than 5 s prints progress lines.
@@ -344,6 +359,19 @@ private slots:
         QTest::newRow("unknown estimator") << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--sensitivity",
                                                           "--estimators", "magic", "--calib", "32", "--hessian-samples", "32", "--out", "/tmp/b.h5"}
                                            << 1 << "unknown sensitivity estimator 'magic'";
+        QTest::newRow("unknown device") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--device", "gpu"} << 1
+                                        << "the device 'gpu' is not cpu, cuda or cuda:N";
+        // Debian's LibTorch has no CUDA: the sentence says how to get a build that has.
+        QTest::newRow("cuda without CUDA") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--device", "cuda"} << 1
+                                           << "built against a LibTorch without CUDA (build it with -DBITLENS_LIBTORCH=";
+        QTest::newRow("unknown precision") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--precision", "fp64"} << 2
+                                           << "--precision fp64 is not one of fp32, tf32, bf16";
+        QTest::newRow("bf16 with a plan") << QStringList{"eval", testing::demoModel("fmnist_cnn"), "--precision", "bf16", "--plan", "/tmp/x.json"}
+                                          << 2 << "a plan is evaluated on the CPU in fp32 for now";
+        QTest::newRow("Hessian layers matching none")
+            << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--hessian", "--calib", "32", "--hessian-samples", "32",
+                           "--layers", "attn.*", "--out", "/tmp/b.h5"}
+            << 1 << "the layer pattern 'attn.*' matches none of the 4 layers";
         QTest::newRow("Hessian samples beyond calibration")
             << QStringList{"analyze", testing::demoModel("fmnist_cnn"), "--hessian", "--calib", "100", "--hessian-samples",
                            "200", "--out", "/tmp/b.h5"}

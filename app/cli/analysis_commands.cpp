@@ -50,7 +50,8 @@ json hessianJson(const ModelAnalysis& a)
             top.push_back(number(v));
         layers.push_back({{"name", a.layers[i].name}, {"top_eigenvalues", top}, {"top_eigenvalue_spread", number(l.topEigenvalueSpread)},
                           {"trace", number(l.trace)}, {"trace_stderr", number(l.traceStdErr)}, {"trace_samples", l.traceSamples},
-                          {"lanczos_steps", l.lanczosSteps}});
+                          {"trace_local_samples", l.traceLocalSamples}, {"trace_converged", l.traceConverged},
+                          {"analysed", l.analysed()}, {"lanczos_steps", l.lanczosSteps}});
     }
     json model = json::array();
     for (double v : h.modelTopEigenvalues)
@@ -86,13 +87,20 @@ void printCurvature(const ModelAnalysis& a)
         std::printf("\nHessian (%lld samples in %lld batches, loss %.4f): %lld layer + %lld model HVPs, %.1f s\n",
                     static_cast<long long>(h.samples), static_cast<long long>(h.options.batches), h.loss,
                     static_cast<long long>(h.layerProducts), static_cast<long long>(h.modelProducts), h.seconds);
-        std::printf("%-24s %11s %10s %11s %11s %11s %9s\n", "layer", "λ1", "±batches", "λ2", "λ3", "trace", "±stderr");
+        std::printf("%-24s %11s %10s %11s %11s %11s %9s %13s\n", "layer", "λ1", "±batches", "λ2", "λ3", "trace", "±stderr",
+                    "probes(local)");
         for (size_t i = 0; i < h.layers.size(); ++i) {
             const LayerHessian& l = h.layers[i];
+            if (!l.analysed())
+                continue;
             const auto eig = [&l](size_t k) { return k < l.topEigenvalues.size() ? l.topEigenvalues[k] : NAN; };
-            std::printf("%-24s %11.4g %10.3g %11.4g %11.4g %11.4g %9.3g\n", a.layers[i].name.c_str(), eig(0),
-                        l.topEigenvalueSpread, eig(1), eig(2), l.trace, l.traceStdErr);
+            const std::string probes = std::to_string(l.traceSamples) + "(" + std::to_string(l.traceLocalSamples) + ")"
+                                       + (l.traceConverged ? "" : " open");
+            std::printf("%-24s %11.4g %10.3g %11.4g %11.4g %11.4g %9.3g %13s\n", a.layers[i].name.c_str(), eig(0),
+                        l.topEigenvalueSpread, eig(1), eig(2), l.trace, l.traceStdErr, probes.c_str());
         }
+        if (!h.options.layers.empty())
+            std::printf("(the layers matching '%s')\n", h.options.layers.c_str());
         if (!h.modelTopEigenvalues.empty())
             std::printf("%-24s %11.4g\n", "whole model", h.modelTopEigenvalues[0]);
     }
@@ -311,6 +319,8 @@ int runAnalyze(const CliArgs& args)
     HessianOptions& h = options.hessianOptions;
     h.topK = static_cast<int>(args.integer("top-k", h.topK, 1));
     h.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));
+    h.layers = args.value("layers", "");
+    options.compute = computeOptions(args);
     SensitivityOptions& s = options.sensitivityOptions;
     s.estimators = listOption(args, "estimators", s.estimators);
     s.options = listOption(args, "candidates", s.options);

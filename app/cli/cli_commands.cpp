@@ -20,7 +20,7 @@ void printUsage()
 {
     std::cout << "usage: bitlens-cli COMMAND [options]\n\n"
                  "commands:\n"
-                 "  info MODEL                           compressible layers (name, kind, shape, params, MACs)\n"
+                 "  info MODEL                           compressible layers (name, kind, shape, params, MACs, uses)\n"
                  "  eval MODEL [--plan PLAN.json]        loss, top-1, top-5 on the evaluation split (perplexity and\n"
                  "                                       next-token accuracy for a language model); with a plan,\n"
                  "                                       of the compressed model, plus bytes, bits and BOPs\n"
@@ -39,6 +39,9 @@ void printUsage()
                  "                                       weight-error, or a plugin's (plugins/, BITLENS_PLUGIN_PATH)\n"
                  "                                       --candidates w2,w4,w8,fp8_e4m3,rank0.5 (SPEC[+rankF])\n"
                  "                                       --hessian-samples N (512) --hessian-batches B (4) --top-k K (3)\n"
+                 "                                       --layers REGEX: the Hessian of the layers it matches (whole names)\n"
+                 "  eval, analyze: --device cpu|cuda[:N] (cpu) --precision fp32|tf32|bf16 (fp32): where and how the\n"
+                 "                                       forward passes and Hessian products run (a CUDA LibTorch)\n"
                  "  analyze MODEL.safetensors --out BUNDLE.h5 [--stats] [--spectra] [--quant-error]\n"
                  "                                       weights only (F32/F16/BF16), streamed tensor by tensor, with\n"
                  "                                       the weight-error cost table (‖Q(W) − W‖²) for allocate\n"
@@ -99,11 +102,11 @@ int runInfo(const CliArgs& args)
     std::printf("%s: %zu compressible layers, %s parameters (%s compressible), %s MACs per sample\n",
                 modelPath.c_str(), model->layers().size(), humanCount(double(model->totalParams())).c_str(),
                 humanCount(double(compressible)).c_str(), humanCount(double(model->totalMacs())).c_str());
-    std::printf("%-28s %-9s %-14s %10s %12s\n", "name", "kind", "shape", "params", "MACs");
+    std::printf("%-28s %-9s %-14s %10s %12s %5s\n", "name", "kind", "shape", "params", "MACs", "uses");
     for (const LayerInfo& l : model->layers()) {
-        std::printf("%-28s %-9s %-14s %10lld %12lld\n", l.name.c_str(), kindName(l.kind),
+        std::printf("%-28s %-9s %-14s %10lld %12lld %5d%s\n", l.name.c_str(), kindName(l.kind),
                     shapeString(l.weightShape).c_str(), static_cast<long long>(l.params()),
-                    static_cast<long long>(l.macsPerSample));
+                    static_cast<long long>(l.macsPerSample), l.calls, l.calls > 1 ? " (tied)" : "");
     }
     std::printf("%-28s %-9s %-14s %10lld %12lld\n", "total", "", "", static_cast<long long>(compressible),
                 static_cast<long long>(model->totalMacs()));
@@ -121,8 +124,11 @@ int runEval(const CliArgs& args)
     EvalOptions options;
     options.limit = args.integer("limit", 0, 1);
     options.batchSize = args.integer("batch", options.batchSize, 1);
+    options.compute = computeOptions(args);
 
     const std::string planPath = args.value("plan", "");
+    if (!planPath.empty() && !options.compute.onCpuInFp32())
+        throw UsageError("a plan is evaluated on the CPU in fp32 for now: leave out --device and --precision with --plan");
     std::unique_ptr<AppliedPlan> applied;
     if (!planPath.empty())
         applied = AppliedPlan::apply(*w.model, readPlanFor(*w.model, planPath), data.calibration, progress);
@@ -134,7 +140,8 @@ int runEval(const CliArgs& args)
 
     if (args.has("json")) {
         json out = {{"model", w.modelPath}, {"data", data.path}, {"split", data.evaluation.split},
-                    {"seconds", r.seconds}, {"samples_per_second", r.samplesPerSecond()}, {"threads", threadCount()}};
+                    {"seconds", r.seconds}, {"samples_per_second", r.samplesPerSecond()}, {"threads", threadCount()},
+                    {"device", nameOf(options.compute.device)}, {"precision", nameOf(options.compute.precision)}};
         out.update(evalResultJson(r));
         if (r.languageModel())
             out["tokens_per_second"] = r.predictionsPerSecond();

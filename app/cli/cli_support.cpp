@@ -33,6 +33,18 @@ Workspace openWorkspace(const std::string& modelPath, const CliArgs& args, Progr
     return w;
 }
 
+ComputeOptions computeOptions(const CliArgs& args)
+{
+    ComputeOptions o;
+    o.device = deviceFromName(args.value("device", "cpu"));
+    const std::string precision = args.value("precision", "fp32");
+    const std::optional<Precision> p = enumFromName<Precision>(precision);
+    if (!p)
+        throw UsageError("--precision " + precision + " is not one of " + namesOf<Precision>());
+    o.precision = *p;
+    return o;
+}
+
 CompressionPlan readPlanFor(const Model& model, const std::string& planPath)
 {
     CompressionPlan plan = readPlanFile(planPath);

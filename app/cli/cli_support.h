@@ -5,6 +5,7 @@
 #include "cli_args.h"
 #include "terminal_progress.h"
 
+#include "core/compute_device.h"
 #include "core/data/dataset.h"
 #include "core/model/model.h"
 #include "core/progress.h"
@@ -28,6 +29,9 @@ struct Workspace {
 Workspace openWorkspace(const CliArgs& args, Progress& progress);
 // The same for a model named elsewhere (a bundle's /model/path).
 Workspace openWorkspace(const std::string& modelPath, const CliArgs& args, Progress& progress);
+
+// --device cpu|cuda[:N] and --precision fp32|tf32|bf16 (defaults: the CPU in float32).
+ComputeOptions computeOptions(const CliArgs& args);
 
 // Reads PLAN.json and checks it against the model; errors name the plan file.
 CompressionPlan readPlanFor(const Model& model, const std::string& planPath);

@@ -17,7 +17,7 @@ int main(int argc, char** argv)
     std::signal(SIGXFSZ, SIG_IGN);
     try {
         const CliArgs args = CliArgs::parse(argc, argv, {"data", "context", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas",
-                                             "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k",
+                                             "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k", "layers", "device", "precision",
                                              "bundle", "budget", "bops", "allocator", "estimator", "pin", "tie",
                                              "dump-problem", "evaluations", "fitness-samples"},
                                             {"json", "help", "stats", "activations", "spectra", "quant-error", "hessian",

@@ -4,6 +4,8 @@
 #include "../errors.h"
 #include "../eval/evaluation_loop.h"
 #include "../eval/task.h"
+#include "../model/compat_ops.h"
+#include "../model/device_module.h"
 #include "../model/model_impl.h"
 #include "../progress.h"
 #include "../quant/plan_graph.h"
@@ -21,6 +23,7 @@ struct HessianOperator::Impl {
         std::vector<torch::Tensor> grads; // with graph, when kept
     };
     Model::Impl* model = nullptr;
+    std::unique_ptr<DeviceModule> there; // where the graphs run
     const Task* task = nullptr; // of the calibration data
     std::unique_ptr<torch::jit::GraphFunction> forward;
     std::vector<torch::Tensor> leaves; // layer weights as autograd leaves
@@ -36,8 +39,9 @@ struct HessianOperator::Impl {
     std::pair<torch::Tensor, std::vector<torch::Tensor>> firstOrder(const Batch& b)
     {
         torch::AutoGradMode enable(true); // callers may run under NoGradGuard
-        const torch::Tensor out = outputTensor(model->layerGraph().run(*forward, b.input, leaves), model->path);
-        torch::Tensor loss = task->meanLoss(out, b.target);
+        const MathAttentionScope twiceDifferentiable;
+        const torch::Tensor out = outputTensor(model->layerGraph().run(*forward, b.input, leaves, &there->module()), model->path);
+        torch::Tensor loss = task->meanLoss(out.to(torch::kFloat32), b.target);
         std::vector<torch::Tensor> grads = torch::autograd::grad({loss}, leaves, {}, true, true, true);
         for (size_t l = 0; l < grads.size(); ++l) {
             if (!grads[l].defined()) // the layer does not reach the loss
@@ -62,7 +66,9 @@ struct HessianOperator::Impl {
             for (size_t l = 0; l < v.size(); ++l) {
                 if (!v[l].defined() || !grads[l].requires_grad())
                     continue;
-                const torch::Tensor term = (grads[l] * v[l].to(torch::kFloat32).view_as(grads[l])).sum();
+                // In float32 also for a bfloat16 graph: the dot product is a long sum.
+                const torch::Tensor vl = v[l].to(grads[l].device(), torch::kFloat32).view_as(grads[l]);
+                const torch::Tensor term = (grads[l].to(torch::kFloat32) * vl).sum();
                 dot = dot.defined() ? dot + term : term;
             }
             if (!dot.defined()) { // no layer in v reaches the loss
@@ -75,7 +81,7 @@ struct HessianOperator::Impl {
             for (size_t k = 0; k < wrt.size(); ++k) {
                 if (!hv[k].defined())
                     continue;
-                const torch::Tensor flat = hv[k].reshape({-1}).to(torch::kFloat64);
+                const torch::Tensor flat = hv[k].reshape({-1}).to(torch::kCPU, torch::kFloat64);
                 if (perBatchQuadratic && v[wrt[k]].defined())
                     quadratic += at::dot(flat, v[wrt[k]]).item<double>();
                 sum[k] = sum[k].defined() ? sum[k].add_(flat, b.weight) : flat.mul(b.weight);
@@ -104,11 +110,12 @@ struct HessianOperator::Impl {
 };
 
 HessianOperator::HessianOperator(Model& model, const SampleSet& calibration, int64_t batches, int64_t batchSize,
-                                 bool keepGraphs, Progress& progress)
+                                 bool keepGraphs, Progress& progress, const ComputeOptions& compute)
     : d(std::make_unique<Impl>())
 {
     Model::Impl& m = model.impl();
     d->model = &m;
+    d->there = std::make_unique<DeviceModule>(m, compute);
     d->task = &taskFor(calibration);
     d->keepGraphs = keepGraphs;
     if (batches < 1 || batchSize < 1)
@@ -124,22 +131,24 @@ HessianOperator::HessianOperator(Model& model, const SampleSet& calibration, int
     d->samples = count * batchSize;
     // Weights enter as graph inputs, so the module's parameters never need requires_grad. The simple
     // executor: TorchScript's autodiff subgraphs are not twice differentiable.
-    d->forward = std::make_unique<torch::jit::GraphFunction>(
-        "bitlens_hessian", buildPlanGraph(m.layerGraph(), m.layers.size(), std::vector<ActivationEncoding>(m.layers.size()), true),
-        nullptr, torch::jit::ExecutorExecutionMode::SIMPLE);
-    for (const torch::Tensor& w : m.weights)
-        d->leaves.push_back(w.detach().to(torch::kFloat32).requires_grad_(true));
+    const std::shared_ptr<torch::jit::Graph> graph =
+        buildPlanGraph(m.layerGraph(), m.layers.size(), std::vector<ActivationEncoding>(m.layers.size()), true);
+    d->there->placeConstants(*graph);
+    d->forward = std::make_unique<torch::jit::GraphFunction>("bitlens_hessian", graph, nullptr,
+                                                             torch::jit::ExecutorExecutionMode::SIMPLE);
+    for (const torch::Tensor& w : d->there->weights())
+        d->leaves.push_back(w.detach().to(d->there->dtype()).requires_grad_(true));
     d->gradient.assign(m.layers.size(), torch::zeros({0}, torch::kFloat64));
     for (int64_t b = 0; b < count; ++b) {
         progress.checkCancelled();
         Impl::Batch batch;
-        batch.input = inputBatch(calibration, b * batchSize, (b + 1) * batchSize);
-        batch.target = labelBatch(calibration, b * batchSize, (b + 1) * batchSize);
+        batch.input = d->there->input(inputBatch(calibration, b * batchSize, (b + 1) * batchSize));
+        batch.target = d->there->target(labelBatch(calibration, b * batchSize, (b + 1) * batchSize));
         batch.weight = 1.0 / double(count);
         auto [loss, grads] = d->firstOrder(batch);
         d->loss += batch.weight * loss.item<double>();
         for (size_t l = 0; l < grads.size(); ++l) {
-            const torch::Tensor g = grads[l].detach().reshape({-1}).to(torch::kFloat64).mul(batch.weight);
+            const torch::Tensor g = grads[l].detach().reshape({-1}).to(torch::kCPU, torch::kFloat64).mul(batch.weight);
             d->gradient[l] = b == 0 ? g : d->gradient[l].add_(g);
         }
         if (keepGraphs) {
@@ -171,11 +180,14 @@ double HessianOperator::lossOf(torch::jit::GraphFunction& variant, const std::ve
                                Progress& progress)
 {
     torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> there; // the caller's weights where the graphs run
+    for (size_t l = 0; l < weights.size(); ++l)
+        there.push_back(weights[l].to(d->leaves[l].device(), d->leaves[l].scalar_type()));
     double loss = 0.0;
     for (const Impl::Batch& b : d->batches) {
         progress.checkCancelled();
-        const torch::Tensor out = outputTensor(d->model->layerGraph().run(variant, b.input, weights), d->model->path);
-        loss += b.weight * d->task->meanLoss(out, b.target).item<double>();
+        const torch::Tensor out = outputTensor(d->model->layerGraph().run(variant, b.input, there, &d->there->module()), d->model->path);
+        loss += b.weight * d->task->meanLoss(out.to(torch::kFloat32), b.target).item<double>();
     }
     return loss;
 }
@@ -191,12 +203,12 @@ std::vector<torch::Tensor> HessianOperator::fisherDiagonal(Progress& progress)
         for (int64_t i = 0; i < b.input.size(0); ++i) {
             progress.checkCancelled();
             const torch::Tensor out = outputTensor(
-                d->model->layerGraph().run(*d->forward, b.input.narrow(0, i, 1), d->leaves), d->model->path);
-            const torch::Tensor loss = d->task->meanLoss(out, b.target.narrow(0, i, 1));
+                d->model->layerGraph().run(*d->forward, b.input.narrow(0, i, 1), d->leaves, &d->there->module()), d->model->path);
+            const torch::Tensor loss = d->task->meanLoss(out.to(torch::kFloat32), b.target.narrow(0, i, 1));
             const std::vector<torch::Tensor> grads = torch::autograd::grad({loss}, d->leaves, {}, false, false, true);
             for (size_t l = 0; l < grads.size(); ++l) {
                 if (grads[l].defined())
-                    fisher[l].add_(grads[l].reshape({-1}).to(torch::kFloat64).square(), share);
+                    fisher[l].add_(grads[l].reshape({-1}).to(torch::kCPU, torch::kFloat64).square(), share);
             }
         }
     }
@@ -217,11 +229,18 @@ torch::Tensor HessianOperator::layerProduct(size_t layer, const torch::Tensor& v
 
 std::vector<torch::Tensor> HessianOperator::modelProduct(const std::vector<torch::Tensor>& v, Progress& progress)
 {
-    std::vector<size_t> all(d->leaves.size());
-    for (size_t l = 0; l < all.size(); ++l)
-        all[l] = l;
+    // Only the rows of the layers in v: autograd then skips the others' weight gradients.
+    std::vector<size_t> given;
+    for (size_t l = 0; l < v.size(); ++l) {
+        if (v[l].defined())
+            given.push_back(l);
+    }
     ++d->modelProducts;
-    return d->product(v, all, progress, nullptr);
+    std::vector<torch::Tensor> rows = d->product(v, given, progress, nullptr);
+    std::vector<torch::Tensor> out(d->leaves.size());
+    for (size_t k = 0; k < given.size(); ++k)
+        out[given[k]] = std::move(rows[k]);
+    return out;
 }
 
 } // namespace bitlens

@@ -2,6 +2,7 @@
 
 #include "../data/batch_tensor.h"
 #include "../errors.h"
+#include "../model/device_module.h"
 #include "../model/model_impl.h"
 #include "../progress.h"
 #include "../stopwatch.h"
@@ -30,7 +31,6 @@ EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath,
     for (int64_t begin = 0; begin < result.total; begin += options.batchSize) {
         progress.checkCancelled();
         const int64_t end = std::min(begin + options.batchSize, result.total);
-        const torch::Tensor targets = labelBatch(data, begin, end);
         c10::IValue raw;
         try {
             raw = forward(inputBatch(data, begin, end));
@@ -38,7 +38,9 @@ EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath,
             throw EvalError(modelPath + ": forward fails on a batch from " + data.source + " ("
                             + torchErrorSummary(e) + ")");
         }
-        const torch::Tensor outputs = outputTensor(raw, modelPath);
+        // Logits in float32 where they are (a bfloat16 model's too), the targets moved to them.
+        const torch::Tensor outputs = outputTensor(raw, modelPath).to(torch::kFloat32);
+        const torch::Tensor targets = labelBatch(data, begin, end).to(outputs.device());
         if (begin == 0)
             task.checkOutputs(outputs, targets, modelPath);
         task.accumulate(outputs, targets, result);
@@ -55,8 +57,8 @@ EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath,
 EvalResult evaluate(Model& model, const SampleSet& data, const EvalOptions& options, Progress& progress)
 {
     Model::Impl& m = model.impl();
-    return runEvaluation([&m](const torch::Tensor& input) { return m.module.forward({input}); }, m.path, data,
-                         options, progress);
+    DeviceModule there(m, options.compute);
+    return runEvaluation(there.forward(m.layerGraph()), m.path, data, options, progress);
 }
 
 } // namespace bitlens

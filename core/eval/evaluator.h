@@ -1,6 +1,7 @@
 #pragma once
 // Measures a model on a SampleSet, batch by batch, reporting running figures as it goes.
 
+#include "../compute_device.h"
 #include "eval_result.h"
 
 #include <cstdint>
@@ -13,6 +14,7 @@ class Progress;
 struct SampleSet;
 
 struct EvalOptions {
+    ComputeOptions compute;  // where the forward passes run (the CPU in float32 by default)
     int64_t batchSize = 500;
     int64_t limit = 0; // evaluate the first `limit` samples; 0 = all
     // Called after every batch with the running result (on the evaluating thread).

@@ -1,5 +1,7 @@
 #include "compat_ops.h"
 
+#include <ATen/Context.h>
+#include <ATen/autocast_mode.h>
 #include <torch/library.h>
 #include <torch/version.h>
 
@@ -26,7 +28,12 @@ at::Tensor scaledDotProductAttention(const at::Tensor& query, const at::Tensor& 
     }
     const double factor = scale ? *scale : 1.0 / std::sqrt(double(query.size(-1)));
     at::Tensor scores = at::matmul(query, k.transpose(-2, -1)) * factor;
-    const double lowest = std::numeric_limits<float>::lowest();
+    // The lowest value of the scores' own type: float's would overflow bfloat16 (autocast).
+    double lowest = std::numeric_limits<float>::lowest();
+    if (scores.scalar_type() == at::kBFloat16)
+        lowest = double(std::numeric_limits<c10::BFloat16>::lowest());
+    else if (scores.scalar_type() == at::kHalf)
+        lowest = double(std::numeric_limits<c10::Half>::lowest());
     if (isCausal) {
         const at::Tensor keep = at::ones({query.size(-2), k.size(-2)}, query.options().dtype(at::kBool)).tril();
         scores = scores.masked_fill(keep.logical_not(), lowest);
@@ -62,5 +69,62 @@ void registerCompatOperators()
     });
 #endif
 }
+
+#if TORCH_VERSION_MAJOR >= 2
+MathAttentionScope::MathAttentionScope()
+{
+    at::Context& c = at::globalContext();
+    m_flash = c.userEnabledFlashSDP();
+    m_memoryEfficient = c.userEnabledMemEfficientSDP();
+    m_cudnn = c.userEnabledCuDNNSDP();
+    c.setSDPUseFlash(false);
+    c.setSDPUseMemEfficient(false);
+    c.setSDPUseCuDNN(false);
+}
+
+MathAttentionScope::~MathAttentionScope()
+{
+    at::Context& c = at::globalContext();
+    c.setSDPUseFlash(m_flash);
+    c.setSDPUseMemEfficient(m_memoryEfficient);
+    c.setSDPUseCuDNN(m_cudnn);
+}
+#else
+MathAttentionScope::MathAttentionScope() = default;
+MathAttentionScope::~MathAttentionScope() = default;
+#endif
+
+#if TORCH_VERSION_MAJOR >= 2
+Bf16AutocastScope::Bf16AutocastScope(bool cuda) : m_cuda(cuda)
+{
+    const c10::DeviceType type = cuda ? c10::DeviceType::CUDA : c10::DeviceType::CPU;
+    m_enabled = at::autocast::is_autocast_enabled(type);
+    m_dtype = at::autocast::get_autocast_dtype(type);
+    at::autocast::set_autocast_dtype(type, at::kBFloat16);
+    at::autocast::set_autocast_enabled(type, true);
+}
+
+Bf16AutocastScope::~Bf16AutocastScope()
+{
+    const c10::DeviceType type = m_cuda ? c10::DeviceType::CUDA : c10::DeviceType::CPU;
+    at::autocast::set_autocast_enabled(type, m_enabled);
+    at::autocast::set_autocast_dtype(type, m_dtype);
+}
+#else
+// 1.13 has CPU autocast only (Debian's LibTorch has no CUDA).
+Bf16AutocastScope::Bf16AutocastScope(bool cuda) : m_cuda(cuda)
+{
+    m_enabled = at::autocast::is_cpu_enabled();
+    m_dtype = at::autocast::get_autocast_cpu_dtype();
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+}
+
+Bf16AutocastScope::~Bf16AutocastScope()
+{
+    at::autocast::set_cpu_enabled(m_enabled);
+    at::autocast::set_autocast_cpu_dtype(m_dtype);
+}
+#endif
 
 } // namespace bitlens

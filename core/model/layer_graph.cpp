@@ -225,9 +225,9 @@ bool LayerGraph::readsTransposed(const Node* node)
 }
 
 c10::IValue LayerGraph::run(torch::jit::GraphFunction& variant, const torch::Tensor& input,
-                            const std::vector<torch::Tensor>& extraInputs)
+                            const std::vector<torch::Tensor>& extraInputs, const torch::jit::Module* self)
 {
-    std::vector<c10::IValue> stack{m_module._ivalue(), input};
+    std::vector<c10::IValue> stack{(self ? *self : m_module)._ivalue(), input};
     stack.insert(stack.end(), extraInputs.begin(), extraInputs.end());
     return variant(std::move(stack));
 }

@@ -55,9 +55,10 @@ public:
     static size_t dataInput(const torch::jit::Node* node);
     // Whether the node reads its weight as [in, out], the transpose of the layer's [out, in].
     static bool readsTransposed(const torch::jit::Node* node);
-    // Runs a variant built from copyGraph() with extra inputs after (self, input).
+    // Runs a variant built from copyGraph() with extra inputs after (self, input); `self` the
+    // model's module, or a copy of it elsewhere (DeviceModule).
     c10::IValue run(torch::jit::GraphFunction& variant, const torch::Tensor& input,
-                    const std::vector<torch::Tensor>& extraInputs = {});
+                    const std::vector<torch::Tensor>& extraInputs = {}, const torch::jit::Module* self = nullptr);
 
     struct Capture {
         torch::Tensor output;

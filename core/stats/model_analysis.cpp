@@ -178,7 +178,8 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
         if (!calibration)
             throw Error(m.path + ": the Hessian and sensitivity analyses need a calibration set");
         SubProgress setup(overall, 0.1, 0.12);
-        HessianOperator op(model, *calibration, options.hessianOptions.batches, options.hessianOptions.batchSize, true, setup);
+        HessianOperator op(model, *calibration, options.hessianOptions.batches, options.hessianOptions.batchSize, true, setup,
+                           options.compute);
         std::vector<std::string> names;
         for (const LayerInfo& l : m.layers)
             names.push_back(l.name);

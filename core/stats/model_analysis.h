@@ -4,6 +4,7 @@
 // bundle (core/io/analysis_bundle.h).
 
 #include "../analysis/hessian_analysis.h"
+#include "../compute_device.h"
 #include "../analysis/sensitivity_analysis.h"
 #include "../model/layer_info.h"
 #include "activation_statistics.h"
@@ -70,6 +71,7 @@ struct AnalysisOptions {
     SpectrumMethod spectrumMethod = SpectrumMethod::Svd;
     StatisticsOptions statisticsOptions;
     HessianOptions hessianOptions; // its batches also serve the sensitivity estimators
+    ComputeOptions compute;        // where the Hessian's and the estimators' graphs run
     SensitivityOptions sensitivityOptions;
 };
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""BitLens built against this PyTorch's LibTorch (scripts/gpu_check.sh), checked against PyTorch's
+own figures: every zoo model's loss (tests/data/zoo/references.json, relative 1e-5), and a Hessian
+analysis of every language model exported with its default (sdpa) attention, whose double
+back-propagation LibTorch 2.x's fused attention kernels cannot do; with --cuda, every loss again
+with --device cuda (relative 1e-4). Prints one line per check and exits non-zero when any failed.
+
+  python3 tests/support/gpu_check.py BUILD/app/cli/bitlens-cli [--cuda]
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ZOO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "zoo")
+
+
+def cli(binary, *args):
+    r = subprocess.run([binary, *args, "--json", "--quiet"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else f"exit {r.returncode}")
+    return json.loads(r.stdout)
+
+
+def main():
+    binary = sys.argv[1]
+    refs = json.load(open(os.path.join(ZOO, "references.json")))
+    cuda = "--cuda" in sys.argv[2:]
+    failures = 0
+    for name, ref in refs["models"].items():
+        lm = ref["task"] == "language-model"
+        data = ["--data", os.path.join(ZOO, "tokens.h5" if lm else "images.h5")]
+        if lm:
+            data += ["--context", str(refs["context"])]
+        model = os.path.join(ZOO, name + ".pt")
+        checks = [("loss", lambda: cli(binary, "eval", model, *data)["loss"])]
+        if cuda:
+            checks.append(("cuda", lambda: cli(binary, "eval", model, *data, "--device", "cuda")["loss"]))
+        if lm and ref.get("attention") == "sdpa":
+            def hessian():
+                with tempfile.TemporaryDirectory() as d:
+                    out = cli(binary, "analyze", model, *data, "--hessian", "--calib", "4", "--hessian-samples", "4",
+                              "--hessian-batches", "1", "--layers", ".*(q_proj|c_attn|query_key_value|qkv_proj|query).*",
+                              "--out", os.path.join(d, "b.h5"))
+                    traces = [l["trace"] for l in out["hessian"]["layers"] if l["analysed"]]
+                    if not traces or any(t is None for t in traces):
+                        raise RuntimeError(f"traces {traces}")
+                    return traces
+            checks.append(("hessian", hessian))
+        for what, run in checks:
+            try:
+                value = run()
+                # On the GPU, float32 reductions run in another order: 1e-4.
+                tolerance = {"loss": 1e-5, "cuda": 1e-4}.get(what)
+                ok = tolerance is None or abs(value - ref["loss"]) <= tolerance * abs(ref["loss"])
+                detail = f"{value:.8f} vs PyTorch {ref['loss']:.8f}" if tolerance else f"{len(value)} layer traces"
+            except Exception as e:  # noqa: BLE001 - report and go on
+                ok, detail = False, str(e)
+            failures += 0 if ok else 1
+            print(f"{'ok  ' if ok else 'FAIL'} {name:16s} {what:8s} {detail}", flush=True)
+    print(f"{failures} failed" if failures else "all passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
