@@ -84,6 +84,13 @@ def write_images(path, inputs, labels):
         f.create_dataset("labels", data=labels.numpy())
 
 
+def dataset_entry(out, dataset):
+    """The dataset as the sidecar names it: relative to the model's folder when it lies there
+    (BitLens reads it so, and the two move together), else absolute."""
+    rel = os.path.relpath(os.path.abspath(dataset), os.path.dirname(os.path.abspath(out)))
+    return os.path.abspath(dataset) if rel.startswith("..") else rel
+
+
 def write_sidecar(out, sidecar):
     with open(os.path.splitext(out)[0] + ".json", "w") as f:
         json.dump(sidecar, f, indent=2)
@@ -98,7 +105,7 @@ def export_hf(model, out, context, vocab, dataset=None):
                "attention": getattr(model.config, "_attn_implementation", None),
                "parameters": sum(p.numel() for p in model.parameters()), "torch_version": torch.__version__}
     if dataset:
-        sidecar["dataset"] = os.path.abspath(dataset)
+        sidecar["dataset"] = dataset_entry(out, dataset)
     write_sidecar(out, sidecar)
 
 
@@ -109,7 +116,7 @@ def export_vision(model, out, image_size, dataset=None):
                "architecture": type(model).__name__, "input_shape": [3, image_size, image_size],
                "parameters": sum(p.numel() for p in model.parameters()), "torch_version": torch.__version__}
     if dataset:
-        sidecar["dataset"] = os.path.abspath(dataset)
+        sidecar["dataset"] = dataset_entry(out, dataset)
     write_sidecar(out, sidecar)
 
 

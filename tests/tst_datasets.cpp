@@ -467,6 +467,29 @@ private slots:
         row("calibration size -3", kFashion, {qs(kFashion), "not -3"}, -3);
     }
 
+    // A sidecar's relative dataset is its folder's; a language model's sidecar without one asks
+    // for --data instead of feeding the model Fashion-MNIST.
+    void sidecarDatasetPaths()
+    {
+        QTemporaryDir dir;
+        const auto writeSidecar = [&](const QByteArray& json) {
+            QFile f(dir.filePath("m.json"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(json);
+        };
+        writeSidecar(R"({"name": "m", "dataset": "data/tokens.h5", "task": "language-model", "input_shape": [16]})");
+        QVERIFY(QDir(dir.path()).mkpath("data"));
+        QVERIFY(QFile::copy(QString(BITLENS_ZOO_DIR) + "/tokens.h5", dir.filePath("data/tokens.h5")));
+        QCOMPARE(QString::fromStdString(defaultDatasetFor(dir.filePath("m.pt").toStdString())), dir.filePath("data/tokens.h5"));
+        writeSidecar(R"({"name": "m", "task": "language-model", "input_shape": [16]})");
+        try {
+            defaultDatasetFor(dir.filePath("m.pt").toStdString());
+            QFAIL("a language model without a dataset got one");
+        } catch (const DatasetError& e) {
+            QVERIFY2(QString(e.what()).contains("describes a language model but names no dataset"), e.what());
+        }
+    }
+
     void errors()
     {
         QFETCH(QString, path);

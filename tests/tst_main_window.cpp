@@ -6,7 +6,10 @@
 #include "app/gui/recent_files.h"
 #include "app/gui/session.h"
 #include "app/gui/workspace_controller.h"
+#include "core/data/dataset.h"
 #include "core/io/model_sidecar.h"
+#include "core/model/model.h"
+#include "core/progress.h"
 #include "core/runtime.h"
 #include "test_paths.h"
 #include "views/layer_table_model.h"
@@ -167,6 +170,28 @@ private slots:
                 listed = listed || a->text() == QFileInfo(cnn).absoluteFilePath();
         }
         QVERIFY2(listed, "File > Recent Models lists the dropped model");
+    }
+
+    // GPT-2's token embedding is its output head too: one row, its uses shown, MACs over both.
+    void tiedWeightIsOneRowWithItsUses()
+    {
+        const std::string zoo = BITLENS_ZOO_DIR;
+        auto model = Model::load(zoo + "/gpt2.pt");
+        NullProgress progress;
+        DatasetOptions options;
+        options.contextLength = 16;
+        model->profile(loadDataset(zoo + "/tokens.h5", options, progress).evaluation);
+        views::LayerTableModel table;
+        table.setLayers(model->layers());
+        int tied = -1;
+        for (int row = 0; row < table.rowCount(); ++row)
+            tied = model->layers()[size_t(row)].calls > 1 ? row : tied;
+        QVERIFY(tied >= 0);
+        QCOMPARE(model->layers()[size_t(tied)].calls, 2);
+        const QModelIndex kind = table.index(tied, views::LayerTableModel::Kind);
+        QCOMPARE(table.data(kind, Qt::DisplayRole).toString(), QString("Embedding ×2"));
+        QVERIFY(table.data(kind, Qt::ToolTipRole).toString().contains("tied weights"));
+        QVERIFY(table.data(table.index(tied, views::LayerTableModel::Macs), Qt::ToolTipRole).toString().contains("its 2 uses"));
     }
 
     void cancelStopsBaselineAndKeepsPartialFigures()

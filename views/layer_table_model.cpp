@@ -169,8 +169,16 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
         if (!text && !std::isfinite(v) && column != Bits && column != Rank)
             return missingReason(column);
         switch (column) {
+        case Kind:
+            return l.calls > 1 ? tr("%1: one weight tensor used by %2 calls of forward (tied weights), stored "
+                                    "once and given one option for all its uses")
+                                     .arg(QString::fromLatin1(kindName(l.kind)))
+                                     .arg(l.calls)
+                               : QString::fromLatin1(kindName(l.kind));
         case Params: return tr("%1 weights + %2 bias").arg(l.weightParams).arg(l.biasParams);
-        case Macs: return tr("%1 multiply-accumulates per sample").arg(l.macsPerSample);
+        case Macs:
+            return l.calls > 1 ? tr("%1 multiply-accumulates per sample over its %2 uses").arg(l.macsPerSample).arg(l.calls)
+                               : tr("%1 multiply-accumulates per sample").arg(l.macsPerSample);
         case Bits:
         case Rank: return QString::fromStdString(option.label());
         case PredictedDeltaLoss:
@@ -185,7 +193,9 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
         return QStringLiteral("–");
     switch (column) {
     case Name: return QString::fromStdString(l.name);
-    case Kind: return QString::fromLatin1(kindName(l.kind));
+    case Kind: // a tied weight shows its uses
+        return l.calls > 1 ? tr("%1 ×%2").arg(QString::fromLatin1(kindName(l.kind))).arg(l.calls)
+                           : QString::fromLatin1(kindName(l.kind));
     case Shape: return shapeText(l.weightShape);
     case Params: return QLocale().toString(qlonglong(l.params()));
     case Macs: return QLocale().toString(qlonglong(l.macsPerSample));

@@ -176,6 +176,10 @@ std::string defaultDatasetFor(const std::string& modelPath)
     if (const char* env = std::getenv("BITLENS_DATA"); env && *env)
         return env;
     const std::optional<ModelSidecar> sidecar = sidecarOrNone(modelPath);
+    // Fashion-MNIST would only make a language model fail on float images.
+    if (sidecar && sidecar->dataset.empty() && sidecar->languageModel)
+        throw DatasetError(sidecar->path + " describes a language model but names no dataset: give its text or token "
+                           "file with --data PATH (scripts/export_torchscript.py --text writes one)");
     if (!sidecar || sidecar->dataset.empty())
         return BITLENS_DEFAULT_DATA;
     // Falling back to another dataset would score the model on data it cannot read (a language

@@ -30,6 +30,9 @@ std::optional<ModelSidecar> readSidecar(const std::string& modelPath)
             s.testSamples = j.at(split + (s.languageModel ? "tokens" : "samples")).get<int64_t>();
         }
         s.dataset = j.value("dataset", "");
+        // A relative path is the sidecar's folder's, so a model and its data move together.
+        if (!s.dataset.empty() && std::filesystem::path(s.dataset).is_relative())
+            s.dataset = (path.parent_path() / s.dataset).lexically_normal().string();
         s.datasetPackages = j.value("dataset_packages", std::vector<std::string>());
         if (s.languageModel)
             s.contextLength = j.at("input_shape").at(0).get<int64_t>();

@@ -16,7 +16,8 @@ struct ModelSidecar {
     double testLoss = 0.0;      // mean cross-entropy per prediction
     int64_t testCorrect = 0;
     int64_t testSamples = 0;    // predictions: samples, or tokens; 0 when the sidecar has no test figures
-    std::string dataset;        // what it was trained and tested on; "" when not recorded
+    std::string dataset;        // what it was trained and tested on; "" when not recorded (a
+                                // relative path in the file is taken from the sidecar's folder)
     std::vector<std::string> datasetPackages; // the Debian packages that install `dataset`, when known
     int64_t contextLength = 0;  // a language model's window; 0 otherwise
     std::string json; // the whole sidecar, for tools that pass it on
