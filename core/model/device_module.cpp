@@ -73,7 +73,10 @@ std::function<c10::IValue(const torch::Tensor&)> DeviceModule::forward(LayerGrap
         return [this](const torch::Tensor& input) { return m_module.forward({input}); };
     std::shared_ptr<torch::jit::Graph> graph = layers.copyGraph().graph;
     placeConstants(*graph);
-    m_forward = std::make_unique<torch::jit::GraphFunction>("bitlens_device_forward", graph, nullptr);
+    // The simple executor: the profiling one spends its first runs profiling and then seconds
+    // optimising a large model's inlined graph, and on a GPU the kernels dominate anyway.
+    m_forward = std::make_unique<torch::jit::GraphFunction>("bitlens_device_forward", graph, nullptr,
+                                                             torch::jit::ExecutorExecutionMode::SIMPLE);
     return [this, &layers](const torch::Tensor& batch) { return layers.run(*m_forward, input(batch), {}, &m_module); };
 }
 

@@ -109,6 +109,26 @@ def bitlens_eval(cli, path, data, batch, context, precision, windows):
     return json.loads(r.stdout)
 
 
+# Batches of this many windows of the 1.1 B model do not fit 80 GiB (logits alone: 2048 x 512 x
+# 32,000 floats = 134 GB): out of memory must be one sentence naming a batch that fits, and
+# --batch auto must find one.
+OOM_WINDOWS = 2048
+
+
+def bitlens_memory(cli, path, data, context):
+    base = [cli, "eval", path, "--data", data, "--context", str(context), "--limit", str(OOM_WINDOWS), "--device", "cuda"]
+    r = subprocess.run(base + ["--batch", str(OOM_WINDOWS), "--quiet"], capture_output=True, text=True)
+    print(f"--batch {OOM_WINDOWS}: exit {r.returncode}, says: {r.stderr.strip()[-300:]}", flush=True)
+    start = time.perf_counter()
+    r = subprocess.run(base + ["--batch", "auto", "--precision", "bf16", "--json", "--quiet"], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"--batch auto failed: {r.stderr.strip()[-300:]}", flush=True)
+        return
+    j = json.loads(r.stdout)
+    print(f"--batch auto (bf16): ran with batches of {j['batch']} windows, {j['samples']} windows in "
+          f"{time.perf_counter() - start:.1f} s (the process), loss {j['loss']:.4f}", flush=True)
+
+
 def bitlens_hessian(cli, path, data, batch, context, layer):
     r = subprocess.run([cli, "analyze", path, "--data", data, "--context", str(context), "--hessian",
                         "--calib", str(batch), "--hessian-samples", str(batch), "--hessian-batches", "1",
@@ -131,36 +151,41 @@ def main():
     ap.add_argument("--vocab", type=int, default=32000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--context", type=int, default=512)
-    ap.add_argument("--windows", type=int, default=128)
+    ap.add_argument("--windows", type=int, default=256)
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     print(f"bench_gpu: {torch.cuda.get_device_name()}, PyTorch {torch.__version__}", flush=True)
     start = time.perf_counter()
     path, model = make_model(args.work, args.layers, args.hidden, args.mlp, args.heads, args.kv_heads, args.vocab,
                              args.context)
-    data, tokens = write_tokens(args.work, args.vocab, args.windows, args.context)
+    data, tokens = write_tokens(args.work, args.vocab, max(args.windows, OOM_WINDOWS), args.context)
     print(f"model {os.path.getsize(path) / 2**30:.2f} GiB TorchScript, made in {time.perf_counter() - start:.0f} s", flush=True)
     layer = "model.layers.0.mlp.down_proj"
     torch_figures = pytorch_figures(model, tokens, args.batch, args.context, layer)
     del model
     tokens_per_batch = args.batch * args.context
     for precision in ("fp32", "bf16"):
+        # Two runs, 2 batches and --windows: the difference is the steady state, without the
+        # fixed start (CUDA context, cuBLAS, the first batch), as PyTorch's warm-up call excludes it.
+        short = bitlens_eval(args.cli, path, data, args.batch, args.context, precision, 2 * args.batch)
         b = bitlens_eval(args.cli, path, data, args.batch, args.context, precision, args.windows)
         t = torch_figures[f"forward_{precision}"]
-        if "error" in b:
-            print(f"{precision}: PyTorch forward {t:.4f} s per batch; BitLens failed: {b['error']}", flush=True)
+        if "error" in b or "error" in short:
+            print(f"{precision}: PyTorch forward {t:.4f} s per batch; BitLens failed: {b.get('error', short.get('error'))}", flush=True)
             continue
-        ours = b["tokens_per_second"]
+        ours = (args.windows - 2 * args.batch) * args.context / (b["seconds"] - short["seconds"])
         if precision == "bf16":
             print(f"bf16: PyTorch eager with the model cast to bf16: {torch_figures['forward_bf16_cast']:.4f} s per batch "
                   f"= {tokens_per_batch / torch_figures['forward_bf16_cast']:,.0f} tokens/s", flush=True)
         print(f"{precision}: batch {args.batch} x {args.context} tokens: PyTorch eager (no_grad{', autocast' if precision == 'bf16' else ''}) {t:.4f} s per batch "
-              f"= {tokens_per_batch / t:,.0f} tokens/s; BitLens eval {b['samples']} "
-              f"windows {b['seconds']:.2f} s = {ours:,.0f} tokens/s ({100 * ours / (tokens_per_batch / t):.0f} %), "
+              f"= {tokens_per_batch / t:,.0f} tokens/s; BitLens eval {b['samples']} windows {b['seconds']:.2f} s "
+              f"({b['tokens_per_second']:,.0f} tokens/s with its start), {2 * args.batch} windows {short['seconds']:.2f} s: "
+              f"beyond the first 2 batches {ours:,.0f} tokens/s ({100 * ours / (tokens_per_batch / t):.0f} %), "
               f"loss {b['loss']:.4f}", flush=True)
     print(f"HVP fp32, PyTorch: whole model {torch_figures['hvp_model_fp32']:.3f} s, layer {layer} "
           f"{torch_figures['hvp_layer_fp32']:.3f} s (the whole model's with its graph built anew, the layer's from a kept graph); peak {torch_figures['peak_gib']:.1f} GiB",
           flush=True)
+    bitlens_memory(args.cli, path, data, args.context)
     h = bitlens_hessian(args.cli, path, data, args.batch, args.context, layer)
     if "error" in h:
         print(f"BitLens Hessian failed: {h['error']}", flush=True)
