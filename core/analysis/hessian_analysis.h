@@ -26,7 +26,7 @@ struct HessianOptions {
     int densitySteps = 16;         // Lanczos steps per vector, at least
     int densityPoints = 256;
     double densitySigma = 0.01;    // Gaussian broadening, relative to the spectrum's width
-    bool modelEigenvalues = true;  // also the whole model's top-k
+    bool modelEigenvalues = true;  // also the top-k of the analysed layers together (the whole model)
     // The layers analysed: an ECMAScript regular expression matching whole layer names; empty =
     // every layer. The others get no figures (empty eigenvalues, NaN trace).
     std::string layers;
@@ -53,7 +53,8 @@ struct HessianAnalysis {
     int64_t samples = 0;                     // calibration samples used
     double loss = 0.0;                       // their mean loss
     std::vector<LayerHessian> layers;
-    std::vector<double> modelTopEigenvalues;
+    std::vector<double> modelTopEigenvalues; // of the analysed layers' joint block (all: the whole model)
+    std::string modelEigenvaluesSkipped;     // why modelTopEigenvalues is empty although asked for
     int64_t layerProducts = 0;               // Hessian-vector products with one layer's block
     int64_t modelProducts = 0;               // ... with the whole Hessian
     double seconds = 0.0;

@@ -79,7 +79,7 @@ LayerHessian layerSpectrum(HessianOperator& op, size_t l, const std::string& nam
     lo.topK = o.topK;
     lo.tolerance = o.eigenTolerance;
     lo.minSteps = o.densitySteps;
-    lo.maxSteps = std::max(o.maxLanczosSteps, o.densitySteps);
+    lo.maxSteps = lanczosStepsThatFit(n, std::max(o.maxLanczosSteps, lo.minSteps));
     const LanczosResult run = lanczos(product, rademacher(n, generator), lo, [&](int step) { report("Lanczos", step); });
     h.lanczosSteps = int(run.alpha.size());
     h.topEigenvalues.assign(run.ritzValues.begin(), run.ritzValues.begin() + std::min<size_t>(size_t(o.topK), run.ritzValues.size()));
@@ -112,32 +112,44 @@ LayerHessian layerSpectrum(HessianOperator& op, size_t l, const std::string& nam
     return h;
 }
 
-std::vector<double> modelTopEigenvalues(HessianOperator& op, const HessianOptions& o, at::Generator& generator,
-                                        Progress& progress)
+// The top eigenvalues of the analysed layers' joint block (the whole model's when all are), or
+// why not: a basis of enough steps must fit in memory.
+void modelTopEigenvalues(HessianOperator& op, const std::vector<size_t>& chosen, const HessianOptions& o,
+                         at::Generator& generator, Progress& progress, HessianAnalysis& a)
 {
     std::vector<int64_t> sizes;
     int64_t total = 0;
-    for (size_t l = 0; l < op.layerCount(); ++l) {
+    for (size_t l : chosen) {
         sizes.push_back(op.layerSize(l));
         total += sizes.back();
     }
-    const auto product = [&](const torch::Tensor& v) {
-        std::vector<torch::Tensor> parts;
-        for (const torch::Tensor& p : v.split_with_sizes(sizes))
-            parts.push_back(p.contiguous());
-        return torch::cat(op.modelProduct(parts, progress));
-    };
     LanczosOptions lo;
     lo.topK = o.topK;
     lo.tolerance = o.eigenTolerance;
-    lo.maxSteps = o.maxLanczosSteps;
+    lo.maxSteps = lanczosStepsThatFit(total, o.maxLanczosSteps);
+    if (lo.maxSteps < 2 * o.topK + 2) {
+        a.modelEigenvaluesSkipped = "the Lanczos vectors of " + std::to_string(total) + " parameters need "
+                                    + std::to_string(int64_t(std::ceil(8.0 * double(total) * (2 * o.topK + 2) / double(1 << 30))))
+                                    + " GiB for even " + std::to_string(2 * o.topK + 2) + " steps";
+        return;
+    }
+    const auto product = [&](const torch::Tensor& v) {
+        std::vector<torch::Tensor> parts(op.layerCount());
+        const std::vector<torch::Tensor> pieces = v.split_with_sizes(sizes);
+        for (size_t i = 0; i < chosen.size(); ++i)
+            parts[chosen[i]] = pieces[i].contiguous();
+        std::vector<torch::Tensor> rows = op.modelProduct(parts, progress);
+        std::vector<torch::Tensor> ours;
+        for (size_t l : chosen)
+            ours.push_back(rows[l]);
+        return torch::cat(ours);
+    };
     const LanczosResult run = lanczos(product, rademacher(total, generator), lo, [&](int step) {
-        progress.report(0.95, "Hessian of the whole model: Lanczos step " + std::to_string(step));
+        progress.report(0.95, "Hessian of the analysed layers together: Lanczos step " + std::to_string(step));
     });
-    std::vector<double> top(run.ritzValues.begin(), run.ritzValues.begin() + std::min<size_t>(size_t(o.topK), run.ritzValues.size()));
+    a.modelTopEigenvalues.assign(run.ritzValues.begin(), run.ritzValues.begin() + std::min<size_t>(size_t(o.topK), run.ritzValues.size()));
     if (!run.finite)
-        top.assign(top.size(), kNaN);
-    return top;
+        a.modelTopEigenvalues.assign(a.modelTopEigenvalues.size(), kNaN);
 }
 
 } // namespace
@@ -188,8 +200,10 @@ HessianAnalysis analyzeHessian(HessianOperator& op, const std::vector<std::strin
         h.traceLocalSamples = e.localSamples;
         h.traceConverged = e.converged;
     }
-    if (o.modelEigenvalues)
-        a.modelTopEigenvalues = modelTopEigenvalues(op, o, generator, progress);
+    if (o.modelEigenvalues && traced.size() == 1) // that layer's block is all there is
+        a.modelTopEigenvalues = a.layers[traced[0]].topEigenvalues;
+    else if (o.modelEigenvalues)
+        modelTopEigenvalues(op, traced, o, generator, progress, a);
     a.layerProducts = op.layerProducts() - layerProducts0;
     a.modelProducts = op.modelProducts() - modelProducts0;
     a.seconds = secondsSince(start);

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include <unistd.h>
+
 namespace bitlens {
 namespace {
 
@@ -39,18 +41,28 @@ bool topConverged(const Tridiagonal& t, double nextBeta, int topK, double tolera
 
 } // namespace
 
+int lanczosStepsThatFit(int64_t n, int wanted)
+{
+    const double memory = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+    const double rows = 0.5 * memory / (8.0 * double(std::max<int64_t>(n, 1)));
+    return int(std::min<double>(wanted, std::floor(rows)));
+}
+
 LanczosResult lanczos(const SymmetricOperator& op, const torch::Tensor& start, const LanczosOptions& options,
                       const std::function<void(int)>& onStep)
 {
     const int64_t n = start.numel();
     const int maxSteps = int(std::min<int64_t>(options.maxSteps, n));
     LanczosResult r;
-    torch::Tensor basis = torch::zeros({maxSteps, n}, torch::kFloat64);
+    // Rows are reserved as the run goes (doubling): a whole model's maxSteps × n would not fit.
+    torch::Tensor basis = torch::empty({std::min(maxSteps, 8), n}, torch::kFloat64);
     torch::Tensor v = start.to(torch::kFloat64).reshape({-1});
     v = v / v.norm();
     Tridiagonal t;
     int steps = 0;
     for (int j = 0; j < maxSteps; ++j) {
+        if (j == basis.size(0))
+            basis = torch::cat({basis, torch::empty({std::min<int64_t>(j, maxSteps - j), n}, torch::kFloat64)});
         basis[j].copy_(v);
         torch::Tensor w = op(v);
         if (onStep)

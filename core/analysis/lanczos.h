@@ -4,6 +4,7 @@
 // stochastic Lanczos quadrature reads the spectral density from, and the Krylov basis, which the
 // trace estimator uses to take the dominant directions out of Hutchinson's variance.
 
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct LanczosResult {
     bool converged = false;          // the top-k tolerance was met (or the space exhausted)
     bool finite = true;              // false when a product returned NaN or infinity
 };
+
+// How many Lanczos steps on vectors of n entries fit in memory, at most `wanted`: the basis
+// (float64, one row per step) may take half of the machine's physical memory.
+int lanczosStepsThatFit(int64_t n, int wanted);
 
 // `start` need not be normalised. onStep(step) is called after every product.
 LanczosResult lanczos(const SymmetricOperator& op, const torch::Tensor& start, const LanczosOptions& options,
