@@ -24,10 +24,16 @@ private:
         QByteArray err;
     };
 
-    Run cli(const QStringList& args)
+    // memoryKiB > 0: under that limit of address space (ulimit -v), where allocations beyond it
+    // fail as they do when a device's memory runs out.
+    Run cli(const QStringList& args, long memoryKiB = 0)
     {
         QProcess p;
-        p.start(qEnvironmentVariable("BITLENS_CLI"), args);
+        if (memoryKiB > 0)
+            p.start("/bin/sh", QStringList{"-c", QString("ulimit -v %1 && exec \"$0\" \"$@\"").arg(memoryKiB),
+                                           qEnvironmentVariable("BITLENS_CLI")} + args);
+        else
+            p.start(qEnvironmentVariable("BITLENS_CLI"), args);
         Run r;
         if (!p.waitForFinished(240000))
             return r;
@@ -296,6 +302,79 @@ private slots:
         QCOMPARE(bf16["device"].toString(), QString("cpu"));
         const double relative = std::abs(bf16["loss"].toDouble() - fp32["loss"].toDouble()) / fp32["loss"].toDouble();
         QVERIFY2(relative > 0.0 && relative < 0.05, qPrintable(QString::number(relative)));
+    }
+
+    // A Hessian split over two runs (--layers) and merged is the Hessian of one run over all the
+    // layers: each layer's figures those of the part that analysed it, the top eigenvalues those of
+    // a whole run (another random start: within Lanczos's tolerance).
+    void mergedHessianPartsMatchOneRun()
+    {
+        QTemporaryDir dir;
+        const QStringList base{"analyze", testing::demoModel("fmnist_cnn"), "--hessian", "--calib", "64",
+                               "--hessian-samples", "64", "--hessian-batches", "2", "--json"};
+        const auto run = [&](const QString& name, const QStringList& extra) {
+            const Run r = cli(base + QStringList{"--out", dir.filePath(name)} + extra);
+            if (r.exitCode != 0)
+                qWarning("%s", r.err.constData());
+            return json(r)["hessian"].toObject();
+        };
+        const QJsonObject whole = run("whole.h5", {});
+        const QJsonObject features = run("features.h5", {"--layers", "features\\..*"});
+        const QJsonObject classifier = run("classifier.h5", {"--layers", "classifier\\..*"});
+        const Run merged = cli({"merge", dir.filePath("features.h5"), dir.filePath("classifier.h5"), "--out",
+                                dir.filePath("merged.h5"), "--json"});
+        QVERIFY2(merged.exitCode == 0, merged.err.constData());
+        const QJsonObject m = json(merged)["hessian"].toObject();
+        QCOMPARE(m["model_hvps"].toInt() + m["layer_hvps"].toInt(),
+                 features["model_hvps"].toInt() + features["layer_hvps"].toInt() + classifier["model_hvps"].toInt()
+                     + classifier["layer_hvps"].toInt());
+        const QJsonArray layers = m["layers"].toArray();
+        QCOMPARE(layers.size(), 4);
+        for (int l = 0; l < 4; ++l) {
+            const QJsonObject got = layers[l].toObject();
+            const QJsonObject part = (l < 2 ? features : classifier)["layers"].toArray()[l].toObject();
+            QVERIFY(got["analysed"].toBool());
+            QCOMPARE(got["top_eigenvalues"], part["top_eigenvalues"]);
+            QCOMPARE(got["trace"], part["trace"]);
+            QCOMPARE(got["trace_stderr"], part["trace_stderr"]);
+            const double once = whole["layers"].toArray()[l].toObject()["top_eigenvalues"].toArray()[0].toDouble();
+            const double joined = got["top_eigenvalues"].toArray()[0].toDouble();
+            QVERIFY2(std::abs(joined - once) <= 1e-2 * std::abs(once), qPrintable(QString("%1 vs %2").arg(joined).arg(once)));
+        }
+        // The merged bundle reads back as it was written.
+        QCOMPARE(json(cli({"show", dir.filePath("merged.h5"), "--json"}))["hessian"].toObject()["layers"], m["layers"]);
+        // Overlapping layers, and other calibration batches, are refused in one sentence.
+        const Run overlap = cli({"merge", dir.filePath("whole.h5"), dir.filePath("classifier.h5"), "--out", dir.filePath("x.h5")});
+        QCOMPARE(overlap.exitCode, 1);
+        QVERIFY2(overlap.err.contains("both analysed layer 'classifier.1'"), overlap.err.constData());
+        run("other.h5", {"--layers", "classifier\\..*", "--calib", "128", "--seed", "3"});
+        const Run other = cli({"merge", dir.filePath("features.h5"), dir.filePath("other.h5"), "--out", dir.filePath("x.h5")});
+        QCOMPARE(other.exitCode, 1);
+        QVERIFY2(other.err.contains("differ in the calibration loss"), other.err.constData());
+        QVERIFY(!QFileInfo::exists(dir.filePath("x.h5")));
+    }
+
+    // A batch too large for memory is one sentence naming a batch that fits; that batch then runs
+    // and scores as an unlimited run does. (--batch auto starts large on a GPU only: bench_gpu.)
+    void outOfMemoryNamesABatchThatFits()
+    {
+        const QStringList base{"eval", testing::demoModel("fmnist_resnet"), "--limit", "10000", "--quiet"};
+        const long limit = 2500000; // KiB: the process and a few thousand 28x28 images' activations
+        const Run tooLarge = cli(base + QStringList{"--batch", "10000"}, limit);
+        QCOMPARE(tooLarge.exitCode, 1);
+        const QString err = QString::fromUtf8(tooLarge.err).trimmed();
+        QVERIFY2(!err.contains('\n'), qPrintable(err));
+        const QRegularExpressionMatch m =
+            QRegularExpression(R"(out of memory on cpu with batches of 10000 samples; batches of (\d+) fit \(--batch (\d+), or --batch auto\)$)")
+                .match(err);
+        QVERIFY2(m.hasMatch(), qPrintable(err));
+        QCOMPARE(m.captured(1), m.captured(2));
+        const double unlimited = json(cli(base + QStringList{"--json"}))["loss"].toDouble();
+        // The batch found is the largest power-of-two share that ran within the limit: at its edge
+        // the allocations' order varies between runs, so the check runs with a quarter more room.
+        const Run fits = cli(base + QStringList{"--batch", m.captured(1), "--json"}, limit + limit / 4);
+        QVERIFY2(fits.exitCode == 0, fits.err.constData());
+        QVERIFY(std::abs(json(fits)["loss"].toDouble() - unlimited) < 1e-9 * unlimited);
     }
 
     void pipedProgressPrintsLines()

@@ -6,6 +6,7 @@
 #include "estimator_libraries.h"
 
 #include "core/analysis/estimator_registry.h"
+#include "core/analysis/hessian_merge.h"
 #include "core/io/analysis_bundle.h"
 #include "core/io/safetensors_file.h"
 #include "core/model/safetensors_layers.h"
@@ -101,8 +102,11 @@ void printCurvature(const ModelAnalysis& a)
         }
         if (!h.options.layers.empty())
             std::printf("(the layers matching '%s')\n", h.options.layers.c_str());
+        const char* together = h.options.layers.empty() ? "whole model" : "those together";
         if (!h.modelTopEigenvalues.empty())
-            std::printf("%-24s %11.4g\n", "whole model", h.modelTopEigenvalues[0]);
+            std::printf("%-24s %11.4g\n", together, h.modelTopEigenvalues[0]);
+        else if (!h.modelEigenvaluesSkipped.empty())
+            std::printf("%-24s skipped: %s\n", together, h.modelEigenvaluesSkipped.c_str());
     }
     const SensitivityAnalysis& s = a.sensitivity;
     if (!s.empty() && std::isnan(s.baselineLoss)) // a weight-only analysis: no loss, nothing measured
@@ -352,6 +356,30 @@ int runShow(const CliArgs& args)
     if (args.positional.size() != 1)
         throw UsageError("'show' takes one BUNDLE.h5 argument");
     return printAnalysis(readAnalysisBundle(args.positional[0]), args.positional[0], args.has("json"));
+}
+
+int runMerge(const CliArgs& args)
+{
+    const std::string out = args.value("out", "");
+    if (args.positional.size() < 2 || out.empty())
+        throw UsageError("'merge' takes two or more BUNDLE.h5 arguments and --out MERGED.h5");
+    std::vector<ModelAnalysis> parts;
+    std::vector<HessianAnalysis> hessians;
+    for (const std::string& path : args.positional) {
+        parts.push_back(readAnalysisBundle(path));
+        if (parts.back().modelSha256 != parts.front().modelSha256)
+            throw Error(path + " is an analysis of another model (" + parts.back().modelPath + ") than "
+                        + args.positional.front() + " (" + parts.front().modelPath + ")");
+        hessians.push_back(parts.back().hessian);
+    }
+    std::vector<std::string> names;
+    for (const LayerInfo& l : parts.front().layers)
+        names.push_back(l.name);
+    // The first bundle's other parts (statistics, spectra, ...) come along.
+    ModelAnalysis merged = parts.front();
+    merged.hessian = mergeHessianParts(hessians, args.positional, names);
+    writeAnalysisBundle(merged, out);
+    return printAnalysis(merged, out, args.has("json"));
 }
 
 } // namespace bitlens::cli

@@ -16,6 +16,9 @@ namespace bitlens::cli {
 
 using nlohmann::json;
 
+// --batch auto's first try on a GPU; halved while it does not fit.
+constexpr int64_t kAutoBatchStart = 1024;
+
 void printUsage()
 {
     std::cout << "usage: bitlens-cli COMMAND [options]\n\n"
@@ -46,6 +49,8 @@ void printUsage()
                  "                                       weights only (F32/F16/BF16), streamed tensor by tensor, with\n"
                  "                                       the weight-error cost table (‖Q(W) − W‖²) for allocate\n"
                  "  show BUNDLE.h5                       a bundle's per-layer summary\n"
+                 "  merge A.h5 B.h5 ... --out M.h5       one bundle from the Hessians of disjoint layer subsets\n"
+                 "                                       (analyze --hessian --layers), same calibration batches\n"
                  "  allocate --bundle B.h5 --budget 4bits|1.5MB --out PLAN.json [--bops N]\n"
                  "         [--allocator knapsack|two-constraint|greedy-hull|lossless|evolutionary]\n"
                  "         [--estimator measured|hawq|llc|input-noise|fisher|weight-error] [--pin L=OPT,...] [--tie A,B;C,D]\n"
@@ -64,7 +69,8 @@ void printUsage()
                  "  --calib N      calibration samples drawn from the training split (default 1024)\n"
                  "  --seed N       seed of the calibration subset (default 0)\n"
                  "  --limit N      evaluate only the first N samples\n"
-                 "  --batch N      evaluation batch size (default 500)\n"
+                 "  --batch N|auto evaluation batch size (default 500); auto: on a GPU from 1024, halved while\n"
+                 "                 a batch does not fit its free memory (the CPU starts at the default)\n"
                  "  --threads N    compute threads (default: one per core not busy with other work)\n"
                  "  --json         one JSON object on stdout instead of text\n"
                  "  --quiet        no progress on stderr (default: a bar at a terminal, else a line every 5 s)\n";
@@ -123,8 +129,12 @@ int runEval(const CliArgs& args)
     const DatasetSplits& data = w.data;
     EvalOptions options;
     options.limit = args.integer("limit", 0, 1);
-    options.batchSize = args.integer("batch", options.batchSize, 1);
     options.compute = computeOptions(args);
+    options.autoBatch = args.value("batch", "") == "auto";
+    if (options.autoBatch && options.compute.device.cuda)
+        options.batchSize = kAutoBatchStart;
+    else if (!options.autoBatch)
+        options.batchSize = args.integer("batch", options.batchSize, 1);
 
     const std::string planPath = args.value("plan", "");
     if (!planPath.empty() && !options.compute.onCpuInFp32())
@@ -141,7 +151,8 @@ int runEval(const CliArgs& args)
     if (args.has("json")) {
         json out = {{"model", w.modelPath}, {"data", data.path}, {"split", data.evaluation.split},
                     {"seconds", r.seconds}, {"samples_per_second", r.samplesPerSecond()}, {"threads", threadCount()},
-                    {"device", nameOf(options.compute.device)}, {"precision", nameOf(options.compute.precision)}};
+                    {"device", nameOf(options.compute.device)}, {"precision", nameOf(options.compute.precision)},
+                    {"batch", r.batchSize}};
         out.update(evalResultJson(r));
         if (r.languageModel())
             out["tokens_per_second"] = r.predictionsPerSecond();

@@ -12,6 +12,8 @@ int runPlan(const CliArgs& args);
 int runExport(const CliArgs& args);
 int runAnalyze(const CliArgs& args);
 int runShow(const CliArgs& args);
+// Joins the Hessians of bundles of disjoint layer subsets (analyze --layers) into one bundle.
+int runMerge(const CliArgs& args);
 int runAllocate(const CliArgs& args);
 int runPareto(const CliArgs& args);
 // Runs bitlens-report from bitlens-cli's folder with the same arguments; returns only on failure.

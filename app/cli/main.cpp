@@ -39,6 +39,8 @@ int main(int argc, char** argv)
             return runAnalyze(args);
         if (args.command == "show")
             return runShow(args);
+        if (args.command == "merge")
+            return runMerge(args);
         if (args.command == "allocate")
             return runAllocate(args);
         if (args.command == "pareto")

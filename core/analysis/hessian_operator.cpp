@@ -96,6 +96,29 @@ struct HessianOperator::Impl {
         return sum;
     }
 
+    // After batch `failed` ran out of memory: what fits, tried where nothing is known yet.
+    std::string whatFits(int64_t failed, int64_t batchSize, const SampleSet& calibration)
+    {
+        if (failed > 0 && keepGraphs)
+            return std::to_string(failed * batchSize) + " samples in all fit (--hessian-samples "
+                   + std::to_string(failed * batchSize) + ")";
+        batches.clear(); // their graphs' memory, for the trial
+        for (int64_t size = batchSize / 2; size >= 1; size /= 2) {
+            try {
+                Batch trial;
+                trial.input = there->input(inputBatch(calibration, 0, size));
+                trial.target = there->target(labelBatch(calibration, 0, size));
+                firstOrder(trial);
+                return "batches of " + std::to_string(size) + " samples fit (--hessian-samples " + std::to_string(size)
+                       + " --hessian-batches 1)";
+            } catch (const std::exception& e) {
+                if (!isOutOfMemory(e))
+                    throw;
+            }
+        }
+        return "not even one sample fits";
+    }
+
     std::string nonFiniteLayers() const
     {
         std::string names;
@@ -145,7 +168,18 @@ HessianOperator::HessianOperator(Model& model, const SampleSet& calibration, int
         batch.input = d->there->input(inputBatch(calibration, b * batchSize, (b + 1) * batchSize));
         batch.target = d->there->target(labelBatch(calibration, b * batchSize, (b + 1) * batchSize));
         batch.weight = 1.0 / double(count);
-        auto [loss, grads] = d->firstOrder(batch);
+        std::pair<torch::Tensor, std::vector<torch::Tensor>> first;
+        try {
+            first = d->firstOrder(batch);
+        } catch (const std::exception& e) {
+            if (!isOutOfMemory(e))
+                throw;
+            throw Error(m.path + ": out of memory on " + nameOf(compute.device) + " at Hessian batch " + std::to_string(b + 1)
+                        + " of " + std::to_string(count) + " (" + std::to_string(batchSize) + " samples each, "
+                        + (keepGraphs ? "every batch's gradient graph kept" : "no graph kept") + "); "
+                        + d->whatFits(b, batchSize, calibration));
+        }
+        auto& [loss, grads] = first;
         d->loss += batch.weight * loss.item<double>();
         for (size_t l = 0; l < grads.size(); ++l) {
             const torch::Tensor g = grads[l].detach().reshape({-1}).to(torch::kCPU, torch::kFloat64).mul(batch.weight);

@@ -20,7 +20,7 @@ bool EvalResult::operator==(const EvalResult& o) const
 {
     return task == o.task && samples == o.samples && total == o.total && predictions == o.predictions
            && lossSum == o.lossSum && sampleLossSquares == o.sampleLossSquares && correctTop1 == o.correctTop1
-           && correctTop5 == o.correctTop5 && seconds == o.seconds;
+           && correctTop5 == o.correctTop5 && seconds == o.seconds && batchSize == o.batchSize;
 }
 
 Interval top1Interval(const EvalResult& r)

@@ -18,6 +18,7 @@ struct EvalResult {
     int64_t correctTop1 = 0; // over predictions
     int64_t correctTop5 = 0;
     double seconds = 0.0;
+    int64_t batchSize = 0;   // samples per batch it ran with (EvalOptions::autoBatch may shrink it)
 
     bool languageModel() const { return task == TaskKind::LanguageModel; }
     double loss() const { return predictions ? lossSum / static_cast<double>(predictions) : 0.0; }

@@ -5,8 +5,12 @@
 #include <torch/library.h>
 #include <torch/version.h>
 
+#include <c10/util/Exception.h>
+
 #include <cmath>
+#include <cstring>
 #include <mutex>
+#include <new>
 
 namespace bitlens {
 namespace {
@@ -126,5 +130,14 @@ Bf16AutocastScope::~Bf16AutocastScope()
     at::autocast::set_autocast_cpu_dtype(m_dtype);
 }
 #endif
+
+bool isOutOfMemory(const std::exception& e)
+{
+    if (dynamic_cast<const c10::OutOfMemoryError*>(&e) || dynamic_cast<const std::bad_alloc*>(&e))
+        return true;
+    const char* what = e.what();
+    return std::strstr(what, "DefaultCPUAllocator: can't allocate memory") || std::strstr(what, "not enough memory")
+           || std::strstr(what, "out of memory");
+}
 
 } // namespace bitlens

@@ -7,11 +7,17 @@
 
 #include <c10/core/ScalarType.h>
 
+#include <exception>
+
 namespace bitlens {
 
 // Registers them once (before the first model loads); later calls do nothing. Threading: safe
 // to call from any thread. Under a LibTorch that has them already, registers nothing.
 void registerCompatOperators();
+
+// Whether `e` says an allocation failed: a CUDA device's memory (c10::OutOfMemoryError) or the
+// host's (std::bad_alloc, or the CPU allocator's message, which 1.13 throws as a plain c10::Error).
+bool isOutOfMemory(const std::exception& e);
 
 // While one lives, scaled_dot_product_attention runs its math path: LibTorch 2.x otherwise picks
 // fused kernels (flash, memory-efficient, cuDNN; on the CPU too) whose backward cannot be
