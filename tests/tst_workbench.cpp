@@ -138,8 +138,19 @@ private slots:
         m_window->showAnalyseDialog();
         auto* dialog = m_window->findChild<views::AnalyseDialog*>();
         QVERIFY(dialog && dialog->isVisible());
+        // Precision round-trips; the Device row shows only where LibTorch sees CUDA devices.
+        views::AnalysisRequest bf16 = smallRequest();
+        bf16.options.compute.precision = Precision::Bf16;
+        dialog->setRequest(bf16);
+        QCOMPARE(dialog->request().options.compute.precision, Precision::Bf16);
+        QCOMPARE(dialog->findChild<QComboBox*>("precision")->currentText(), QString("bf16"));
+        auto* device = dialog->findChild<QComboBox*>("device");
+        QCOMPARE(device->count(), 1 + cudaDeviceCount());
+        QCOMPARE(device->isVisibleTo(dialog), cudaDeviceCount() > 0);
+        QCOMPARE(dialog->request().options.compute.device, ComputeDevice{});
         dialog->setRequest(smallRequest());
         const views::AnalysisRequest request = dialog->request();
+        QCOMPARE(request.options.compute.precision, Precision::Fp32);
         const views::AnalysisRequest expected = smallRequest();
         QCOMPARE(request.calibrationSamples, expected.calibrationSamples);
         QCOMPARE(request.options.hessianOptions.batches, expected.options.hessianOptions.batches);

@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QComboBox>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -92,6 +93,8 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
       m_hessianBatches(new QSpinBox),
       m_topK(new QSpinBox),
       m_seed(new QSpinBox),
+      m_device(new QComboBox),
+      m_precision(new QComboBox),
       m_candidates(new QLineEdit),
       m_estimate(new QLabel)
 {
@@ -127,6 +130,20 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
     m_seed->setRange(0, 1'000'000);
     m_seed->setToolTip(tr("Seed of the Lanczos start and Hutchinson probe vectors"));
     form->addRow(tr("Seed:"), m_seed);
+    // Where the Hessian's and the estimators' products run; statistics and spectra stay on the CPU.
+    m_device->setObjectName(QStringLiteral("device"));
+    m_precision->setObjectName(QStringLiteral("precision"));
+    m_device->addItem(tr("CPU"), QString::fromStdString(nameOf(ComputeDevice{})));
+    for (int i = 0; i < cudaDeviceCount(); ++i)
+        m_device->addItem(tr("GPU %1 (CUDA)").arg(i), QString::fromStdString(nameOf(ComputeDevice{true, i})));
+    m_device->setToolTip(tr("Where Hessian-vector products and measured ΔLoss run (--device)"));
+    form->addRow(tr("Device:"), m_device);
+    form->setRowVisible(m_device, m_device->count() > 1);
+    for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16})
+        m_precision->addItem(QString::fromStdString(nameOf(p)), int(p));
+    m_precision->setToolTip(tr("Forward passes and products: fp32; tf32 matrix products (CUDA); bf16 autocast. "
+                               "Reductions and Lanczos vectors stay float64"));
+    form->addRow(tr("Precision:"), m_precision);
     auto* estimators = new QHBoxLayout;
     for (const EstimatorDescriptor& e : EstimatorRegistry::instance().all()) {
         auto* box = new QCheckBox(QString::fromStdString(e.id));
@@ -181,6 +198,9 @@ void AnalyseDialog::setRequest(const AnalysisRequest& r)
     m_hessianBatches->setValue(int(o.hessianOptions.batches));
     m_topK->setValue(o.hessianOptions.topK);
     m_seed->setValue(int(o.hessianOptions.seed));
+    // A GPU this machine lacks (a request from elsewhere) falls back to the CPU.
+    m_device->setCurrentIndex(std::max(0, m_device->findData(QString::fromStdString(nameOf(o.compute.device)))));
+    m_precision->setCurrentIndex(m_precision->findData(int(o.compute.precision)));
     for (QCheckBox* box : m_estimators) {
         const auto& chosen = o.sensitivityOptions.estimators;
         box->setChecked(std::find(chosen.begin(), chosen.end(), box->text().toStdString()) != chosen.end());
@@ -207,6 +227,8 @@ AnalysisRequest AnalyseDialog::request() const
     o.hessianOptions.batchSize = std::max(1, m_hessianSamples->value() / batches);
     o.hessianOptions.topK = m_topK->value();
     o.hessianOptions.seed = uint64_t(m_seed->value());
+    o.compute.device = deviceFromName(m_device->currentData().toString().toStdString());
+    o.compute.precision = Precision(m_precision->currentData().toInt());
     o.sensitivityOptions.estimators.clear();
     for (QCheckBox* box : m_estimators) {
         if (box->isChecked())
@@ -221,7 +243,8 @@ AnalysisRequest AnalyseDialog::request() const
 void AnalyseDialog::updateState()
 {
     const bool curvature = m_hessian->isChecked() || m_sensitivity->isChecked();
-    for (QWidget* w : {static_cast<QWidget*>(m_hessianSamples), static_cast<QWidget*>(m_hessianBatches), static_cast<QWidget*>(m_seed)})
+    for (QWidget* w : {static_cast<QWidget*>(m_hessianSamples), static_cast<QWidget*>(m_hessianBatches), static_cast<QWidget*>(m_seed),
+                       static_cast<QWidget*>(m_device), static_cast<QWidget*>(m_precision)})
         w->setEnabled(curvature);
     m_topK->setEnabled(m_hessian->isChecked());
     m_candidates->setEnabled(m_sensitivity->isChecked());

@@ -9,6 +9,7 @@
 #include <vector>
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -59,6 +60,8 @@ private:
     QSpinBox* m_hessianBatches;
     QSpinBox* m_topK;
     QSpinBox* m_seed;
+    QComboBox* m_device;    // shown only where LibTorch sees CUDA devices
+    QComboBox* m_precision;
     std::vector<QCheckBox*> m_estimators;
     QLineEdit* m_candidates;
     QLabel* m_estimate;
