@@ -135,7 +135,7 @@ def bitlens_hessian(cli, path, data, batch, context, layer):
                         "--top-k", "1", "--layers", layer.replace(".", "\\."), "--device", "cuda",
                         "--out", "/tmp/bench_gpu_bundle.h5", "--json", "--quiet"], capture_output=True, text=True)
     if r.returncode != 0:
-        return {"error": r.stderr.strip()[-400:]}
+        return {"error": f"exit {r.returncode}: {r.stderr.strip()[-400:]}"}
     return json.loads(r.stdout)["hessian"]
 
 
@@ -152,6 +152,8 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--context", type=int, default=512)
     ap.add_argument("--windows", type=int, default=256)
+    ap.add_argument("--parts", default="eval,memory,hvp",
+                    help="comma-separated: eval (throughput), memory (out of memory, --batch auto), hvp")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     print(f"bench_gpu: {torch.cuda.get_device_name()}, PyTorch {torch.__version__}", flush=True)
@@ -164,7 +166,8 @@ def main():
     torch_figures = pytorch_figures(model, tokens, args.batch, args.context, layer)
     del model
     tokens_per_batch = args.batch * args.context
-    for precision in ("fp32", "bf16"):
+    parts = args.parts.split(",")
+    for precision in ("fp32", "bf16") if "eval" in parts else ():
         # Two runs, 2 batches and --windows: the difference is the steady state, without the
         # fixed start (CUDA context, cuBLAS, the first batch), as PyTorch's warm-up call excludes it.
         short = bitlens_eval(args.cli, path, data, args.batch, args.context, precision, 2 * args.batch)
@@ -182,10 +185,13 @@ def main():
               f"({b['tokens_per_second']:,.0f} tokens/s with its start), {2 * args.batch} windows {short['seconds']:.2f} s: "
               f"beyond the first 2 batches {ours:,.0f} tokens/s ({100 * ours / (tokens_per_batch / t):.0f} %), "
               f"loss {b['loss']:.4f}", flush=True)
+    if "memory" in parts:
+        bitlens_memory(args.cli, path, data, args.context)
+    if "hvp" not in parts:
+        return
     print(f"HVP fp32, PyTorch: whole model {torch_figures['hvp_model_fp32']:.3f} s, layer {layer} "
           f"{torch_figures['hvp_layer_fp32']:.3f} s (the whole model's with its graph built anew, the layer's from a kept graph); peak {torch_figures['peak_gib']:.1f} GiB",
           flush=True)
-    bitlens_memory(args.cli, path, data, args.context)
     h = bitlens_hessian(args.cli, path, data, args.batch, args.context, layer)
     if "error" in h:
         print(f"BitLens Hessian failed: {h['error']}", flush=True)
