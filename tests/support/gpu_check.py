@@ -3,7 +3,8 @@
 own figures: every zoo model's loss (tests/data/zoo/references.json, relative 1e-5), and a Hessian
 analysis of every language model exported with its default (sdpa) attention, whose double
 back-propagation LibTorch 2.x's fused attention kernels cannot do; with --cuda, every loss again
-with --device cuda (relative 1e-4) and those Hessians' top eigenvalues on the GPU (relative 1e-2). Prints one line per check and exits non-zero when any failed.
+with --device cuda (relative 1e-4) and those Hessians' top eigenvalues on the GPU (relative 1e-2;
+in bf16, 5e-2). Prints one line per check and exits non-zero when any failed.
 
   python3 tests/support/gpu_check.py BUILD/app/cli/bitlens-cli [--cuda]
 """
@@ -62,6 +63,15 @@ def main():
                         raise RuntimeError(f"top eigenvalues {top} on CUDA vs {on_cpu.get('top')} on the CPU")
                     return top
                 checks.append(("hessian-cuda", hessian_cuda))
+
+                # bf16 products (autocast) against fp32's: top eigenvalues within 5 %.
+                def hessian_bf16():
+                    top = hessian("--device", "cuda", "--precision", "bf16")
+                    if "top" not in on_cpu or len(top) != len(on_cpu["top"]) or any(
+                            abs(a - b) > 5e-2 * abs(b) for a, b in zip(top, on_cpu["top"])):
+                        raise RuntimeError(f"top eigenvalues {top} in bf16 vs {on_cpu.get('top')} in fp32")
+                    return top
+                checks.append(("hessian-bf16", hessian_bf16))
         for what, run in checks:
             try:
                 value = run()
