@@ -17,21 +17,56 @@ namespace bitlens {
 
 namespace {
 
-// The largest batch of the samples from `begin` that fits, halving `tried` (which did not) until
-// one runs; 0 when not even one sample does.
-int64_t batchThatFits(const ForwardFn& forward, const SampleSet& data, int64_t begin, int64_t tried)
-{
-    for (int64_t size = tried / 2; size >= 1; size /= 2) {
-        try {
-            forward(inputBatch(data, begin, begin + size));
-            return size;
-        } catch (const std::exception& e) {
-            if (!isOutOfMemory(e))
-                throw;
-        }
+// One batch's forward pass and scores, added to a copy of `before`: the whole step either fits in
+// memory or leaves nothing behind (scoring a language model's logits needs as much again).
+class BatchStep {
+public:
+    BatchStep(const ForwardFn& forward, const std::string& modelPath, const SampleSet& data)
+        : m_forward(forward), m_modelPath(modelPath), m_data(data), m_task(taskFor(data))
+    {
     }
-    return 0;
-}
+
+    EvalResult operator()(int64_t begin, int64_t end, EvalResult before) const
+    {
+        c10::IValue raw;
+        try {
+            raw = m_forward(inputBatch(m_data, begin, end));
+        } catch (const std::exception& e) {
+            if (isOutOfMemory(e))
+                throw;
+            throw EvalError(m_modelPath + ": forward fails on a batch from " + m_data.source + " (" + torchErrorSummary(e) + ")");
+        }
+        // Logits in float32 where they are (a bfloat16 model's too), the targets moved to them.
+        const torch::Tensor outputs = outputTensor(raw, m_modelPath).to(torch::kFloat32);
+        const torch::Tensor targets = labelBatch(m_data, begin, end).to(outputs.device());
+        if (begin == 0)
+            m_task.checkOutputs(outputs, targets, m_modelPath);
+        m_task.accumulate(outputs, targets, before);
+        return before;
+    }
+
+    // The largest batch from `begin` that fits, halving `tried` (which did not) until one runs;
+    // 0 when not even one sample does.
+    int64_t batchThatFits(int64_t begin, int64_t tried, const EvalResult& before) const
+    {
+        for (int64_t size = tried / 2; size >= 1; size /= 2) {
+            try {
+                (*this)(begin, begin + size, before);
+                return size;
+            } catch (const std::exception& e) {
+                if (!isOutOfMemory(e))
+                    throw;
+            }
+        }
+        return 0;
+    }
+
+private:
+    const ForwardFn& m_forward;
+    const std::string& m_modelPath;
+    const SampleSet& m_data;
+    const Task& m_task;
+};
 
 } // namespace
 
@@ -40,27 +75,25 @@ EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath,
 {
     if (options.batchSize <= 0)
         throw EvalError("the batch size must be positive, not " + std::to_string(options.batchSize));
-    const Task& task = taskFor(data);
     EvalResult result;
-    result.task = task.kind();
+    result.task = taskFor(data).kind();
     result.total = options.limit > 0 ? std::min(options.limit, data.count()) : data.count();
     if (result.total == 0)
         throw EvalError(data.source + ": no samples to evaluate");
 
     const auto start = std::chrono::steady_clock::now();
     torch::NoGradGuard noGrad;
+    const BatchStep step(forward, modelPath, data);
     int64_t batch = options.batchSize;
     for (int64_t begin = 0; begin < result.total; begin += batch) {
         progress.checkCancelled();
         int64_t end = std::min(begin + batch, result.total);
-        c10::IValue raw;
         try {
-            raw = forward(inputBatch(data, begin, end));
+            result = step(begin, end, result);
         } catch (const std::exception& e) {
             if (!isOutOfMemory(e))
-                throw EvalError(modelPath + ": forward fails on a batch from " + data.source + " ("
-                                + torchErrorSummary(e) + ")");
-            const int64_t fits = batchThatFits(forward, data, begin, end - begin);
+                throw;
+            const int64_t fits = step.batchThatFits(begin, end - begin, result);
             const std::string where = nameOf(options.compute.device);
             if (fits == 0)
                 throw EvalError(modelPath + ": out of memory on " + where + " even for one sample");
@@ -70,14 +103,8 @@ EvalResult runEvaluation(const ForwardFn& forward, const std::string& modelPath,
                                 + " fit (--batch " + std::to_string(fits) + ", or --batch auto)");
             batch = fits;
             end = begin + std::min(batch, result.total - begin);
-            raw = forward(inputBatch(data, begin, end));
+            result = step(begin, end, result);
         }
-        // Logits in float32 where they are (a bfloat16 model's too), the targets moved to them.
-        const torch::Tensor outputs = outputTensor(raw, modelPath).to(torch::kFloat32);
-        const torch::Tensor targets = labelBatch(data, begin, end).to(outputs.device());
-        if (begin == 0)
-            task.checkOutputs(outputs, targets, modelPath);
-        task.accumulate(outputs, targets, result);
         result.batchSize = batch;
         result.seconds = secondsSince(start);
         progress.report(static_cast<double>(end) / static_cast<double>(result.total),
