@@ -25,6 +25,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QtTest>
 
 using namespace bitlens;
@@ -189,6 +190,8 @@ private slots:
         options.batchSize = windows;
         options.topK = 1;
         options.maxTraceSamples = options.minTraceSamples; // traces are not what is checked here
+        options.layers = QRegularExpression::escape(layer).toStdString(); // nor the other layers
+        options.modelEigenvalues = false;
         const double ours = analyzeHessian(op, names, options, progress).layers[index].topEigenvalues[0];
 
         // The same loss, independently: the module in float64, mean next-token cross-entropy.
