@@ -1,6 +1,7 @@
 #include "hessian_merge.h"
 
 #include "../errors.h"
+#include "trace_estimator.h"
 
 #include <cmath>
 
@@ -64,9 +65,8 @@ HessianAnalysis mergeHessianParts(const std::vector<HessianAnalysis>& parts, con
     for (const LayerHessian& h : joined.layers)
         total += h.analysed() && std::isfinite(h.trace) ? std::abs(h.trace) : 0.0;
     for (LayerHessian& h : joined.layers) {
-        const double target = std::max(joined.options.traceTolerance * std::abs(h.trace), joined.options.traceFloor * total);
         if (h.analysed() && std::isfinite(h.traceStdErr))
-            h.traceConverged = h.traceConverged || h.traceStdErr <= target;
+            h.traceConverged = h.traceConverged || h.traceStdErr <= traceErrorTarget(h.trace, total, joined.options);
     }
     return joined;
 }

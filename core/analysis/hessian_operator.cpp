@@ -103,20 +103,16 @@ struct HessianOperator::Impl {
             return std::to_string(failed * batchSize) + " samples in all fit (--hessian-samples "
                    + std::to_string(failed * batchSize) + ")";
         batches.clear(); // their graphs' memory, for the trial
-        for (int64_t size = batchSize / 2; size >= 1; size /= 2) {
-            try {
-                Batch trial;
-                trial.input = there->input(inputBatch(calibration, 0, size));
-                trial.target = there->target(labelBatch(calibration, 0, size));
-                firstOrder(trial);
-                return "batches of " + std::to_string(size) + " samples fit (--hessian-samples " + std::to_string(size)
-                       + " --hessian-batches 1)";
-            } catch (const std::exception& e) {
-                if (!isOutOfMemory(e))
-                    throw;
-            }
-        }
-        return "not even one sample fits";
+        const int64_t size = largestThatFits(batchSize, [&](int64_t tried) {
+            Batch trial;
+            trial.input = there->input(inputBatch(calibration, 0, tried));
+            trial.target = there->target(labelBatch(calibration, 0, tried));
+            firstOrder(trial);
+        });
+        if (size == 0)
+            return "not even one sample fits";
+        return "batches of " + std::to_string(size) + " samples fit (--hessian-samples " + std::to_string(size)
+               + " --hessian-batches 1)";
     }
 
     std::string nonFiniteLayers() const

@@ -126,7 +126,7 @@ private:
         double total = 0.0;
         for (const LayerTrace& u : m_layers)
             total += std::isfinite(u.trace()) ? std::abs(u.trace()) : 0.0;
-        return std::max(m_o.traceTolerance * std::abs(t.trace()), m_o.traceFloor * total);
+        return traceErrorTarget(t.trace(), total, m_o);
     }
 
     void settle(LayerTrace& t)
@@ -279,6 +279,11 @@ private:
 };
 
 } // namespace
+
+double traceErrorTarget(double trace, double totalAbsTrace, const HessianOptions& options)
+{
+    return std::max(options.traceTolerance * std::abs(trace), options.traceFloor * totalAbsTrace);
+}
 
 std::vector<TraceEstimate> estimateTraces(HessianOperator& op, const std::vector<TraceInput>& inputs,
                                           const HessianOptions& options, at::Generator& generator, Progress& progress,

@@ -36,6 +36,10 @@ struct TraceEstimate {
     bool converged = false;
 };
 
+// A trace's error target: traceTolerance × |trace|, with a floor of traceFloor × Σ|trace| of the
+// analysed layers (totalAbsTrace).
+double traceErrorTarget(double trace, double totalAbsTrace, const HessianOptions& options);
+
 // One estimate per input, in order. Stops a layer when its standard error ≤ max(traceTolerance ×
 // |trace|, traceFloor × Σ|trace| of all inputs) after at least minTraceSamples probes; at most
 // maxTraceSamples of each kind. Progress between `from` and `to`. Throws Cancelled.

@@ -49,16 +49,7 @@ public:
     // 0 when not even one sample does.
     int64_t batchThatFits(int64_t begin, int64_t tried, const EvalResult& before) const
     {
-        for (int64_t size = tried / 2; size >= 1; size /= 2) {
-            try {
-                (*this)(begin, begin + size, before);
-                return size;
-            } catch (const std::exception& e) {
-                if (!isOutOfMemory(e))
-                    throw;
-            }
-        }
-        return 0;
+        return largestThatFits(tried, [&](int64_t size) { (*this)(begin, begin + size, before); });
     }
 
 private:

@@ -140,4 +140,18 @@ bool isOutOfMemory(const std::exception& e)
            || std::strstr(what, "out of memory");
 }
 
+int64_t largestThatFits(int64_t tried, const std::function<void(int64_t size)>& attempt)
+{
+    for (int64_t size = tried / 2; size >= 1; size /= 2) {
+        try {
+            attempt(size);
+            return size;
+        } catch (const std::exception& e) {
+            if (!isOutOfMemory(e))
+                throw;
+        }
+    }
+    return 0;
+}
+
 } // namespace bitlens

@@ -7,7 +7,9 @@
 
 #include <c10/core/ScalarType.h>
 
+#include <cstdint>
 #include <exception>
+#include <functional>
 
 namespace bitlens {
 
@@ -18,6 +20,10 @@ void registerCompatOperators();
 // Whether `e` says an allocation failed: a CUDA device's memory (c10::OutOfMemoryError) or the
 // host's (std::bad_alloc, or the CPU allocator's message, which 1.13 throws as a plain c10::Error).
 bool isOutOfMemory(const std::exception& e);
+
+// The largest of tried/2, tried/4, … 1 for which attempt(size) runs out of memory no more (other
+// errors pass through); 0 when none does.
+int64_t largestThatFits(int64_t tried, const std::function<void(int64_t size)>& attempt);
 
 // While one lives, scaled_dot_product_attention runs its math path: LibTorch 2.x otherwise picks
 // fused kernels (flash, memory-efficient, cuDNN; on the CPU too) whose backward cannot be
