@@ -151,7 +151,7 @@ HessianOperator::HessianOperator(Model& model, const SampleSet& calibration, int
     // Weights enter as graph inputs, so the module's parameters never need requires_grad. The simple
     // executor: TorchScript's autodiff subgraphs are not twice differentiable.
     const std::shared_ptr<torch::jit::Graph> graph =
-        buildPlanGraph(m.layerGraph(), m.layers.size(), std::vector<ActivationEncoding>(m.layers.size()), true);
+        buildPlanGraph(m.layerGraph(), m.layers, {}, {}, true);
     d->there->placeConstants(*graph);
     d->forward = std::make_unique<torch::jit::GraphFunction>("bitlens_hessian", graph, nullptr,
                                                              torch::jit::ExecutorExecutionMode::SIMPLE);

@@ -6,6 +6,7 @@
 #include "../progress.h"
 #include "../quant/option_spec.h"
 #include "../quant/layer_compressor.h"
+#include "../quant/methods/quant_method.h"
 #include "../quant/plan_graph.h"
 #include "../stopwatch.h"
 
@@ -149,7 +150,7 @@ private:
         const size_t layers = m_p.model.layers.size();
         std::vector<ActivationEncoding> encodings(layers);
         encodings[layer] = encodeActivation(h, q);
-        torch::jit::GraphFunction noisy("bitlens_input_noise", buildPlanGraph(m_p.model.layerGraph(), layers, encodings, true),
+        torch::jit::GraphFunction noisy("bitlens_input_noise", buildPlanGraph(m_p.model.layerGraph(), m_p.model.layers, encodings, {}, true),
                                         nullptr, torch::jit::ExecutorExecutionMode::SIMPLE);
         return m_p.op.lossOf(noisy, m_p.op.weights(), m_p.progress) - baselineLoss;
     }
@@ -216,7 +217,7 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
     }
 
     torch::jit::GraphFunction weightsGraph("bitlens_sensitivity",
-                                           buildPlanGraph(m.layerGraph(), layers, std::vector<ActivationEncoding>(layers), true),
+                                           buildPlanGraph(m.layerGraph(), m.layers, {}, {}, true),
                                            nullptr);
     a.baselineLoss = op.lossOf(weightsGraph, op.weights(), progress);
     Prepared p{op, m, weightsGraph, hessian, {}, nullptr, progress};
@@ -234,6 +235,20 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
         p.histograms = &cachedActivationHistograms(model, calibration, sub);
     }
 
+    // The inputs the candidates' methods need, for every layer whose candidates ask.
+    std::vector<bool> needsInputs(layers, false), needsGram(layers, false);
+    for (size_t l = 0; l < layers; ++l)
+        for (const LayerOption& option : a.layerOptions[l]) {
+            const QuantMethodDescriptor& d = quantMethod(option.weight.method);
+            needsInputs[l] = needsInputs[l] || d.needsInputs;
+            needsGram[l] = needsGram[l] || d.needsGram;
+        }
+    const std::vector<LayerStatistics>* inputs = nullptr;
+    if (std::find(needsInputs.begin(), needsInputs.end(), true) != needsInputs.end()) {
+        SubProgress sub(progress, 0.0, 0.05);
+        inputs = &cachedLayerStatistics(model, calibration, needsGram, sub);
+    }
+
     torch::NoGradGuard noGrad;
     for (size_t l = 0; l < layers; ++l) {
         const std::string& name = names[l];
@@ -245,7 +260,7 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
             const LayerOption& option = a.layerOptions[l][k];
             torch::Tensor compressed;
             try {
-                compressed = compressWeight(layerState.weight.detach(), option).effective;
+                compressed = compressWeight(layerState.weight.detach(), option, inputs ? &(*inputs)[l] : nullptr).effective;
             } catch (const PlanError&) { // the option cannot apply to this layer: NaN cells
                 continue;
             }

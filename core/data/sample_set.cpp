@@ -2,8 +2,16 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <string_view>
 
 namespace bitlens {
+
+std::string SampleSet::cacheKey() const
+{
+    const std::string_view bytes(reinterpret_cast<const char*>(data.data()), data.size());
+    return source + "|" + split + "|" + std::to_string(count()) + "|" + std::to_string(std::hash<std::string_view>{}(bytes));
+}
 
 int64_t SampleSet::sampleElements() const
 {

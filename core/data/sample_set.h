@@ -30,6 +30,9 @@ struct SampleSet {
 
     // The samples at these indices, in that order.
     SampleSet subset(const std::vector<int64_t>& indices, const std::string& splitName) const;
+    // Names these samples for caches of what a model computed on them (input histograms,
+    // statistics): source, split, count and a hash of the bytes.
+    std::string cacheKey() const;
 };
 
 } // namespace bitlens

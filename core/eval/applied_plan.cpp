@@ -3,6 +3,7 @@
 #include "../data/sample_set.h"
 #include "../model/model_impl.h"
 #include "../progress.h"
+#include "../quant/methods/quant_method.h"
 #include "../quant/plan_graph.h"
 #include "../stopwatch.h"
 #include "../torch_error.h"
@@ -22,15 +23,35 @@ bool quantizesInputs(const CompressionPlan& plan, const std::vector<LayerInfo>& 
     return false;
 }
 
+// Per layer, whether its method needs the layer's calibration inputs (or, with `gram`, XᵀX).
+std::vector<bool> methodNeeds(const CompressionPlan& plan, const std::vector<LayerInfo>& layers, bool gram)
+{
+    std::vector<bool> needs;
+    for (const LayerInfo& l : layers) {
+        const QuantMethodDescriptor& d = quantMethod(plan.optionFor(l.name).weight.method);
+        needs.push_back(gram ? d.needsGram : d.needsInputs);
+    }
+    return needs;
+}
+
 } // namespace
 
-std::vector<torch::Tensor> AppliedPlan::Impl::effectiveWeights() const
+std::vector<torch::Tensor> AppliedPlan::Impl::forwardWeights() const
 {
     std::vector<torch::Tensor> w;
     w.reserve(layers.size());
     for (const CompressedWeight& c : layers)
-        w.push_back(c.effective);
+        w.push_back(c.transformed);
     return w;
+}
+
+std::vector<InputTransform> AppliedPlan::Impl::transforms() const
+{
+    std::vector<InputTransform> t;
+    t.reserve(layers.size());
+    for (const CompressedWeight& c : layers)
+        t.push_back(c.transform);
+    return t;
 }
 
 AppliedPlan::AppliedPlan(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
@@ -51,46 +72,64 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
     impl->plan = plan;
 
     const bool inputs = quantizesInputs(plan, m.layers);
-    const double compressShare = inputs ? 0.5 : 1.0;
+    const std::vector<bool> needs = methodNeeds(plan, m.layers, false);
+    const bool statistics = std::find(needs.begin(), needs.end(), true) != needs.end();
+    const double compressFrom = statistics ? 0.3 : 0.0, compressTo = inputs ? 0.6 : 1.0;
+    const std::vector<LayerStatistics>* stats = nullptr;
+    if (statistics) {
+        const auto statisticsStart = std::chrono::steady_clock::now();
+        SubProgress sub(progress, 0.0, compressFrom);
+        stats = &cachedLayerStatistics(model, calibration, methodNeeds(plan, m.layers, true), sub);
+        impl->statisticsSeconds = secondsSince(statisticsStart);
+    }
     const auto start = std::chrono::steady_clock::now();
     torch::NoGradGuard noGrad;
     for (size_t i = 0; i < m.layers.size(); ++i) {
         progress.checkCancelled();
         const LayerOption& option = plan.optionFor(m.layers[i].name);
-        if (option.weight.format == NumberFormat::Float32 && option.rank == 0) {
-            impl->layers.push_back({m.weights[i], std::nullopt, std::nullopt, std::nullopt});
+        if (option.weight.format == NumberFormat::Float32 && option.rank == 0 && option.weight.method == QuantMethod::Rtn) {
+            CompressedWeight kept;
+            kept.effective = kept.transformed = m.weights[i];
+            impl->layers.push_back(std::move(kept));
         } else {
             try {
-                impl->layers.push_back(compressWeight(m.weights[i], option));
+                impl->layers.push_back(compressWeight(m.weights[i], option, stats ? &(*stats)[i] : nullptr));
             } catch (const PlanError& e) {
                 throw PlanError("plan: layer '" + m.layers[i].name + "': " + e.what());
             } catch (const c10::Error& e) {
                 throw PlanError("plan: layer '" + m.layers[i].name + "': " + torchErrorSummary(e));
             }
         }
-        progress.report(compressShare * static_cast<double>(i + 1) / static_cast<double>(m.layers.size()),
+        progress.report(compressFrom + (compressTo - compressFrom) * static_cast<double>(i + 1) / static_cast<double>(m.layers.size()),
                         "Compressing " + m.layers[i].name);
     }
     impl->applySeconds = secondsSince(start);
 
     impl->encodings.assign(m.layers.size(), ActivationEncoding{});
+    const std::vector<InputTransform> transforms = impl->transforms();
     if (inputs) {
         const auto calibrationStart = std::chrono::steady_clock::now();
-        SubProgress sub(progress, compressShare, 1.0);
-        const std::vector<ActivationHistogram>& hist = cachedActivationHistograms(model, calibration, sub);
+        SubProgress sub(progress, compressTo, 1.0);
+        // Inputs a method transforms have ranges of their own: T·x, on a pass of their own.
+        const bool transformed = std::any_of(transforms.begin(), transforms.end(),
+                                             [](const InputTransform& t) { return !t.identity(); });
+        std::vector<ActivationHistogram> own;
+        if (transformed)
+            own = collectActivationHistograms(model, calibration, sub, 2048, &transforms);
+        const std::vector<ActivationHistogram>& hist = transformed ? own : cachedActivationHistograms(model, calibration, sub);
         for (size_t i = 0; i < m.layers.size(); ++i)
             impl->encodings[i] = encodeActivation(hist[i], plan.optionFor(m.layers[i].name).activation);
         impl->calibrationSeconds = secondsSince(calibrationStart);
     }
     impl->forward = std::make_unique<torch::jit::GraphFunction>(
-        "bitlens_plan", buildPlanGraph(m.layerGraph(), m.layers.size(), impl->encodings, true), nullptr);
+        "bitlens_plan", buildPlanGraph(m.layerGraph(), m.layers, impl->encodings, transforms, true), nullptr);
     return std::unique_ptr<AppliedPlan>(new AppliedPlan(std::move(impl)));
 }
 
 EvalResult AppliedPlan::evaluate(const SampleSet& data, const EvalOptions& options, Progress& progress)
 {
     Model::Impl& m = d->model->impl();
-    const std::vector<torch::Tensor> weights = d->effectiveWeights();
+    const std::vector<torch::Tensor> weights = d->forwardWeights();
     return runEvaluation([&](const torch::Tensor& input) { return m.layerGraph().run(*d->forward, input, weights); },
                          m.path, data, options, progress);
 }

@@ -10,12 +10,15 @@ struct AppliedPlan::Impl {
     Model* model = nullptr;
     CompressionPlan plan;
     std::vector<CompressedWeight> layers;  // per layer; effective may alias the model's weight
+    double statisticsSeconds = 0.0;        // collecting the inputs the methods need
     std::vector<ActivationEncoding> encodings;
     std::unique_ptr<torch::jit::GraphFunction> forward; // weights as inputs + input fake-quant
     double applySeconds = 0.0;
     double calibrationSeconds = 0.0;
 
-    std::vector<torch::Tensor> effectiveWeights() const;
+    // What the plan's forward reads: each layer's weight as it meets its (transformed) input.
+    std::vector<torch::Tensor> forwardWeights() const;
+    std::vector<InputTransform> transforms() const;
 };
 
 } // namespace bitlens

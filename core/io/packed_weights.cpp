@@ -6,6 +6,7 @@
 #include "../model/model_impl.h"
 #include "../model/safetensors_layers.h"
 #include "../progress.h"
+#include "../quant/input_transform.h"
 #include "bit_packing.h"
 #include "hdf5_helpers.h"
 #include "minifloat.h"
@@ -185,6 +186,41 @@ std::vector<float> product(const PackedMatrix& left, const PackedMatrix& right)
     return std::vector<float>(p.data(), p.data() + p.size());
 }
 
+// A method's input transform: the channel scales (fp16 values), or the rotation's seed and size.
+void writeTransform(H5::Group& g, const InputTransform& t)
+{
+    if (t.kind == InputTransform::Kind::Scale) {
+        const std::vector<float> s = tensorValues<float>(t.tensor.to(torch::kFloat32));
+        writeData(g, "input_channel_scales", halfType(), H5::PredType::NATIVE_FLOAT, {s.size()}, s.data());
+    } else if (t.kind == InputTransform::Kind::Rotation) {
+        setInt(g, "rotation_channels", t.tensor.size(0));
+        setInt(g, "rotation_seed", static_cast<int64_t>(t.seed));
+    }
+}
+
+// The stored W·T⁻¹ with T applied back: the weight the layer computes with.
+void undoTransform(PackedLayer& l)
+{
+    InputTransform t;
+    if (!l.inputChannelScales.empty()) {
+        t.kind = InputTransform::Kind::Scale;
+        t.tensor = torch::tensor(l.inputChannelScales, torch::kFloat32);
+    } else if (l.rotationChannels > 0) {
+        t.kind = InputTransform::Kind::Rotation;
+        t.tensor = hadamardRotation(l.rotationChannels, l.rotationSeed);
+    } else {
+        return;
+    }
+    const int64_t rows = l.shape.empty() ? 0 : l.shape[0];
+    const int64_t values = static_cast<int64_t>(l.effective.size());
+    if (rows <= 0 || values % rows != 0 || (values / rows) % t.tensor.size(0) != 0)
+        throw Error("the input transform of " + std::to_string(t.tensor.size(0)) + " channels does not fit shape "
+                    + shapeString(l.shape));
+    const torch::Tensor w = torch::from_blob(l.effective.data(), {rows, values / rows}, torch::kFloat32);
+    const torch::Tensor back = t.fromTransformedWeight(w).contiguous();
+    l.effective.assign(back.data_ptr<float>(), back.data_ptr<float>() + values);
+}
+
 // One layer's group: index, kind, shape, rank, the matrix (or the two factors), bias and, when
 // `input` quantizes the layer's input, its encoding.
 void writeLayer(H5::Group& layers, size_t index, const LayerInfo& info, const LayerOption& option,
@@ -199,9 +235,12 @@ void writeLayer(H5::Group& layers, size_t index, const LayerInfo& info, const La
         writeMatrix(g, "left", c.left->dequantized, &*c.left, option.weight);
         writeMatrix(g, "right", c.right->dequantized, &*c.right, option.weight);
     } else {
-        const torch::Tensor matrix = c.effective.reshape({c.effective.size(0), -1});
+        const torch::Tensor matrix = c.transformed.reshape({c.transformed.size(0), -1});
         writeMatrix(g, "weight", matrix, c.full ? &*c.full : nullptr, option.weight);
     }
+    if (option.weight.method != QuantMethod::Rtn)
+        setString(g, "method", nameOf(option.weight.method));
+    writeTransform(g, c.transform);
     if (bias.defined()) {
         const std::vector<float> values = tensorValues<float>(bias.detach().to(torch::kFloat32));
         writeData(g, "bias", H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, {values.size()}, values.data());
@@ -312,6 +351,17 @@ PackedWeights readPackedWeights(const std::string& path)
                 if (elements != int64_t(l.effective.size()))
                     throw Error("the stored matrices hold " + std::to_string(l.effective.size()) + " values for shape "
                                 + shapeString(l.shape));
+                if (g.attrExists("method"))
+                    l.method = getString(g, "method");
+                if (exists(g, "input_channel_scales"))
+                    l.inputChannelScales = readData<float>(g, "input_channel_scales", H5::PredType::NATIVE_FLOAT);
+                if (g.attrExists("rotation_seed")) {
+                    l.rotationChannels = getInt(g, "rotation_channels");
+                    l.rotationSeed = static_cast<uint64_t>(getInt(g, "rotation_seed"));
+                    if (l.rotationChannels <= 0 || l.rotationChannels > (int64_t(1) << 20))
+                        throw Error("rotation_channels " + std::to_string(l.rotationChannels) + " is out of range");
+                }
+                undoTransform(l);
                 if (exists(g, "bias"))
                     l.bias = readData<float>(g, "bias", H5::PredType::NATIVE_FLOAT);
                 if (g.attrExists("input_format")) {

@@ -45,6 +45,13 @@ struct PackedLayer {
     std::optional<PackedMatrix> right;  // rank > 0: [rank, in*k*k]
     std::vector<float> bias;
     std::vector<float> effective;       // the weight, `shape`, row-major (left * right when factored)
+    // The quantization method and its input transform T: the stored matrix is W·T⁻¹, and
+    // `effective` has T applied back. Scales: x' = x / s per input channel; a rotation is
+    // hadamardRotation(rotationChannels, rotationSeed).
+    std::string method = "rtn";
+    std::vector<float> inputChannelScales;
+    int64_t rotationChannels = 0;
+    uint64_t rotationSeed = 0;
     bool inputQuantized = false;
     std::string inputFormat;
     int inputBits = 32;

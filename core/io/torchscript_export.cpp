@@ -39,13 +39,16 @@ void writeTorchScript(const AppliedPlan& plan, const std::string& path)
         for (size_t i = 0; i < m.layers.size(); ++i) {
             index.emplace(m.weightPaths[i], i);
             const torch::Tensor stored = attributeTensor(fresh, m.weightPaths[i]);
-            (m.transposed[i] ? stored.t() : stored).copy_(p.layers[i].effective);
+            (m.transposed[i] ? stored.t() : stored).copy_(p.layers[i].transformed);
         }
         const bool quantizesInputs = std::any_of(p.encodings.begin(), p.encodings.end(),
                                                  [](const ActivationEncoding& e) { return e.enabled; });
-        if (quantizesInputs) {
+        const std::vector<InputTransform> transforms = p.transforms();
+        const bool transformsInputs = std::any_of(transforms.begin(), transforms.end(),
+                                                  [](const InputTransform& t) { return !t.identity(); });
+        if (quantizesInputs || transformsInputs) {
             const LayerGraph graph(fresh, index);
-            replaceForward(fresh, buildPlanGraph(graph, m.layers.size(), p.encodings, /*weightsAsInputs=*/false));
+            replaceForward(fresh, buildPlanGraph(graph, m.layers, p.encodings, transforms, /*weightsAsInputs=*/false));
         }
         // Saved to memory first: LibTorch's file writer throws a second time from its destructor
         // when a write fails (a full disk), which would abort the process.

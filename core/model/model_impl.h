@@ -2,6 +2,7 @@
 // core-internal: the LibTorch side of Model. Never include from views/ or app/.
 
 #include "../quant/activation_calibration.h"
+#include "../quant/layer_statistics.h"
 #include "layer_graph.h"
 #include "model.h"
 
@@ -19,9 +20,12 @@ struct Model::Impl {
     std::unique_ptr<LayerGraph> graph;  // built on first use
     std::vector<int64_t> outputShape;
 
-    // Input histograms of the FP32 model on a calibration set, named by calibrationKey().
+    // Input histograms of the FP32 model on a calibration set, named by SampleSet::cacheKey().
     std::string histogramKey;
     std::vector<ActivationHistogram> histograms;
+    // Input statistics for quantization methods on a calibration set (cachedLayerStatistics).
+    std::string statisticsKey;
+    std::vector<LayerStatistics> statistics;
 
     LayerGraph& layerGraph();
 };

@@ -3,10 +3,10 @@
 #include "../data/sample_set.h"
 #include "../model/layer_inputs.h"
 #include "../progress.h"
+#include "input_transform.h"
 #include "weight_quantizer.h"
 
 #include <cmath>
-#include <string_view>
 
 namespace bitlens {
 namespace {
@@ -49,9 +49,7 @@ const std::vector<ActivationHistogram>& cachedActivationHistograms(Model& model,
                                                                    Progress& progress)
 {
     Model::Impl& m = model.impl();
-    const std::string key = calibration.source + "|" + calibration.split + "|" + std::to_string(calibration.count())
-        + "|" + std::to_string(std::hash<std::string_view>{}(std::string_view(
-                    reinterpret_cast<const char*>(calibration.data.data()), calibration.data.size())));
+    const std::string key = calibration.cacheKey();
     if (m.histogramKey != key) {
         m.histograms = collectActivationHistograms(model, calibration, progress);
         m.histogramKey = key;
@@ -75,12 +73,19 @@ double ActivationHistogram::percentile(double p) const
 }
 
 std::vector<ActivationHistogram> collectActivationHistograms(Model& model, const SampleSet& calibration,
-                                                             Progress& progress, int bins)
+                                                             Progress& progress, int bins,
+                                                             const std::vector<InputTransform>* transforms)
 {
     Model::Impl& m = model.impl();
+    auto transformed = [&](size_t layer, const torch::Tensor& x) {
+        if (!transforms || (*transforms)[layer].identity() || !x.is_floating_point())
+            return x;
+        return (*transforms)[layer].applyToInput(x, inputChannelDim(m.layers[layer].kind, x.dim()));
+    };
     std::vector<ActivationHistogram> hist(m.layers.size());
     std::vector<bool> seen(m.layers.size(), false);
-    forEachLayerInput(m, calibration, progress, 0.0, 0.5, "Activation ranges", [&](size_t layer, const torch::Tensor& x) {
+    forEachLayerInput(m, calibration, progress, 0.0, 0.5, "Activation ranges", [&](size_t layer, const torch::Tensor& input) {
+        const torch::Tensor x = transformed(layer, input);
         ActivationHistogram& h = hist[layer];
         if (!x.is_floating_point()) {
             h.quantizable = false;
@@ -97,10 +102,11 @@ std::vector<ActivationHistogram> collectActivationHistograms(Model& model, const
         if (h.max <= h.min)
             h.max = h.min + 1e-12; // a constant input: one non-empty bin
     }
-    forEachLayerInput(m, calibration, progress, 0.5, 1.0, "Activation histograms", [&](size_t layer, const torch::Tensor& x) {
+    forEachLayerInput(m, calibration, progress, 0.5, 1.0, "Activation histograms", [&](size_t layer, const torch::Tensor& input) {
         ActivationHistogram& h = hist[layer];
         if (!h.quantizable)
             return;
+        const torch::Tensor x = transformed(layer, input);
         const torch::Tensor counts = torch::histc(x.to(torch::kFloat32), bins, h.min, h.max).to(torch::kFloat64);
         const double* c = counts.data_ptr<double>();
         for (int b = 0; b < bins; ++b)

@@ -12,6 +12,7 @@ namespace bitlens {
 class Model;
 class Progress;
 struct SampleSet;
+struct InputTransform;
 
 // Ownership: plain value. One per layer, over every value the layer's input took.
 struct ActivationHistogram {
@@ -37,9 +38,11 @@ struct ActivationEncoding {
 };
 
 // Runs the calibration set through the model twice (ranges, then histograms of `bins` bins).
+// `transforms` (one per layer, or null): histograms of T·x, the input a method's transform makes.
 // Threading: uses `model` exclusively while it runs. Throws Cancelled.
 std::vector<ActivationHistogram> collectActivationHistograms(Model& model, const SampleSet& calibration,
-                                                             Progress& progress, int bins = 2048);
+                                                             Progress& progress, int bins = 2048,
+                                                             const std::vector<InputTransform>* transforms = nullptr);
 
 // Expected squared error, summed over the histogram's values (each at its bin's centre), of
 // quantizing them with `e`: integer encodings and the float formats alike.

@@ -56,6 +56,20 @@ std::string bitsProblem(const std::string& field, NumberFormat format, int bits,
     return field + " " + std::to_string(bits) + " is out of range (2-8" + (allow16 ? " or 16)" : ")");
 }
 
+// "" when the weight's method suits its format and rank.
+std::string methodProblem(const LayerOption& o)
+{
+    const QuantMethod m = o.weight.method;
+    if (m == QuantMethod::Rtn)
+        return {};
+    const std::string name = std::string("weight.method ") + nameOf(m);
+    if (o.weight.format != NumberFormat::Int && m != QuantMethod::Hadamard && m != QuantMethod::SmoothQuant)
+        return name + " needs integer weights (format int)";
+    if (o.rank > 0)
+        return name + " works on the full-rank weight (rank 0)";
+    return {};
+}
+
 // What is wrong with `o`, or "". Without a layer only the checks that need no shape run.
 std::string optionProblem(const LayerOption& o, const LayerInfo* layer)
 {
@@ -72,8 +86,12 @@ std::string optionProblem(const LayerOption& o, const LayerInfo* layer)
         return "weight.group_size " + std::to_string(w.groupSize) + " must be positive";
     if (o.rank < 0)
         return "rank " + std::to_string(o.rank) + " is negative";
+    if (auto p = methodProblem(o); !p.empty())
+        return p;
     if (!layer)
         return {};
+    if (w.method != QuantMethod::Rtn && layer->kind == LayerKind::Embedding)
+        return std::string("weight.method ") + nameOf(w.method) + " needs a layer that multiplies its input (an embedding looks rows up)";
     const WeightMatrix m = weightMatrix(*layer);
     const int64_t maxRank = std::min(m.rows, m.cols);
     if (o.rank > maxRank)
@@ -146,7 +164,7 @@ public:
 
     WeightQuant weight(const json& j, const std::string& path, const WeightQuant& base) const
     {
-        checkObject(j, path, {"format", "bits", "granularity", "group_size", "symmetric", "range"});
+        checkObject(j, path, {"format", "bits", "granularity", "group_size", "symmetric", "range", "method"});
         WeightQuant w = base;
         if (j.contains("format"))
             w.format = choice<NumberFormat>(j.at("format"), path + ".format");
@@ -162,6 +180,8 @@ public:
         }
         if (j.contains("range"))
             w.range = choice<WeightRange>(j.at("range"), path + ".range");
+        if (j.contains("method"))
+            w.method = choice<QuantMethod>(j.at("method"), path + ".method");
         return w;
     }
 
@@ -205,7 +225,8 @@ nlohmann::ordered_json optionToJson(const LayerOption& o)
     const WeightQuant& w = o.weight;
     const ActivationQuant& a = o.activation;
     return {{"weight", {{"format", nameOf(w.format)}, {"bits", w.bits}, {"granularity", nameOf(w.granularity)},
-                        {"group_size", w.groupSize}, {"symmetric", w.symmetric}, {"range", nameOf(w.range)}}},
+                        {"group_size", w.groupSize}, {"symmetric", w.symmetric}, {"range", nameOf(w.range)},
+                        {"method", nameOf(w.method)}}},
             {"rank", o.rank},
             {"activation", {{"format", nameOf(a.format)}, {"bits", a.bits},
                             {"range", nameOf(a.range)}, {"percentile", a.percentile}}}};

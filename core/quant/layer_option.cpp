@@ -3,16 +3,19 @@
 namespace bitlens {
 namespace {
 
+// "" for round-to-nearest, the default, so existing labels read as before.
+std::string methodLabel(QuantMethod m) { return m == QuantMethod::Rtn ? std::string() : std::string(" ") + nameOf(m); }
+
 std::string weightLabel(const WeightQuant& w)
 {
     if (w.format != NumberFormat::Int)
-        return nameOf(w.format);
+        return nameOf(w.format) + methodLabel(w.method);
     std::string s = "w" + std::to_string(w.bits) + " ";
     s += w.granularity == Granularity::PerGroup ? "g" + std::to_string(w.groupSize) : nameOf(w.granularity);
     s += w.symmetric ? " sym" : " asym";
     if (w.range != WeightRange::MinMax)
         s += std::string(" ") + nameOf(w.range);
-    return s;
+    return s + methodLabel(w.method);
 }
 
 // "" when the input stays fp32, so the common weight-only option reads short.
@@ -65,10 +68,19 @@ const std::vector<EnumName<ActivationRange>>& nameTable<ActivationRange>()
     return table;
 }
 
+template <>
+const std::vector<EnumName<QuantMethod>>& nameTable<QuantMethod>()
+{
+    static const std::vector<EnumName<QuantMethod>> table{
+        {QuantMethod::Rtn, "rtn"}, {QuantMethod::Gptq, "gptq"}, {QuantMethod::GptqActOrder, "gptq_act"},
+        {QuantMethod::Awq, "awq"}, {QuantMethod::SmoothQuant, "smoothquant"}, {QuantMethod::Hadamard, "hadamard"}};
+    return table;
+}
+
 bool WeightQuant::operator==(const WeightQuant& o) const
 {
     return format == o.format && bits == o.bits && granularity == o.granularity && groupSize == o.groupSize
-        && symmetric == o.symmetric && range == o.range;
+        && symmetric == o.symmetric && range == o.range && method == o.method;
 }
 
 bool ActivationQuant::operator==(const ActivationQuant& o) const

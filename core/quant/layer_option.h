@@ -12,6 +12,9 @@ enum class NumberFormat { Float32, Int, Float16, BFloat16, Fp8E4M3, Fp8E5M2 };
 enum class Granularity { PerTensor, PerChannel, PerGroup };
 enum class WeightRange { MinMax, Mse };
 enum class ActivationRange { MinMax, Percentile, Mse };
+// How a weight reaches its grid (core/quant/methods: one file each, described in the registry):
+// round-to-nearest, or a method that uses the layer's calibration inputs or transforms its input.
+enum class QuantMethod { Rtn, Gptq, GptqActOrder, Awq, SmoothQuant, Hadamard };
 
 struct WeightQuant {
     NumberFormat format = NumberFormat::Float32;
@@ -20,6 +23,7 @@ struct WeightQuant {
     int groupSize = 128;                             // PerGroup: columns of the [out, in*k*k] view per group
     bool symmetric = true;                           // Int only; false adds a zero-point
     WeightRange range = WeightRange::MinMax;         // Int only
+    QuantMethod method = QuantMethod::Rtn;
 
     bool operator==(const WeightQuant& o) const;
     bool operator!=(const WeightQuant& o) const { return !(*this == o); }
@@ -57,10 +61,11 @@ struct EnumName {
     const char* alias = nullptr;
 };
 template <typename Enum>
-const std::vector<EnumName<Enum>>& nameTable(); // defined for the four enums above
+const std::vector<EnumName<Enum>>& nameTable(); // defined for the five enums above
 
 // "fp32", "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"; "per-tensor", "per-channel", "per-group";
-// "minmax", "mse"; "minmax", "percentile", "mse".
+// "minmax", "mse"; "minmax", "percentile", "mse"; "rtn", "gptq", "gptq_act", "awq", "smoothquant",
+// "hadamard".
 template <typename Enum>
 const char* nameOf(Enum value)
 {

@@ -17,6 +17,20 @@ int64_t scalesOf(const WeightQuant& w, int64_t rows, int64_t cols)
 
 int widthOf(NumberFormat format, int bits) { return format == NumberFormat::Int ? bits : formatBits(format); }
 
+// What a method stores beside the matrix: fp16 input-channel scales, or a rotation's seed.
+int64_t methodBytes(QuantMethod method, const LayerInfo& layer)
+{
+    switch (method) {
+    case QuantMethod::Awq:
+    case QuantMethod::SmoothQuant: return layer.weightShape.size() > 1 ? 2 * layer.weightShape[1] : 0;
+    case QuantMethod::Hadamard: return 8;
+    case QuantMethod::Rtn:
+    case QuantMethod::Gptq:
+    case QuantMethod::GptqActOrder: return 0;
+    }
+    return 0;
+}
+
 } // namespace
 
 LayerCost layerCost(const LayerInfo& layer, const LayerOption& option)
@@ -33,7 +47,8 @@ LayerCost layerCost(const LayerInfo& layer, const LayerOption& option)
         c.scaleCount = r > 0 ? scalesOf(w, m.rows, r) + scalesOf(w, r, m.cols) : scalesOf(w, m.rows, m.cols);
         c.zeroPointCount = w.symmetric ? 0 : c.scaleCount;
     }
-    c.metadataBytes = 2 * c.scaleCount + c.zeroPointCount * (weightBits <= 8 ? 1 : 2);
+    c.methodBytes = methodBytes(w.method, layer);
+    c.metadataBytes = 2 * c.scaleCount + c.zeroPointCount * (weightBits <= 8 ? 1 : 2) + c.methodBytes;
     c.biasBytes = 4 * layer.biasParams;
     c.bytes = (c.payloadBits + 7) / 8 + c.metadataBytes + c.biasBytes;
     if (layer.weightParams > 0)

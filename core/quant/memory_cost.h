@@ -14,7 +14,8 @@ struct LayerCost {
     int64_t payloadBits = 0;    // storedValues * weight bits (packed)
     int64_t scaleCount = 0;     // fp16 scales
     int64_t zeroPointCount = 0; // one per scale when asymmetric
-    int64_t metadataBytes = 0;  // 2 per scale + zero-point bytes
+    int64_t metadataBytes = 0;  // 2 per scale + zero-point bytes + the method's (methodBytes)
+    int64_t methodBytes = 0;    // a method's input transform: 2 per channel scale, 8 for a rotation's seed
     int64_t biasBytes = 0;      // fp32
     int64_t bytes = 0;          // ceil(payloadBits / 8) + metadataBytes + biasBytes
     double bitsPerWeight = 0;   // (payload + metadata bits) / original weight count

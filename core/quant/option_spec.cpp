@@ -42,30 +42,35 @@ WeightQuant weightSpec(const std::string& part)
     const std::vector<std::string> tokens = split(part, ':');
     WeightQuant w;
     if (const auto format = floatSpec(tokens[0])) {
-        if (tokens.size() > 1)
-            specError("'" + part + "': the options apply to integer weights only");
+        const auto method = tokens.size() == 2 ? enumFromName<QuantMethod>(tokens[1]) : std::nullopt;
+        if (tokens.size() > 1 && !method)
+            specError("'" + part + "': a float format takes only a method (" + namesOf<QuantMethod>() + ")");
         w.format = *format;
         w.bits = formatBits(*format);
+        w.method = method.value_or(QuantMethod::Rtn);
         return w;
     }
     const auto bits = tokens[0].rfind('w', 0) == 0 ? wholeNumber(tokens[0].substr(1)) : std::nullopt;
     if (!bits)
         specError("'" + tokens[0] + "' is not a weight spec (w<bits>[:per-tensor|:per-channel|:group<N>]"
-                  "[:sym|:asym][:minmax|:mse], or fp32, fp16, bf16, fp8_e4m3, fp8_e5m2)");
+                  "[:sym|:asym][:minmax|:mse][:METHOD], or fp32, fp16, bf16, fp8_e4m3, fp8_e5m2[:METHOD]; "
+                  "METHOD one of " + namesOf<QuantMethod>() + ")");
     if (!((*bits >= 2 && *bits <= 8) || *bits == 16))
         specError("'" + tokens[0] + "' has bits out of range (2-8 or 16)");
     w.format = NumberFormat::Int;
     w.bits = *bits;
-    static const char* const kinds[] = {"granularity", "symmetry", "range"};
-    bool seen[3] = {false, false, false};
+    static const char* const kinds[] = {"granularity", "symmetry", "range", "method"};
+    bool seen[4] = {false, false, false, false};
     for (size_t i = 1; i < tokens.size(); ++i) {
         const std::string& t = tokens[i];
         const bool group = t.rfind("group", 0) == 0;
         const auto granularity = enumFromName<Granularity>(t);
         const auto range = enumFromName<WeightRange>(t);
+        const auto method = enumFromName<QuantMethod>(t);
         const int kind = group || (granularity && granularity != Granularity::PerGroup) ? 0
             : t == "sym" || t == "asym"                                                  ? 1
             : range                                                                       ? 2
+            : method                                                                      ? 3
                                                                                           : -1;
         if (kind < 0)
             specError("unknown option '" + t + "' in '" + part + "'");
@@ -82,8 +87,10 @@ WeightQuant weightSpec(const std::string& part)
             w.granularity = *granularity;
         } else if (kind == 1) {
             w.symmetric = t == "sym";
-        } else {
+        } else if (kind == 2) {
             w.range = *range;
+        } else {
+            w.method = *method;
         }
     }
     return w;
@@ -146,6 +153,9 @@ LayerOption OptionSpec::resolve(const LayerInfo& layer) const
         const auto rank = static_cast<int64_t>(std::ceil(rankFraction * double(full) - 1e-9));
         resolved.rank = static_cast<int>(std::min(full, std::max<int64_t>(1, rank)));
     }
+    // An embedding looks rows up: no input for a method to use, so round-to-nearest.
+    if (layer.kind == LayerKind::Embedding)
+        resolved.weight.method = QuantMethod::Rtn;
     const WeightQuant& w = resolved.weight;
     if (w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup
         && (m.cols % w.groupSize != 0 || resolved.rank % w.groupSize != 0))

@@ -20,8 +20,9 @@ struct OptionSpec {
     LayerOption option;       // rank 0
     double rankFraction = 0;  // in (0, 1]: rank = ceil(fraction * min(m, n)) per layer; 0: full rank
 
-    // What the spec gives `layer`: its rank from the fraction, and per-channel instead of a group
-    // size that does not divide the input dimension or the rank (the nearest valid option).
+    // What the spec gives `layer`: its rank from the fraction, per-channel instead of a group
+    // size that does not divide the input dimension or the rank, and rtn for an embedding (the
+    // nearest valid options).
     LayerOption resolve(const LayerInfo& layer) const;
 };
 

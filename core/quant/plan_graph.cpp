@@ -48,12 +48,30 @@ Value* insertFakeQuant(torch::jit::Graph& g, Value* x, const ActivationEncoding&
     throw PlanError("float32 inputs need no fake quantization");
 }
 
+// T·x as graph ops, with T's tensor a graph constant (saved with an exported model).
+Value* insertTransform(torch::jit::Graph& g, Value* x, const InputTransform& t, LayerKind kind)
+{
+    const bool conv = kind == LayerKind::Conv1d || kind == LayerKind::Conv2d;
+    if (t.kind == InputTransform::Kind::Scale) {
+        std::vector<int64_t> shape{-1};
+        if (conv)
+            shape.resize(kind == LayerKind::Conv2d ? 3 : 2, 1);
+        return op(g, "aten::div", {x, g.insertConstant(t.tensor.reshape(shape).contiguous())});
+    }
+    Value* rotation = g.insertConstant(t.tensor.t().contiguous());
+    if (!conv)
+        return op(g, "aten::matmul", {x, rotation});
+    Value* last = op(g, "aten::transpose", {x, int64_t(1), int64_t(-1)});
+    return op(g, "aten::transpose", {op(g, "aten::matmul", {last, rotation}), int64_t(1), int64_t(-1)});
+}
+
 } // namespace
 
-std::shared_ptr<torch::jit::Graph> buildPlanGraph(const LayerGraph& layers, size_t layerCount,
+std::shared_ptr<torch::jit::Graph> buildPlanGraph(const LayerGraph& layers, const std::vector<LayerInfo>& layerInfo,
                                                   const std::vector<ActivationEncoding>& encodings,
-                                                  bool weightsAsInputs)
+                                                  const std::vector<InputTransform>& transforms, bool weightsAsInputs)
 {
+    const size_t layerCount = layerInfo.size();
     LayerGraph::GraphCopy copy = layers.copyGraph();
     torch::jit::Graph& g = *copy.graph;
     std::vector<Value*> weightInputs;
@@ -72,10 +90,15 @@ std::shared_ptr<torch::jit::Graph> buildPlanGraph(const LayerGraph& layers, size
             }
             n->replaceInput(LayerGraph::weightInput(n), weight);
         }
-        if (layer < encodings.size() && encodings[layer].enabled) {
+        const bool transformed = layer < transforms.size() && !transforms[layer].identity();
+        const bool quantized = layer < encodings.size() && encodings[layer].enabled;
+        if (transformed || quantized) {
             g.setInsertPoint(n);
             const size_t dataIndex = LayerGraph::dataInput(n);
-            n->replaceInput(dataIndex, insertFakeQuant(g, n->input(dataIndex), encodings[layer]));
+            Value* x = n->input(dataIndex);
+            if (transformed)
+                x = insertTransform(g, x, transforms[layer], layerInfo[layer].kind);
+            n->replaceInput(dataIndex, quantized ? insertFakeQuant(g, x, encodings[layer]) : x);
         }
     }
     g.setInsertPoint(g.block());

@@ -5,14 +5,17 @@
 
 #include "../model/layer_graph.h"
 #include "activation_calibration.h"
+#include "input_transform.h"
 
 namespace bitlens {
 
-// encodings: one per layer (disabled = leave the input alone). weightsAsInputs: the graph takes
+// encodings: one per layer (disabled = leave the input alone). transforms: one per layer or
+// none; a layer's input becomes T·x (before its fake quantization), so its weight must be the
+// transformed one (CompressedWeight::transformed). weightsAsInputs: the graph takes
 // (self, x, w_0, ..., w_{L-1}) and uses w_i wherever layer i's weight was read.
 // Throws PlanError for an activation format the graph cannot express.
-std::shared_ptr<torch::jit::Graph> buildPlanGraph(const LayerGraph& layers, size_t layerCount,
+std::shared_ptr<torch::jit::Graph> buildPlanGraph(const LayerGraph& layers, const std::vector<LayerInfo>& layerInfo,
                                                   const std::vector<ActivationEncoding>& encodings,
-                                                  bool weightsAsInputs);
+                                                  const std::vector<InputTransform>& transforms, bool weightsAsInputs);
 
 } // namespace bitlens

@@ -25,17 +25,14 @@ torch::Tensor groupedView(const torch::Tensor& m, const WeightQuant& q)
     return m;
 }
 
-struct Affine {
-    torch::Tensor scale; // [R, G, 1], fp16-representable
-    torch::Tensor zeroPoint;
-};
-
 // Scales and zero-points for ranges [lo, hi] per group, PyTorch observer conventions.
-Affine affineFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qmax, bool symmetric)
+IntegerGrid gridFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qmax, bool symmetric)
 {
     lo = lo.clamp_max(0.0);
     hi = hi.clamp_min(0.0);
-    Affine a;
+    IntegerGrid a;
+    a.qmin = qmin;
+    a.qmax = qmax;
     if (symmetric) {
         a.scale = torch::maximum(-lo, hi) / (static_cast<double>(qmax - qmin) / 2.0);
     } else {
@@ -51,17 +48,6 @@ Affine affineFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qmax,
         a.zeroPoint = (qmin - torch::round(lo / a.scale)).clamp(qmin, qmax).to(torch::kInt32);
     }
     return a;
-}
-
-// Codes with the rounding fake_quantize_per_*_affine uses: round-half-even of x * (1/scale).
-torch::Tensor codesFor(const torch::Tensor& x, const Affine& a, int64_t qmin, int64_t qmax)
-{
-    return (torch::round(x * (1.0f / a.scale)) + a.zeroPoint).clamp(qmin, qmax);
-}
-
-torch::Tensor dequantize(const torch::Tensor& codes, const Affine& a)
-{
-    return (codes - a.zeroPoint) * a.scale;
 }
 
 } // namespace
@@ -88,39 +74,61 @@ torch::Tensor roundToFormat(const torch::Tensor& values, NumberFormat format)
     throw PlanError("roundToFormat needs a float format");
 }
 
-QuantizedMatrix quantizeMatrix(const torch::Tensor& matrix, const WeightQuant& quant)
+torch::Tensor IntegerGrid::codes(const torch::Tensor& x) const
 {
-    const torch::Tensor m = matrix.to(torch::kFloat32).contiguous();
-    QuantizedMatrix out;
-    if (quant.format != NumberFormat::Int) {
-        out.dequantized = roundToFormat(m, quant.format);
-        return out;
-    }
-    std::tie(out.qmin, out.qmax) = integerRange(quant.bits, quant.symmetric);
-    const torch::Tensor x = groupedView(m, quant);
+    return (torch::round(x * (1.0f / scale)) + zeroPoint).clamp(qmin, qmax);
+}
+
+torch::Tensor IntegerGrid::dequantize(const torch::Tensor& codes) const { return (codes - zeroPoint) * scale; }
+
+IntegerGrid fitIntegerGrid(const torch::Tensor& matrix, const WeightQuant& quant)
+{
+    const auto [qmin, qmax] = integerRange(quant.bits, quant.symmetric);
+    const torch::Tensor x = groupedView(matrix.to(torch::kFloat32), quant);
     const torch::Tensor lo = std::get<0>(x.min(2, true));
     const torch::Tensor hi = std::get<0>(x.max(2, true));
-
-    Affine best = affineFor(lo, hi, out.qmin, out.qmax, quant.symmetric);
+    IntegerGrid best = gridFor(lo, hi, qmin, qmax, quant.symmetric);
     if (quant.range == WeightRange::Mse) {
         // Per group, the clip ratio whose quantization error is smallest.
-        torch::Tensor bestError = (dequantize(codesFor(x, best, out.qmin, out.qmax), best) - x).square().sum(2, true);
+        torch::Tensor bestError = (best.dequantize(best.codes(x)) - x).square().sum(2, true);
         for (int k = 1; k < kClipCandidates; ++k) {
             const double ratio = 1.0 - 0.025 * k;
-            const Affine a = affineFor(lo * ratio, hi * ratio, out.qmin, out.qmax, quant.symmetric);
-            const torch::Tensor error = (dequantize(codesFor(x, a, out.qmin, out.qmax), a) - x).square().sum(2, true);
+            const IntegerGrid a = gridFor(lo * ratio, hi * ratio, qmin, qmax, quant.symmetric);
+            const torch::Tensor error = (a.dequantize(a.codes(x)) - x).square().sum(2, true);
             const torch::Tensor better = error < bestError;
             best.scale = torch::where(better, a.scale, best.scale);
             best.zeroPoint = torch::where(better, a.zeroPoint, best.zeroPoint);
             bestError = torch::where(better, error, bestError);
         }
     }
-    const torch::Tensor codes = codesFor(x, best, out.qmin, out.qmax);
-    out.dequantized = dequantize(codes, best).reshape(m.sizes());
-    out.codes = codes.to(torch::kInt32).reshape(m.sizes());
-    out.scales = best.scale.squeeze(2);
-    out.zeroPoints = best.zeroPoint.squeeze(2);
+    return best;
+}
+
+QuantizedMatrix quantizedFromCodes(const torch::Tensor& codes, const IntegerGrid& grid)
+{
+    const int64_t rows = codes.size(0);
+    const int64_t groups = grid.scale.size(1);
+    const torch::Tensor grouped = codes.to(torch::kFloat32).reshape({grid.scale.size(0), groups, -1});
+    QuantizedMatrix out;
+    out.qmin = grid.qmin;
+    out.qmax = grid.qmax;
+    out.dequantized = grid.dequantize(grouped).reshape({rows, -1});
+    out.codes = codes.to(torch::kInt32).reshape({rows, -1});
+    out.scales = grid.scale.squeeze(2);
+    out.zeroPoints = grid.zeroPoint.squeeze(2);
     return out;
+}
+
+QuantizedMatrix quantizeMatrix(const torch::Tensor& matrix, const WeightQuant& quant)
+{
+    const torch::Tensor m = matrix.to(torch::kFloat32).contiguous();
+    if (quant.format != NumberFormat::Int) {
+        QuantizedMatrix out;
+        out.dequantized = roundToFormat(m, quant.format);
+        return out;
+    }
+    const IntegerGrid grid = fitIntegerGrid(m, quant);
+    return quantizedFromCodes(grid.codes(groupedView(m, quant)).reshape(m.sizes()), grid);
 }
 
 } // namespace bitlens

@@ -20,6 +20,26 @@ struct QuantizedMatrix {
 // Throws PlanError when a per-group size does not divide the columns.
 QuantizedMatrix quantizeMatrix(const torch::Tensor& matrix, const WeightQuant& quant);
 
+// The integer grid of each group of a matrix viewed as [R, G, S] (R rows sharing nothing, G groups
+// per row, S values per group), PyTorch observer conventions, scales fp16-representable.
+struct IntegerGrid {
+    torch::Tensor scale;     // float32 [R, G, 1]
+    torch::Tensor zeroPoint; // int32, the shape of scale
+    int64_t qmin = 0;
+    int64_t qmax = 0;
+
+    // Round-half-even of x * (1/scale), as fake_quantize_per_*_affine rounds; x broadcasts.
+    torch::Tensor codes(const torch::Tensor& x) const;
+    torch::Tensor dequantize(const torch::Tensor& codes) const;
+};
+
+// The grid `quant` (Int) gives the matrix: min-max, or per group the MSE-best clip ratio.
+IntegerGrid fitIntegerGrid(const torch::Tensor& matrix, const WeightQuant& quant);
+
+// A matrix quantized elsewhere (GPTQ) on a grid whose groups are `groupSize` columns wide (the
+// whole row when the grid has one group), in quantizeMatrix's form.
+QuantizedMatrix quantizedFromCodes(const torch::Tensor& codes, const IntegerGrid& grid);
+
 // Round-to-nearest-even emulation of a float format (fp16, bf16, fp8 E4M3 / E5M2), saturating
 // fp8 at its largest finite value.
 torch::Tensor roundToFormat(const torch::Tensor& values, NumberFormat format);

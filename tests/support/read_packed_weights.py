@@ -63,6 +63,42 @@ def matrix(group):
     raise SystemExit(f"{group.name}: unknown format {fmt}")
 
 
+def splitmix64(x):
+    mask = (1 << 64) - 1
+    x = (x + 0x9E3779B97F4A7C15) & mask
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+    return x ^ (x >> 31)
+
+
+def hadamard_rotation(channels, seed):
+    """README's rotation: Walsh-Hadamard blocks of the largest power of two dividing the channel
+    count, normalised, on the diagonal, times random signs (bit 0 of splitmix64(seed + i))."""
+    block = 1
+    while channels % (2 * block) == 0:
+        block *= 2
+    h = np.ones((1, 1))
+    while h.shape[0] < block:
+        h = np.block([[h, h], [h, -h]])
+    h /= np.sqrt(block)
+    rotation = np.kron(np.eye(channels // block), h)
+    signs = np.array([1.0 if splitmix64(seed + i) & 1 == 0 else -1.0 for i in range(channels)])
+    return rotation * signs[None, :]
+
+
+def undo_transform(layer, weight):
+    """The stored matrix is W·T⁻¹ for a method's input transform T; W = stored·T per channel."""
+    if "input_channel_scales" in layer:
+        scales = layer["input_channel_scales"][()].astype(np.float32)
+        by_channel = weight.reshape(weight.shape[0], scales.size, -1)
+        return (by_channel / scales[None, :, None]).reshape(weight.shape)
+    if "rotation_seed" in layer.attrs:
+        rotation = hadamard_rotation(int(layer.attrs["rotation_channels"]), int(layer.attrs["rotation_seed"]))
+        by_channel = weight.reshape(weight.shape[0], rotation.shape[0], -1).astype(np.float64)
+        return np.einsum("odk,dc->ock", by_channel, rotation).reshape(weight.shape).astype(np.float32)
+    return weight
+
+
 def main():
     path, out = sys.argv[1], sys.argv[2]
     layers = []
@@ -71,7 +107,7 @@ def main():
         root["version"] = int(f.attrs["version"])
         for name, layer in f["layers"].items():
             if "weight" in layer:
-                weight, matrices = matrix(layer["weight"]), 1
+                weight, matrices = undo_transform(layer, matrix(layer["weight"])), 1
             else:
                 weight, matrices = matrix(layer["left"]) @ matrix(layer["right"]), 2
             np.ascontiguousarray(weight, dtype="<f4").tofile(os.path.join(out, name + ".f32"))

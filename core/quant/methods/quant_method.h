@@ -1,0 +1,55 @@
+#pragma once
+// core-internal: the quantization methods, one descriptor each in one registry: what a method
+// needs of the calibration set and how it quantizes a weight matrix. compressWeight (and through
+// it plans, sensitivity cells and exports) reaches every method here; the CLI, the GUI and the
+// README list them from quantMethods().
+
+#include "../input_transform.h"
+#include "../layer_statistics.h"
+#include "../weight_quantizer.h"
+
+#include <functional>
+#include <vector>
+
+namespace bitlens {
+
+struct MethodInput {
+    torch::Tensor matrix;                        // [out, C·k] float32, channel-major columns
+    WeightQuant quant;
+    const LayerStatistics* statistics = nullptr; // available whenever the method needs inputs
+};
+
+struct MethodResult {
+    QuantizedMatrix quantized; // of W·T⁻¹, T the transform below
+    InputTransform transform;
+};
+
+struct QuantMethodDescriptor {
+    QuantMethod id;
+    const char* summary;     // one line: what it does, after whom
+    bool needsInputs;        // the layer's LayerStatistics (magnitudes, channel count)
+    bool needsGram;          // and XᵀX
+    std::function<MethodResult(const MethodInput&)> quantize; // throws PlanError
+};
+
+const std::vector<QuantMethodDescriptor>& quantMethods(); // in the order of QuantMethod
+const QuantMethodDescriptor& quantMethod(QuantMethod id);
+
+// The methods, one file each (gptq.cpp, awq.cpp, smoothquant.cpp, hadamard.cpp).
+MethodResult gptqQuantize(const MethodInput& in, bool activationOrder);
+MethodResult awqQuantize(const MethodInput& in);
+MethodResult smoothQuantQuantize(const MethodInput& in);
+MethodResult hadamardQuantize(const MethodInput& in);
+
+// GPTQ's knobs, fixed as the paper's reference code sets them: dampening 1 % of XᵀX's mean
+// diagonal, columns updated lazily in blocks of 128 (a multiple of the group size).
+constexpr double kGptqDampening = 0.01;
+constexpr int64_t kGptqBlock = 128;
+// AWQ's grid: scales s = mean|x|^α for α = 0, 1/20, ..., 19/20.
+constexpr int kAwqGrid = 20;
+// SmoothQuant's migration strength α (the paper's default).
+constexpr double kSmoothQuantAlpha = 0.5;
+// The seed of Hadamard's random signs, stored with the plan's export.
+constexpr uint64_t kHadamardSeed = 0x5eedb175ULL;
+
+} // namespace bitlens
