@@ -212,6 +212,7 @@ private slots:
         plan.layers["ranked"].rank = 48;
         plan.layers["layer4.0.conv1"] = withActivation(intOption(2, Granularity::PerGroup, true, 16), 2,
                                                        ActivationRange::Percentile, 100.0 / 3);
+        plan.layers["layer4.0.conv1"].weight.method = QuantMethod::GptqActOrder;
         const std::string json = planToJson(plan);
         QCOMPARE(planFromJson(json, "plan.json"), plan);
         QCOMPARE(planToJson(planFromJson(json, "plan.json")), json);
@@ -232,7 +233,9 @@ private slots:
         const QJsonObject e5m2 = layers["e5m2"].toObject();
         QCOMPARE(e5m2["weight"].toObject()["format"].toString(), "fp8_e5m2");
         QCOMPARE(e5m2["weight"].toObject()["bits"].toInt(), 8);
-        QCOMPARE(e5m2["weight"].toObject().size(), 6);
+        QCOMPARE(e5m2["weight"].toObject().size(), 7);
+        QCOMPARE(e5m2["weight"].toObject()["method"].toString(), "rtn");
+        QCOMPARE(layers["layer4.0.conv1"].toObject()["weight"].toObject()["method"].toString(), "gptq_act");
         QCOMPARE(e5m2["activation"].toObject()["format"].toString(), "fp16");
         QCOMPARE(layers["ranked"].toObject()["rank"].toInt(), 48);
         QCOMPARE(layers["w16"].toObject()["weight"].toObject()["format"].toString(), "int");

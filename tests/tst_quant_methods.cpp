@@ -7,6 +7,7 @@
 
 #include "core/data/dataset.h"
 #include "core/eval/applied_plan_impl.h"
+#include "core/io/analysis_bundle.h"
 #include "core/io/hdf5_helpers.h"
 #include "core/io/model_sidecar.h"
 #include "core/model/model.h"
@@ -15,6 +16,7 @@
 #include "core/quant/memory_cost.h"
 #include "core/quant/option_spec.h"
 #include "core/runtime.h"
+#include "core/stats/model_analysis.h"
 #include "test_helpers.h"
 #include "test_paths.h"
 
@@ -186,6 +188,54 @@ private:
     }
 
 private slots:
+    // Each layer's output error per method and width: falls with every added bit, GPTQ's and AWQ's
+    // never above round-to-nearest's (both minimise exactly this error, and AWQ's grid includes
+    // round-to-nearest), and the bundle keeps it.
+    void methodOutputErrorsOfEveryLayer()
+    {
+        const std::string path = testing::demoModel("fmnist_cnn").toStdString();
+        DatasetOptions options = defaultDatasetOptionsFor(path);
+        options.calibrationSize = 256;
+        NullProgress progress;
+        const DatasetSplits data = loadDataset(defaultDatasetFor(path), options, progress);
+        auto m = Model::load(path);
+        AnalysisOptions only;
+        only.statistics = only.activations = only.spectra = only.quantError = false;
+        only.methodError = true;
+        const ModelAnalysis a = analyzeModel(*m, only, &data.calibration, progress);
+        const QuantErrorTable& t = a.quantError;
+        QCOMPARE(t.methodOptions.size(), size_t(16));
+        QCOMPARE(t.methodOutputError.size(), m->layers().size());
+        const auto at = [&](size_t layer, const std::string& spec) {
+            const auto it = std::find(t.methodOptions.begin(), t.methodOptions.end(), spec);
+            return t.methodOutputError[layer][size_t(it - t.methodOptions.begin())];
+        };
+        for (size_t l = 0; l < m->layers().size(); ++l) {
+            for (const char* method : {"rtn", "gptq", "awq", "hadamard"}) {
+                double previous = std::numeric_limits<double>::infinity();
+                for (int bits : {2, 3, 4, 8}) {
+                    const double e = at(l, "w" + std::to_string(bits) + ":per-channel:" + method);
+                    QVERIFY2(e > 0 && e < previous, qPrintable(QString("%1 %2 at %3 bits").arg(l).arg(method).arg(bits)));
+                    previous = e;
+                }
+            }
+            for (int bits : {2, 3, 4, 8}) {
+                const std::string w = "w" + std::to_string(bits) + ":per-channel:";
+                QVERIFY(at(l, w + "gptq") <= at(l, w + "rtn") * (1 + 1e-9));
+                QVERIFY(at(l, w + "awq") <= at(l, w + "rtn") * (1 + 1e-9));
+            }
+            qInfo("%s at 3 bits: rtn %.3g, gptq %.3g, awq %.3g, hadamard %.3g", m->layers()[l].name.c_str(),
+                  at(l, "w3:per-channel:rtn"), at(l, "w3:per-channel:gptq"), at(l, "w3:per-channel:awq"),
+                  at(l, "w3:per-channel:hadamard"));
+        }
+        QTemporaryDir dir;
+        writeAnalysisBundle(a, dir.filePath("a.h5").toStdString());
+        const ModelAnalysis back = readAnalysisBundle(dir.filePath("a.h5").toStdString());
+        QVERIFY(back.options.methodError);
+        QCOMPARE(back.quantError.methodOptions, t.methodOptions);
+        QCOMPARE(back.quantError.methodOutputError, t.methodOutputError);
+    }
+
     // The method is one more field of a spec and of the plan file; what each stores is counted.
     void methodsInSpecsPlansAndBytes()
     {

@@ -86,6 +86,7 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
       m_activations(new QCheckBox(tr("Layer-input (activation) statistics"))),
       m_spectra(new QCheckBox(tr("Weight spectra (SVD, power-law α, energy ranks)"))),
       m_quantError(new QCheckBox(tr("Quantization error per option"))),
+      m_methodError(new QCheckBox(tr("Output error per method (rtn, GPTQ, AWQ, Hadamard at 2/3/4/8 bits)"))),
       m_hessian(new QCheckBox(tr("Hessian: top eigenvalues, traces, densities"))),
       m_sensitivity(new QCheckBox(tr("Sensitivity: predicted and measured ΔLoss per option"))),
       m_calibration(new QSpinBox),
@@ -104,10 +105,11 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
 
     auto* what = new QGroupBox(tr("Compute"));
     auto* whatLayout = new QVBoxLayout(what);
-    for (QCheckBox* box : {m_statistics, m_activations, m_spectra, m_quantError, m_hessian, m_sensitivity})
+    for (QCheckBox* box : {m_statistics, m_activations, m_spectra, m_quantError, m_methodError, m_hessian, m_sensitivity})
         whatLayout->addWidget(box);
+    m_methodError->setObjectName(QStringLiteral("methodError"));
     if (!data) {
-        for (QCheckBox* box : {m_activations, m_hessian, m_sensitivity}) {
+        for (QCheckBox* box : {m_activations, m_methodError, m_hessian, m_sensitivity}) {
             box->setEnabled(false);
             box->setToolTip(tr("Needs a calibration set: open a dataset first"));
         }
@@ -153,7 +155,8 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
         connect(box, &QCheckBox::toggled, this, &AnalyseDialog::updateState);
     }
     form->addRow(tr("Estimators:"), estimators);
-    m_candidates->setToolTip(tr("Options to predict ΔLoss for, comma-separated: w2 … w8, fp8_e4m3, rank0.5, w4+rank0.5"));
+    m_candidates->setToolTip(tr("Options to predict ΔLoss for, comma-separated: w2 … w8, fp8_e4m3, rank0.5, w4+rank0.5, "
+                                "and with a method w3:gptq, w4:group64:awq, w8:smoothquant,a8"));
     form->addRow(tr("Options:"), m_candidates);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
@@ -176,7 +179,7 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
     defaults.calibrationSamples = std::min<int64_t>(1024, available);
     setRequest(defaults);
 
-    for (QCheckBox* box : {m_statistics, m_activations, m_spectra, m_quantError, m_hessian, m_sensitivity})
+    for (QCheckBox* box : {m_statistics, m_activations, m_spectra, m_quantError, m_methodError, m_hessian, m_sensitivity})
         connect(box, &QCheckBox::toggled, this, &AnalyseDialog::updateState);
     for (QSpinBox* spin : {m_calibration, m_hessianSamples, m_hessianBatches, m_topK, m_seed})
         connect(spin, &QSpinBox::valueChanged, this, &AnalyseDialog::updateState);
@@ -191,6 +194,7 @@ void AnalyseDialog::setRequest(const AnalysisRequest& r)
     m_activations->setChecked(o.activations && m_activations->isEnabled());
     m_spectra->setChecked(o.spectra);
     m_quantError->setChecked(o.quantError);
+    m_methodError->setChecked(o.methodError && m_methodError->isEnabled());
     m_hessian->setChecked(o.hessian && m_hessian->isEnabled());
     m_sensitivity->setChecked(o.sensitivity && m_sensitivity->isEnabled());
     m_calibration->setValue(int(r.calibrationSamples));
@@ -219,6 +223,7 @@ AnalysisRequest AnalyseDialog::request() const
     o.activations = m_activations->isChecked();
     o.spectra = m_spectra->isChecked();
     o.quantError = m_quantError->isChecked();
+    o.methodError = m_methodError->isChecked();
     o.hessian = m_hessian->isChecked();
     o.sensitivity = m_sensitivity->isChecked();
     r.calibrationSamples = m_calibration->value();
@@ -259,7 +264,8 @@ void AnalyseDialog::updateState()
         problem = tr("Name at least one option to predict ΔLoss for.");
     else if (curvature && r.options.hessianOptions.batches * r.options.hessianOptions.batchSize > r.calibrationSamples)
         problem = tr("The Hessian cannot use more samples than the calibration set has.");
-    else if (!(r.options.statistics || r.options.activations || r.options.spectra || r.options.quantError || curvature))
+    else if (!(r.options.statistics || r.options.activations || r.options.spectra || r.options.quantError
+               || r.options.methodError || curvature))
         problem = tr("Choose something to compute.");
     m_ok->setEnabled(problem.isEmpty());
     m_estimate->setText(problem.isEmpty()

@@ -53,6 +53,7 @@ private:
     QCheckBox* m_activations;
     QCheckBox* m_spectra;
     QCheckBox* m_quantError;
+    QCheckBox* m_methodError;
     QCheckBox* m_hessian;
     QCheckBox* m_sensitivity;
     QSpinBox* m_calibration;

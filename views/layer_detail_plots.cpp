@@ -8,6 +8,7 @@
 #include "symlog.h"
 
 #include "core/quant/layer_option.h"
+#include "core/quant/option_spec.h"
 #include "core/quant/quantization_grid.h"
 
 #include <qcustomplot.h>
@@ -130,6 +131,20 @@ LayerDetailPlots::LayerDetailPlots(QWidget* parent) : FigureTabs(parent)
 
     QCustomPlot* deltaLoss = addFigure(QStringLiteral("deltaloss"), tr("ΔLoss"), tr("weight bits"), tr("ΔLoss (nats, symlog)"));
     installHoverTooltips(deltaLoss, [this](QCPAbstractPlottable* graph, int index) { return describeDeltaLoss(graph, index); });
+
+    QCustomPlot* methods = addFigure(QStringLiteral("methods"), tr("Methods"), tr("weight bits"),
+                                     tr("relative output error (log)"));
+    setLogScale(methods->yAxis);
+    installHoverTooltips(methods, [](QCPAbstractPlottable* graph, int index) {
+        const auto data = qobject_cast<QCPGraph*>(graph)->data();
+        const auto point = data->at(index);
+        const std::optional<QuantMethod> method = enumFromName<QuantMethod>(graph->name().toStdString());
+        return tr("%1 at %2 bits: relative output error %3\n%4")
+            .arg(graph->name())
+            .arg(point->key)
+            .arg(point->value, 0, 'g', 4)
+            .arg(method ? QString::fromUtf8(methodSummary(*method)) : QString());
+    });
     setLayer(-1);
 }
 
@@ -158,6 +173,7 @@ void LayerDetailPlots::setLayer(int layer)
     drawHessian();
     drawSpectrum();
     drawDeltaLoss();
+    drawMethods();
 }
 
 int LayerDetailPlots::layer() const
@@ -458,6 +474,49 @@ void LayerDetailPlots::drawDeltaLoss()
         plot->yAxis->setRange(y);
         plot->yAxis->scaleRange(1.15);
         plot->xAxis->setRange(x);
+    });
+    resetView(plot);
+}
+
+void LayerDetailPlots::drawMethods()
+{
+    QCustomPlot* plot = this->plot(QStringLiteral("methods"));
+    plot->clearPlottables();
+    if (!ready(plot, m_analysis && !m_analysis->quantError.methodOptions.empty(),
+               tr("Run Analyse with the output error per method enabled (needs a calibration set).")))
+        return;
+    const QuantErrorTable& t = m_analysis->quantError;
+    // One line per method through its widths, in the order the table lists them.
+    std::vector<QuantMethod> methods;
+    for (const std::string& spec : t.methodOptions) {
+        const QuantMethod m = optionFromSpec(spec).weight.method;
+        if (std::find(methods.begin(), methods.end(), m) == methods.end())
+            methods.push_back(m);
+    }
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    for (size_t k = 0; k < methods.size(); ++k) {
+        QCPGraph* graph = plot->addGraph();
+        graph->setName(QString::fromLatin1(nameOf(methods[k])));
+        graph->setPen(QPen(seriesColor(int(k)), 1.5));
+        graph->setScatterStyle(seriesMarker(int(k), Qt::white, 6));
+        QVector<double> keys, values;
+        for (size_t o = 0; o < t.methodOptions.size(); ++o) {
+            const WeightQuant w = optionFromSpec(t.methodOptions[o]).weight;
+            const double e = t.methodOutputError[size_t(m_layer)][o];
+            if (w.method != methods[k] || !(e > 0))
+                continue;
+            keys << w.bits;
+            values << e;
+            ticker->addTick(w.bits, QString::number(w.bits));
+        }
+        graph->setData(keys, values, true);
+    }
+    plot->xAxis->setTicker(ticker);
+    decorate(plot, tr("‖(Ŵ − W)·X‖² / ‖W·X‖² on the calibration inputs"), QStringLiteral("methods"));
+    setViewReset(plot, [plot] {
+        plot->rescaleAxes(true);
+        plot->xAxis->scaleRange(1.15);
+        plot->yAxis->scaleRange(1.3);
     });
     resetView(plot);
 }

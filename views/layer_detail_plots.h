@@ -1,7 +1,7 @@
 #pragma once
 // One layer up close: its weight and input histograms against the quantization grid, its
-// channels' ranges, its Hessian spectrum, its singular values, and ΔLoss against bits by every
-// estimator. Tabs show a placeholder until a layer is selected and its part was analysed.
+// channels' ranges, its Hessian spectrum, its singular values, ΔLoss against bits by every
+// estimator, and the output error against bits by every quantization method. Tabs show a placeholder until a layer is selected and its part was analysed.
 // Threading: GUI thread only.
 
 #include "figure_tabs.h"
@@ -36,7 +36,7 @@ public:
     // rounds the layer's widest output channel to (per-tensor: the whole weight), and its rank.
     void setPlanOption(const LayerOption& option);
 
-    // plot(name): "weights", "activations", "channels", "hessian", "spectrum", "deltaloss".
+    // plot(name): "weights", "activations", "channels", "hessian", "spectrum", "deltaloss", "methods".
     // Plottable 0 is always the data, so tests can read what is shown:
     //   weights, activations: 0 QCPBars, one bar per histogram bin (key = bin centre, value = the
     //     raw count, empty bins too, so the values sum to ValueStatistics::count); log y.
@@ -49,6 +49,8 @@ public:
     //     measured with float-format cells (fp8 at 8 bits, fp16/bf16 at 16), one more graph of
     //     those points, not in the legend. Key = bits, value = sign(ΔL)·log10(1 + |ΔL|/scale);
     //     options with a rank part have no place on the bits axis and are left out.
+    //   methods: per method in the order of QuantErrorTable::methodOptions a QCPGraph named by it,
+    //     key = bits, value = the relative output error (its positive values; log y).
     // Decorations (markers, legend-only entries) follow the data and are not selectable.
 
 private:
@@ -61,6 +63,7 @@ private:
     void drawHessian();
     void drawSpectrum();
     void drawDeltaLoss();
+    void drawMethods();
     QString describeDeltaLoss(QCPAbstractPlottable* graph, int index) const;
 
     std::shared_ptr<const ModelAnalysis> m_analysis;

@@ -99,6 +99,7 @@ LayerOption withField(LayerOption target, const LayerOption& source, OptionField
     case OptionField::Granularity: target.weight.granularity = source.weight.granularity; break;
     case OptionField::GroupSize: target.weight.groupSize = source.weight.groupSize; break;
     case OptionField::Symmetric: target.weight.symmetric = source.weight.symmetric; break;
+    case OptionField::Method: target.weight.method = source.weight.method; break;
     case OptionField::Activation: target.activation = source.activation; break;
     case OptionField::Rank: target.rank = source.rank >= fullRank ? 0 : source.rank; break;
     }
@@ -130,6 +131,7 @@ LayerEditor::LayerEditor(QWidget* parent)
       m_granularity(new QComboBox),
       m_groupSize(new QSpinBox),
       m_symmetric(new QCheckBox(tr("Symmetric"))),
+      m_method(new QComboBox),
       m_activation(new QComboBox),
       m_rank(new QSlider(Qt::Horizontal)),
       m_rankLabel(new QLabel),
@@ -149,6 +151,11 @@ LayerEditor::LayerEditor(QWidget* parent)
     m_granularity->addItems({tr("per-tensor"), tr("per-channel"), tr("per-group")});
     m_groupSize->setRange(8, 4096);
     m_groupSize->setSingleStep(32);
+    m_method->setObjectName(QStringLiteral("method"));
+    for (const EnumName<QuantMethod>& m : nameTable<QuantMethod>()) {
+        m_method->addItem(QString::fromLatin1(m.name));
+        m_method->setItemData(m_method->count() - 1, QString::fromUtf8(methodSummary(m.value)), Qt::ToolTipRole);
+    }
     for (const FormatChoice& a : kInputs)
         m_activation->addItem(tr(a.label));
     m_rank->setObjectName(QStringLiteral("rankSlider"));
@@ -170,6 +177,7 @@ LayerEditor::LayerEditor(QWidget* parent)
     form->addRow(tr("Granularity:"), m_granularity);
     form->addRow(tr("Group size:"), m_groupSize);
     form->addRow(QString(), m_symmetric);
+    form->addRow(tr("Method:"), m_method);
     form->addRow(tr("Input:"), m_activation);
     form->addRow(tr("Rank:"), rankBox);
     form->addRow(QString(), m_energyLabel);
@@ -204,6 +212,10 @@ LayerEditor::LayerEditor(QWidget* parent)
     connect(m_symmetric, &QCheckBox::toggled, this, [this](bool on) {
         m_option.weight.symmetric = on;
         emitEdit(OptionField::Symmetric);
+    });
+    connect(m_method, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_option.weight.method = nameTable<QuantMethod>()[size_t(i)].value;
+        emitEdit(OptionField::Method);
     });
     connect(m_activation, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_option.activation.format = kInputs[size_t(i)].format;
@@ -245,6 +257,10 @@ void LayerEditor::setSelection(int count, const QString& title, const LayerOptio
     m_granularity->setCurrentIndex(int(option.weight.granularity));
     m_groupSize->setValue(option.weight.groupSize);
     m_symmetric->setChecked(option.weight.symmetric);
+    const auto& methods = nameTable<QuantMethod>();
+    m_method->setCurrentIndex(int(std::find_if(methods.begin(), methods.end(),
+                                               [&](const EnumName<QuantMethod>& m) { return m.value == option.weight.method; })
+                                  - methods.begin()));
     const auto input = std::find_if(kInputs.begin(), kInputs.end(), [&](const FormatChoice& a) {
         return a.format == option.activation.format && (a.format != NumberFormat::Int || a.bits == option.activation.bits);
     });
@@ -274,6 +290,7 @@ void LayerEditor::updateLabels()
     m_granularity->setEnabled(integer);
     m_symmetric->setEnabled(integer);
     m_groupSize->setEnabled(integer && w.granularity == Granularity::PerGroup);
+    m_method->setToolTip(QString::fromUtf8(methodSummary(w.method)));
     m_rankLabel->setText(m_option.rank > 0 ? tr("%1 of %2").arg(m_option.rank).arg(m_fullRank) : tr("full (%1)").arg(m_fullRank));
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Manual tuning of the selected layers' option: weight bits and format, granularity, group size,
-// symmetry, input bits, rank (with the 90/95/99 % energy ranks marked), and the pin that keeps
+// symmetry, quantization method, input bits, rank (with the 90/95/99 % energy ranks marked), and the pin that keeps
 // allocators away. One control changes one field; with several layers selected, that field
 // changes on all of them and every other field stays each layer's own.
 
@@ -19,7 +19,7 @@ class QSpinBox;
 namespace bitlens::views {
 
 // Which field of a LayerOption an edit sets.
-enum class OptionField { WeightFormat, Granularity, GroupSize, Symmetric, Activation, Rank };
+enum class OptionField { WeightFormat, Granularity, GroupSize, Symmetric, Method, Activation, Rank };
 
 // Sets `field` of `target` to its value in `source` (rank clamped to [0, fullRank]).
 LayerOption withField(LayerOption target, const LayerOption& source, OptionField field, int64_t fullRank);
@@ -69,6 +69,7 @@ private:
     QComboBox* m_granularity;
     QSpinBox* m_groupSize;
     QCheckBox* m_symmetric;
+    QComboBox* m_method;
     QComboBox* m_activation;
     QSlider* m_rank;
     QLabel* m_rankLabel;

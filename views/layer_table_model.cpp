@@ -141,7 +141,7 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
         return {};
     const int column = index.column();
     const LayerInfo& l = m_layers[static_cast<size_t>(index.row())];
-    const bool text = column == Name || column == Kind || column == Shape;
+    const bool text = column == Name || column == Kind || column == Shape || column == Method;
     if (role == Qt::TextAlignmentRole)
         return int((text ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
     const double v = text ? kNaN : value(index.row(), column);
@@ -181,6 +181,7 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
                                : tr("%1 multiply-accumulates per sample").arg(l.macsPerSample);
         case Bits:
         case Rank: return QString::fromStdString(option.label());
+        case Method: return QString::fromUtf8(methodSummary(option.weight.method));
         case PredictedDeltaLoss:
             return tr("Predicted change of the calibration loss by %1 at %2: %3")
                 .arg(estimator(), QString::fromStdString(option.label()), QString::number(v, 'g', 8));
@@ -201,6 +202,7 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
     case Macs: return QLocale().toString(qlonglong(l.macsPerSample));
     case Bits: return bitsText(option.weight);
     case Rank: return option.rank > 0 ? QString::number(option.rank) : tr("full");
+    case Method: return QString::fromLatin1(nameOf(option.weight.method));
     case OutlierPercent: return QString::number(v, 'f', 3);
     case PredictedDeltaLoss: return QString::number(v, 'g', 3);
     default: return QString::number(v, 'g', 4);
@@ -245,6 +247,8 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
     case Macs: return tip ? tr("Multiply-accumulates per sample") : tr("MACs / sample");
     case Bits: return tip ? tr("Weight bits of the plan's option") : tr("Bits");
     case Rank: return tip ? tr("Rank of the plan's option (full: no factorisation)") : tr("Rank");
+    case Method: return tip ? tr("How the plan's option reaches its grid: round to nearest, GPTQ, AWQ, SmoothQuant, "
+                                 "a Hadamard rotation") : tr("Method");
     case TopEigenvalue: return tip ? tr("Largest eigenvalue of the layer's loss Hessian block") : tr("λ₁");
     case Trace: return tip ? tr("Trace of the layer's loss Hessian block (Hutchinson + Krylov)") : tr("Tr(H)");
     case Kurtosis: return tip ? tr("Excess kurtosis of the weights (0 for a normal distribution)") : tr("Kurtosis");

@@ -21,7 +21,7 @@ class LayerTableModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column {
-        Name, Kind, Shape, Params, Macs, Bits, Rank,
+        Name, Kind, Shape, Params, Macs, Bits, Rank, Method,
         TopEigenvalue, Trace, Kurtosis, OutlierPercent, InputAbsMax, PredictedDeltaLoss,
         ColumnCount
     };

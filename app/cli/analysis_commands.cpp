@@ -312,7 +312,7 @@ int runAnalyze(const CliArgs& args)
     AnalysisOptions options;
     // No part named: all of them.
     if (args.has("stats") || args.has("activations") || args.has("spectra") || args.has("quant-error")
-        || args.has("hessian") || args.has("sensitivity")) {
+        || args.has("hessian") || args.has("sensitivity") || args.has("method-error")) {
         options.statistics = args.has("stats");
         options.activations = args.has("activations");
         options.spectra = args.has("spectra");
@@ -320,6 +320,7 @@ int runAnalyze(const CliArgs& args)
     }
     options.hessian = args.has("hessian");
     options.sensitivity = args.has("sensitivity");
+    options.methodError = args.has("method-error");
     HessianOptions& h = options.hessianOptions;
     h.topK = static_cast<int>(args.integer("top-k", h.topK, 1));
     h.seed = static_cast<uint64_t>(args.integer("seed", 0, 0));

@@ -20,7 +20,7 @@ int main(int argc, char** argv)
                                              "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k", "layers", "device", "precision",
                                              "bundle", "budget", "bops", "allocator", "estimator", "pin", "tie",
                                              "dump-problem", "evaluations", "fitness-samples"},
-                                            {"json", "help", "stats", "activations", "spectra", "quant-error", "hessian",
+                                            {"json", "help", "stats", "activations", "spectra", "quant-error", "method-error", "hessian",
                                              "sensitivity", "quiet"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
             printUsage();

@@ -17,6 +17,7 @@ QString fieldName(views::OptionField field)
     case views::OptionField::Granularity: return QObject::tr("granularity");
     case views::OptionField::GroupSize: return QObject::tr("group size");
     case views::OptionField::Symmetric: return QObject::tr("symmetry");
+    case views::OptionField::Method: return QObject::tr("method");
     case views::OptionField::Activation: return QObject::tr("input format");
     case views::OptionField::Rank: return QObject::tr("rank");
     }

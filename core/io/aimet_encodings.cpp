@@ -64,6 +64,14 @@ AimetEncodings aimetEncodings(const AppliedPlan& plan)
         } else if (w.format != NumberFormat::Float32) {
             params[name + ".weight"] = ordered_json::array({floatEntry(formatBits(w.format))});
         }
+        // AIMET's encodings describe tensors; an input transform is an op of its own, which the
+        // exported model.pt carries and the encodings cannot.
+        if (c.transform.kind == InputTransform::Kind::Scale)
+            out.omitted.push_back(name + ": " + nameOf(w.method) + "'s input channel scales (model.pt divides the input by them; "
+                                  "the weight encoding describes the scaled weight model.pt stores)");
+        else if (c.transform.kind == InputTransform::Kind::Rotation)
+            out.omitted.push_back(name + ": the Hadamard rotation of its input (model.pt applies it; the weight encoding "
+                                  "describes the rotated weight model.pt stores)");
         const ActivationEncoding& a = p.encodings[i];
         if (a.enabled) {
             // Without an ONNX graph there are no ONNX tensor names; a layer's input is "<layer>.input".

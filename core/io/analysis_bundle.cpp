@@ -150,6 +150,15 @@ void writeQuantError(H5::H5File& file, const ModelAnalysis& a)
     }
 }
 
+void writeMethodError(H5::H5File& file, const ModelAnalysis& a)
+{
+    H5::Group g = file.createGroup("/method_error");
+    stamp(g, a.methodErrorSeconds, "||(Q(W) - W) X||^2 / ||W X||^2 from X^T X of the calibration inputs, float64, per "
+                                   "method and width; NaN where a method does not apply");
+    writeStrings(g, "options", a.quantError.methodOptions);
+    writeMatrix(g, "relative_output_error", a.quantError.methodOutputError);
+}
+
 // The inverse of writeValueStatistics; a layer without a histogram (an unmeasured input) reads
 // back with NaN figures and no histogram.
 std::vector<ValueStatistics> readValueStatistics(const H5::Group& g, const std::vector<std::string>& layers,
@@ -221,6 +230,8 @@ void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path, const 
                 writeSpectra(file, a);
             if (!a.quantError.options.empty())
                 writeQuantError(file, a);
+            if (!a.quantError.methodOptions.empty())
+                writeMethodError(file, a);
             if (!a.hessian.empty())
                 writeHessian(file, a.hessian, names);
             if (!a.sensitivity.empty())
@@ -350,6 +361,13 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
             }
         }
         a.options.quantError = !a.quantError.options.empty();
+        if (exists(file.openGroup("/"), "method_error")) {
+            const H5::Group g = file.openGroup("/method_error");
+            a.methodErrorSeconds = getReal(g, "wall_seconds");
+            a.quantError.methodOptions = readStrings(g, "options");
+            a.quantError.methodOutputError = readMatrix(g, "relative_output_error", count, a.quantError.methodOptions.size());
+        }
+        a.options.methodError = !a.quantError.methodOptions.empty();
         if (exists(file.openGroup("/"), "hessian"))
             a.hessian = readHessian(file, names);
         a.options.hessian = !a.hessian.empty();

@@ -101,6 +101,21 @@ std::string LayerOption::label() const
     return s + activationLabel(activation);
 }
 
+const char* methodSummary(QuantMethod m)
+{
+    switch (m) {
+    case QuantMethod::Rtn: return "round to nearest on the grid (min-max or MSE ranges)";
+    case QuantMethod::Gptq: return "GPTQ: columns in order, each one's error spread over the rest by the inverse of XᵀX";
+    case QuantMethod::GptqActOrder:
+        return "GPTQ with activation order: columns by falling XᵀX diagonal, group grids fixed first";
+    case QuantMethod::Awq: return "AWQ: per-channel input scales mean|x|^α, α searched for the least output error";
+    case QuantMethod::SmoothQuant:
+        return "SmoothQuant: input outliers migrated into the weights, s = max|x|^α / max|w|^(1−α), α = 0.5";
+    case QuantMethod::Hadamard: return "Hadamard rotation of the input channels (QuaRot), exact in FP32";
+    }
+    return "";
+}
+
 int formatBits(NumberFormat f)
 {
     switch (f) {

@@ -97,4 +97,7 @@ std::string namesOf()
 
 int formatBits(NumberFormat f);             // the width of a float format; 0 for Int
 
+// One line on what a method does, after whom: for --help, the GUI's tooltips and the report.
+const char* methodSummary(QuantMethod m);
+
 } // namespace bitlens

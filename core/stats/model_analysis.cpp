@@ -1,5 +1,7 @@
 #include "model_analysis.h"
 
+#include "method_errors.h"
+
 #include "../analysis/hessian_engine.h"
 #include "../analysis/sensitivity_engine.h"
 #include "../model/model_impl.h"
@@ -174,6 +176,15 @@ ModelAnalysis analyze(Model& model, const AnalysisOptions& options, const Sample
         a.quantErrorSeconds = secondsSince(start);
         settled();
     }
+    if (options.methodError) {
+        if (!calibration)
+            throw Error(m.path + ": the methods' output error needs a calibration set");
+        const auto start = std::chrono::steady_clock::now();
+        SubProgress sub(progress, 0.9, 1.0);
+        appendMethodErrors(model, *calibration, a.quantError, sub);
+        a.methodErrorSeconds = secondsSince(start);
+        settled();
+    }
     if (curvature) {
         if (!calibration)
             throw Error(m.path + ": the Hessian and sensitivity analyses need a calibration set");
@@ -254,11 +265,22 @@ void mergeAnalysis(ModelAnalysis& into, ModelAnalysis update)
         into.spectraSeconds = update.spectraSeconds;
         into.options.spectrumMethod = o.spectrumMethod;
     }
+    // The methods' output errors are a stage of their own that lives in the quantization-error table.
+    std::vector<std::string> methods = std::move(into.quantError.methodOptions);
+    std::vector<std::vector<double>> methodErrors = std::move(into.quantError.methodOutputError);
+    if (!update.quantError.methodOptions.empty()) {
+        methods = std::move(update.quantError.methodOptions);
+        methodErrors = std::move(update.quantError.methodOutputError);
+        into.options.methodError = true;
+        into.methodErrorSeconds = update.methodErrorSeconds;
+    }
     if (!update.quantError.options.empty()) {
         into.quantError = std::move(update.quantError);
         into.options.quantError = true;
         into.quantErrorSeconds = update.quantErrorSeconds;
     }
+    into.quantError.methodOptions = std::move(methods);
+    into.quantError.methodOutputError = std::move(methodErrors);
     if (!update.hessian.empty()) {
         into.hessian = std::move(update.hessian);
         into.options.hessian = true;

@@ -48,6 +48,10 @@ struct QuantErrorTable {
     std::vector<std::string> activationOptions;        // e.g. "a8", "a4:percentile", "afp8_e4m3"
     std::vector<std::vector<double>> activationRelativeError; // [layer][option]
     std::vector<std::vector<double>> activationSqnrDb;
+    // The layer's output error ‖(Ŵ − W)·X‖² / ‖W·X‖² on the calibration inputs per method and
+    // width (method_errors.h); empty unless AnalysisOptions::methodError.
+    std::vector<std::string> methodOptions;              // "w3:per-channel:gptq", ...
+    std::vector<std::vector<double>> methodOutputError;  // [layer][option]
 };
 std::vector<std::string> quantErrorOptions();
 std::vector<std::string> activationErrorOptions();
@@ -66,6 +70,7 @@ struct AnalysisOptions {
     bool activations = true; // needs a calibration set
     bool spectra = true;
     bool quantError = true;
+    bool methodError = false; // each method's output error (needs a calibration set; GPTQ and AWQ on every layer)
     bool hessian = false;     // these two need a calibration set
     bool sensitivity = false;
     SpectrumMethod spectrumMethod = SpectrumMethod::Svd;
@@ -90,6 +95,7 @@ struct ModelAnalysis {
     double activationSeconds = 0.0;
     double spectraSeconds = 0.0;
     double quantErrorSeconds = 0.0;
+    double methodErrorSeconds = 0.0;
 };
 
 // Called on the analysing thread with everything computed so far, so a view can draw layers as

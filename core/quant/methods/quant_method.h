@@ -25,8 +25,7 @@ struct MethodResult {
 };
 
 struct QuantMethodDescriptor {
-    QuantMethod id;
-    const char* summary;     // one line: what it does, after whom
+    QuantMethod id;          // its name and summary: nameOf, methodSummary (layer_option.h)
     bool needsInputs;        // the layer's LayerStatistics (magnitudes, channel count)
     bool needsGram;          // and XᵀX
     std::function<MethodResult(const MethodInput&)> quantize; // throws PlanError
