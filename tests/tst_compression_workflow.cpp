@@ -29,6 +29,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QUndoStack>
+#include <QComboBox>
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -111,6 +112,33 @@ private slots:
         QCOMPARE(after.deltaLoss, table->deltaLoss[size_t(layer)][2]); // options w2, w3, w4, …
         QCOMPARE(m_window->layerModel()->value(layer, views::LayerTableModel::PredictedDeltaLoss), after.deltaLoss);
         QVERIFY(m_window->summary()->planText().contains(QString::number(after.cost.averageBits, 'f', 2)));
+    }
+
+    // The method combo is one more field: one undo step, shown in the table's Method column, and
+    // the predicted bytes count what the method stores (AWQ: an fp16 scale per input channel).
+    void methodIsAnEditLikeAnyOther()
+    {
+        QUndoStack* undo = session()->undoStack();
+        const int layer = layerIndex("layer3.conv1");
+        selectLayers({layer});
+        m_window->layerEditor()->bitsSlider()->setValue(views::bitsSliderPosition({NumberFormat::Int, 4}));
+        const CompressionPlan rtn = session()->plan();
+        const int64_t rtnBytes = session()->prediction().cost.totalBytes;
+        auto* method = m_window->layerEditor()->findChild<QComboBox*>(QStringLiteral("method"));
+        QVERIFY(method && method->isEnabled());
+        QCOMPARE(method->currentText(), QStringLiteral("rtn"));
+        const int steps = undo->count();
+        method->setCurrentIndex(method->findText(QStringLiteral("awq")));
+        QCOMPARE(undo->count(), steps + 1);
+        QCOMPARE(session()->plan().optionFor("layer3.conv1").weight.method, QuantMethod::Awq);
+        QCOMPARE(m_window->layerModel()->index(layer, views::LayerTableModel::Method).data().toString(), QStringLiteral("awq"));
+        const LayerInfo& l = session()->layers()[size_t(layer)];
+        QCOMPARE(session()->prediction().cost.totalBytes - rtnBytes, 2 * l.weightShape[1]);
+        undo->undo();
+        QVERIFY(session()->plan() == rtn);
+        QCOMPARE(method->currentText(), QStringLiteral("rtn"));
+        undo->redo(); // kept: the measured preview below then runs AWQ on this layer
+        QCOMPARE(session()->plan().optionFor("layer3.conv1").weight.method, QuantMethod::Awq);
     }
 
     void dragIsOneUndoStepAndUndoRedoAreExact()
