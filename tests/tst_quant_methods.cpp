@@ -79,7 +79,7 @@ private slots:
     void methodsMatchTheirPapers()
     {
         const H5::H5File file(m_reference.toStdString(), H5F_ACC_RDONLY);
-        QCOMPARE(int(file.getNumObjs()), 7);
+        QCOMPARE(int(file.getNumObjs()), 8);
         for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
             const std::string name = file.getObjnameByIdx(i);
             const H5::Group g = file.openGroup(name);

@@ -93,11 +93,14 @@ void bigLayer()
 
 } // namespace
 
-int main()
+// bench_methods [layer]: everything, or the 4096 x 4096 layer alone.
+int main(int argc, char** argv)
 {
     configureThreads();
     std::printf("bench_methods: %d cores\n", coreCount());
     bigLayer();
+    if (argc > 1 && std::string(argv[1]) == "layer")
+        return 0;
     compare("fortunes_lm.pt", {"w4:per-channel", "w3:group64", "w2:group64", "w8:per-channel,a8"}, 256, true);
     compare("fmnist_resnet.pt", {"w3:per-channel", "w2:per-channel"}, 1024, false);
 }

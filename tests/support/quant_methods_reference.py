@@ -14,6 +14,7 @@ import numpy as np
 
 DAMPENING = 0.01  # GPTQ: 1 % of the mean diagonal of XᵀX
 AWQ_GRID = 20     # AWQ: alpha = 0, 1/20, ..., 19/20
+AWQ_ROWS = 256    # AWQ: alpha measured on at most this many evenly spaced output channels
 
 
 def fp16(x):
@@ -97,15 +98,22 @@ def awq(w, x, case):
     """Lin et al. (2023): s = mean|x|^alpha, normalised by sqrt(max s * min s); the alpha whose
     output error ||X (Ŵ − W)ᵀ||² is smallest, by brute force over the grid on the real inputs."""
     magnitude = np.abs(x).mean(axis=0)
+    rows = w
+    if w.shape[0] > AWQ_ROWS and case["granularity"] != "per-tensor":
+        rows = w[np.round(np.linspace(0, w.shape[0] - 1, AWQ_ROWS)).astype(int)]
+
+    def scales(alpha):
+        s = np.maximum(magnitude ** alpha, 1e-4)
+        return fp16(s / np.sqrt(s.max() * s.min()))
+
     best = None
     for g in range(AWQ_GRID):
-        s = np.maximum(magnitude ** (g / AWQ_GRID), 1e-4)
-        s = fp16(s / np.sqrt(s.max() * s.min()))
-        w_hat = rtn(w * s[None, :], case) / s[None, :]
-        error = np.sum((x @ (w_hat - w).T) ** 2)
+        s = scales(g / AWQ_GRID)
+        error = np.sum((x @ (rtn(rows * s[None, :], case) / s[None, :] - rows).T) ** 2)
         if best is None or error < best[0]:
-            best = (error, s, w_hat)
-    return best[2], best[1]
+            best = (error, s)
+    s = best[1]
+    return rtn(w * s[None, :], case) / s[None, :], s
 
 
 def data(rng, m, n, rows):
@@ -125,6 +133,7 @@ CASES = [
     ("gptq_act_w4_channel_asym", "gptq_act", 4, "per-channel", 0, False),
     ("awq_w3_channel", "awq", 3, "per-channel", 0, True),
     ("awq_w4_group16_asym", "awq", 4, "per-group", 16, False),
+    ("awq_w3_group32_300_rows", "awq", 3, "per-group", 32, True),
 ]
 
 
@@ -132,7 +141,7 @@ def main():
     rng = np.random.default_rng(20261207)
     with h5py.File(sys.argv[1], "w") as f:
         for name, method, bits, granularity, group_size, symmetric in CASES:
-            w, x = data(rng, 24, 64, 512)
+            w, x = data(rng, 300 if "300_rows" in name else 24, 64, 512)
             case = {"bits": bits, "granularity": granularity, "group_size": group_size, "symmetric": symmetric}
             w64, x64 = w.astype(np.float64), x.astype(np.float64)
             g = f.create_group(name)

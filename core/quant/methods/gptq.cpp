@@ -22,12 +22,15 @@ IntegerGrid columnGrid(const IntegerGrid& grid, int64_t group)
     return g;
 }
 
-// U with Uᵀ·U = (H + λI)⁻¹, λ the dampening; throws PlanError when H cannot be factored.
+// U with Uᵀ·U = (H + λI)⁻¹, λ the dampening; throws PlanError when H cannot be factored. In
+// float32, as the paper's code does: the dampening keeps H well conditioned, and the three
+// factorisations of a 4096² H take a quarter of their float64 time.
 torch::Tensor inverseFactor(torch::Tensor h)
 {
     h.diagonal().add_(kGptqDampening * h.diagonal().mean().item<double>());
     try {
-        return torch::linalg_cholesky(torch::cholesky_inverse(torch::linalg_cholesky(h))).t().contiguous().to(torch::kFloat32);
+        const torch::Tensor inverse = torch::cholesky_inverse(torch::linalg_cholesky(h.to(torch::kFloat32)));
+        return torch::linalg_cholesky(inverse).t().contiguous();
     } catch (const c10::Error& e) {
         throw PlanError("gptq: the calibration inputs' XᵀX is not positive definite even dampened ("
                         + torchErrorSummary(e) + ")");

@@ -44,8 +44,10 @@ MethodResult hadamardQuantize(const MethodInput& in);
 // diagonal, columns updated lazily in blocks of 128 (a multiple of the group size).
 constexpr double kGptqDampening = 0.01;
 constexpr int64_t kGptqBlock = 128;
-// AWQ's grid: scales s = mean|x|^α for α = 0, 1/20, ..., 19/20.
+// AWQ's grid: scales s = mean|x|^α for α = 0, 1/20, ..., 19/20, each measured on at most
+// kAwqSearchRows output channels.
 constexpr int kAwqGrid = 20;
+constexpr int64_t kAwqSearchRows = 256;
 // SmoothQuant's migration strength α (the paper's default).
 constexpr double kSmoothQuantAlpha = 0.5;
 // The seed of Hadamard's random signs, stored with the plan's export.
