@@ -257,9 +257,19 @@ private slots:
         LayerInfo embedding = linear;
         embedding.name = "tok";
         embedding.kind = LayerKind::Embedding;
-        const CompressionPlan plan = uniformPlan("w4:awq", 0.0, {linear, embedding});
+        LayerInfo depthwise;
+        depthwise.name = "dw";
+        depthwise.kind = LayerKind::Conv2d;
+        depthwise.weightShape = {32, 1, 3, 3};
+        depthwise.weightParams = 32 * 9;
+        depthwise.groups = 32;
+        const CompressionPlan plan = uniformPlan("w4:awq", 0.0, {linear, embedding, depthwise});
         QCOMPARE(plan.optionFor("fc").weight.method, QuantMethod::Awq);
         QCOMPARE(plan.optionFor("tok").weight.method, QuantMethod::Rtn); // an embedding has no input to scale
+        QCOMPARE(plan.optionFor("dw").weight.method, QuantMethod::Rtn);  // nor one channel group another's
+        CompressionPlan grouped;
+        grouped.defaults = optionFromSpec("w4:gptq");
+        QVERIFY_THROWS_EXCEPTION(PlanError, validatePlan(grouped, {depthwise}, "plan"));
         QVERIFY(planFromJson(planToJson(plan), "plan") == plan);
         CompressionPlan wrong;
         wrong.defaults = optionFromSpec("fp16");

@@ -114,6 +114,11 @@ void collectLayerWeights(torch::jit::Block* block, const Value* self, const torc
             use.kind = LayerKind::Conv2d;
         else if (convolution || dims != 2)
             continue; // 3-D convolutions, batched matmuls: not layers BitLens compresses
+        if (convolution) {
+            const size_t at = n->kind() == c10::Symbol::fromQualString("aten::_convolution") ? 8 : 6;
+            const auto groups = at < n->inputs().size() ? torch::jit::toIValue(n->input(at)) : c10::nullopt;
+            use.groups = groups && groups->isInt() ? groups->toInt() : 0;
+        }
         found.emplace(path, std::move(use));
         firstUse.push_back(path);
     }

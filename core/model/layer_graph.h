@@ -21,6 +21,7 @@ struct LayerWeightUse {
     // Stored [in, out] (addmm / matmul read x @ W); BitLens works on its [out, in] transpose.
     bool transposed = false;
     bool mixedLayouts = false; // also read the other way by another op: not a layer
+    int64_t groups = 1;        // a convolution's input channel groups (0: not a constant)
 };
 // Every such weight of the module's inlined forward (loops and branches included), each once, in
 // the order of module.named_parameters(). A layer is what a weight computes, whatever the module's

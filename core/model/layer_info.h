@@ -18,6 +18,7 @@ struct LayerInfo {
     // Measured by running one batch; -1 until the model was profiled on a dataset.
     int64_t macsPerSample = -1;
     int calls = 0;                    // how often forward() uses the weight (weight sharing)
+    int64_t groups = 1;               // a convolution's input channel groups (0: not a constant in the graph)
 
     int64_t params() const { return weightParams + biasParams; }
     bool hasBias() const { return biasParams > 0; }

@@ -116,6 +116,7 @@ std::unique_ptr<Model> Model::load(const std::string& path)
         LayerInfo info;
         info.name = layerNameOf(use.weightPath);
         info.kind = use.kind;
+        info.groups = use.groups;
         info.weightShape = toVector(w.sizes());
         info.weightParams = w.numel();
         const torch::Tensor bias = use.biasPath.empty() ? torch::Tensor() : attributeTensor(impl->module, use.biasPath);

@@ -92,6 +92,8 @@ std::string optionProblem(const LayerOption& o, const LayerInfo* layer)
         return {};
     if (w.method != QuantMethod::Rtn && layer->kind == LayerKind::Embedding)
         return std::string("weight.method ") + nameOf(w.method) + " needs a layer that multiplies its input (an embedding looks rows up)";
+    if (w.method != QuantMethod::Rtn && layer->groups != 1)
+        return std::string("weight.method ") + nameOf(w.method) + " needs an ungrouped layer (this is a grouped convolution)";
     const WeightMatrix m = weightMatrix(*layer);
     const int64_t maxRank = std::min(m.rows, m.cols);
     if (o.rank > maxRank)

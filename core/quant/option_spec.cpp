@@ -153,8 +153,9 @@ LayerOption OptionSpec::resolve(const LayerInfo& layer) const
         const auto rank = static_cast<int64_t>(std::ceil(rankFraction * double(full) - 1e-9));
         resolved.rank = static_cast<int>(std::min(full, std::max<int64_t>(1, rank)));
     }
-    // An embedding looks rows up: no input for a method to use, so round-to-nearest.
-    if (layer.kind == LayerKind::Embedding)
+    // An embedding looks rows up, a grouped convolution's channels do not meet every output: no
+    // input a method can use, so round-to-nearest.
+    if (layer.kind == LayerKind::Embedding || layer.groups != 1)
         resolved.weight.method = QuantMethod::Rtn;
     const WeightQuant& w = resolved.weight;
     if (w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup

@@ -21,8 +21,8 @@ struct OptionSpec {
     double rankFraction = 0;  // in (0, 1]: rank = ceil(fraction * min(m, n)) per layer; 0: full rank
 
     // What the spec gives `layer`: its rank from the fraction, per-channel instead of a group
-    // size that does not divide the input dimension or the rank, and rtn for an embedding (the
-    // nearest valid options).
+    // size that does not divide the input dimension or the rank, and rtn for an embedding or a
+    // grouped convolution (the nearest valid options).
     LayerOption resolve(const LayerInfo& layer) const;
 };
 
