@@ -11,6 +11,7 @@
 #include "core/io/hdf5_helpers.h"
 #include "core/io/model_sidecar.h"
 #include "core/model/model.h"
+#include "core/model/model_impl.h"
 #include "core/progress.h"
 #include "core/quant/layer_compressor.h"
 #include "core/quant/memory_cost.h"
@@ -188,6 +189,36 @@ private:
     }
 
 private slots:
+    // Sequential calibration: the first layers see what they saw before (nothing before them is
+    // compressed), later ones the compressed layers' outputs; the model is left as it was.
+    void sequentialCalibrationSeesEarlierLayersCompressed()
+    {
+        const std::string path = testing::demoModel("fortunes_lm").toStdString();
+        DatasetOptions options = defaultDatasetOptionsFor(path);
+        options.calibrationSize = 64;
+        NullProgress progress;
+        const DatasetSplits data = loadDataset(defaultDatasetFor(path), options, progress);
+        auto m = Model::load(path);
+        CompressionPlan plan = uniformPlan("w3:group64:gptq", 0.0, m->layers());
+        plan.layers["tok"] = LayerOption{}; // the embedding stays FP32: block 0's inputs are the FP32 model's
+        std::vector<torch::Tensor> before;
+        for (const torch::Tensor& w : m->impl().weights)
+            before.push_back(w.clone());
+        const auto independent = AppliedPlan::apply(*m, plan, data.calibration, progress);
+        const auto sequential = AppliedPlan::apply(*m, plan, data.calibration, progress, MethodInputs::Sequential);
+        for (size_t l = 0; l < before.size(); ++l)
+            QVERIFY2(torch::equal(m->impl().weights[l], before[l]), m->layers()[l].name.c_str());
+        const auto layer = [&](const AppliedPlan& a, const char* name) {
+            for (size_t l = 0; l < m->layers().size(); ++l)
+                if (m->layers()[l].name == name)
+                    return a.impl().layers[l].effective;
+            return torch::Tensor();
+        };
+        QVERIFY(torch::equal(layer(*independent, "blocks.0.attn.q"), layer(*sequential, "blocks.0.attn.q")));
+        QVERIFY(torch::equal(layer(*independent, "blocks.0.attn.v"), layer(*sequential, "blocks.0.attn.v")));
+        QVERIFY(!torch::equal(layer(*independent, "blocks.2.mlp.proj"), layer(*sequential, "blocks.2.mlp.proj")));
+    }
+
     // Each layer's output error per method and width: falls with every added bit, GPTQ's and AWQ's
     // never above round-to-nearest's (both minimise exactly this error, and AWQ's grid includes
     // round-to-nearest), and the bundle keeps it.

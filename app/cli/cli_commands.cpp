@@ -28,7 +28,10 @@ void printUsage()
                  "                                       next-token accuracy for a language model); with a plan,\n"
                  "                                       of the compressed model, plus bytes, bits and BOPs\n"
                  "  plan MODEL --uniform SPEC [--rank F] --out PLAN.json\n"
-                 "                                       write a uniform plan, e.g. SPEC w4:per-channel,a8\n"
+                 "                                       write a uniform plan, e.g. SPEC w4:per-channel,a8 or\n"
+                 "                                       w3:group64:gptq (methods: README \"Methods\")\n"
+                 "  eval, export: --sequential           GPTQ/AWQ/... calibrate each layer on the inputs the\n"
+                 "                                       compressed layers before it give (default: FP32 inputs)\n"
                  "  export MODEL --plan PLAN.json --out DIR\n"
                  "                                       write model.pt, weights.h5, plan.json, encodings.json\n"
                  "                                       (MODEL.safetensors: weights.h5 and plan.json)\n"
@@ -143,7 +146,8 @@ int runEval(const CliArgs& args)
         throw UsageError("a plan is evaluated on the CPU in fp32 for now: leave out --device and --precision with --plan");
     std::unique_ptr<AppliedPlan> applied;
     if (!planPath.empty())
-        applied = AppliedPlan::apply(*w.model, readPlanFor(*w.model, planPath), data.calibration, progress);
+        applied = AppliedPlan::apply(*w.model, readPlanFor(*w.model, planPath), data.calibration, progress,
+                                     args.has("sequential") ? MethodInputs::Sequential : MethodInputs::Independent);
     const EvalResult r = applied ? applied->evaluate(data.evaluation, options, progress)
                                  : evaluate(*w.model, data.evaluation, options, progress);
     const Interval ci = top1Interval(r);

@@ -21,7 +21,7 @@ int main(int argc, char** argv)
                                              "bundle", "budget", "bops", "allocator", "estimator", "pin", "tie",
                                              "dump-problem", "evaluations", "fitness-samples"},
                                             {"json", "help", "stats", "activations", "spectra", "quant-error", "method-error", "hessian",
-                                             "sensitivity", "quiet"});
+                                             "sensitivity", "quiet", "sequential"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
             printUsage();
             return args.command.empty() && !args.has("help") ? 2 : 0;

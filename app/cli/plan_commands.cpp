@@ -116,7 +116,8 @@ int runExport(const CliArgs& args)
     TerminalProgress progress(args);
     Workspace w = openWorkspace(args, progress);
     const CompressionPlan plan = readPlanFor(*w.model, planPath);
-    const std::unique_ptr<AppliedPlan> applied = AppliedPlan::apply(*w.model, plan, w.data.calibration, progress);
+    const std::unique_ptr<AppliedPlan> applied = AppliedPlan::apply(
+        *w.model, plan, w.data.calibration, progress, args.has("sequential") ? MethodInputs::Sequential : MethodInputs::Independent);
     const ExportReport report = exportPlan(*applied, out, progress);
     return printExport(args, w.modelPath, planPath, report, planCost(w.model->layers(), w.model->totalParams(), plan));
 }

@@ -23,6 +23,31 @@ bool quantizesInputs(const CompressionPlan& plan, const std::vector<LayerInfo>& 
     return false;
 }
 
+// Compressed weights written into the model while later layers' inputs are collected
+// (MethodInputs::Sequential); the originals go back when it ends, however it ends.
+class WeightSwap {
+public:
+    explicit WeightSwap(Model::Impl& m) : m_model(m) {}
+    WeightSwap(const WeightSwap&) = delete;
+    WeightSwap& operator=(const WeightSwap&) = delete;
+    ~WeightSwap() { restore(); }
+    void set(size_t layer, const torch::Tensor& weight)
+    {
+        m_saved.emplace_back(layer, m_model.weights[layer].clone());
+        m_model.weights[layer].copy_(weight);
+    }
+    void restore()
+    {
+        for (const auto& [layer, original] : m_saved)
+            m_model.weights[layer].copy_(original);
+        m_saved.clear();
+    }
+
+private:
+    Model::Impl& m_model;
+    std::vector<std::pair<size_t, torch::Tensor>> m_saved;
+};
+
 // Per layer, whether its method needs the layer's calibration inputs (or, with `gram`, XᵀX).
 std::vector<bool> methodNeeds(const CompressionPlan& plan, const std::vector<LayerInfo>& layers, bool gram)
 {
@@ -58,7 +83,7 @@ AppliedPlan::AppliedPlan(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
 AppliedPlan::~AppliedPlan() = default;
 
 std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionPlan& plan,
-                                                const SampleSet& calibration, Progress& progress)
+                                                const SampleSet& calibration, Progress& progress, MethodInputs methodInputs)
 {
     Model::Impl& m = model.impl();
     validatePlan(plan, m.layers, "plan");
@@ -74,9 +99,10 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
     const bool inputs = quantizesInputs(plan, m.layers);
     const std::vector<bool> needs = methodNeeds(plan, m.layers, false);
     const bool statistics = std::find(needs.begin(), needs.end(), true) != needs.end();
-    const double compressFrom = statistics ? 0.3 : 0.0, compressTo = inputs ? 0.6 : 1.0;
+    const bool sequential = statistics && methodInputs == MethodInputs::Sequential;
+    const double compressFrom = statistics && !sequential ? 0.3 : 0.0, compressTo = inputs ? 0.6 : 1.0;
     const std::vector<LayerStatistics>* stats = nullptr;
-    if (statistics) {
+    if (statistics && !sequential) {
         const auto statisticsStart = std::chrono::steady_clock::now();
         SubProgress sub(progress, 0.0, compressFrom);
         stats = &cachedLayerStatistics(model, calibration, methodNeeds(plan, m.layers, true), sub);
@@ -84,25 +110,38 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
     }
     const auto start = std::chrono::steady_clock::now();
     torch::NoGradGuard noGrad;
+    WeightSwap swapped(m);
     for (size_t i = 0; i < m.layers.size(); ++i) {
         progress.checkCancelled();
         const LayerOption& option = plan.optionFor(m.layers[i].name);
+        const double done = compressFrom + (compressTo - compressFrom) * static_cast<double>(i) / static_cast<double>(m.layers.size());
+        std::vector<LayerStatistics> own; // sequential: this layer's, behind the compressed layers before it
+        if (sequential && needs[i]) {
+            std::vector<bool> gram(m.layers.size(), false);
+            gram[i] = methodNeeds(plan, {m.layers[i]}, true)[0];
+            SubProgress sub(progress, done, done + (compressTo - compressFrom) / static_cast<double>(m.layers.size()));
+            own = collectLayerStatistics(model, calibration, gram, sub);
+        }
         if (option.weight.format == NumberFormat::Float32 && option.rank == 0 && option.weight.method == QuantMethod::Rtn) {
             CompressedWeight kept;
             kept.effective = kept.transformed = m.weights[i];
             impl->layers.push_back(std::move(kept));
         } else {
             try {
-                impl->layers.push_back(compressWeight(m.weights[i], option, stats ? &(*stats)[i] : nullptr));
+                const LayerStatistics* s = !own.empty() ? &own[i] : stats ? &(*stats)[i] : nullptr;
+                impl->layers.push_back(compressWeight(m.weights[i], option, s));
             } catch (const PlanError& e) {
                 throw PlanError("plan: layer '" + m.layers[i].name + "': " + e.what());
             } catch (const c10::Error& e) {
                 throw PlanError("plan: layer '" + m.layers[i].name + "': " + torchErrorSummary(e));
             }
+            if (sequential)
+                swapped.set(i, impl->layers.back().effective);
         }
         progress.report(compressFrom + (compressTo - compressFrom) * static_cast<double>(i + 1) / static_cast<double>(m.layers.size()),
                         "Compressing " + m.layers[i].name);
     }
+    swapped.restore();
     impl->applySeconds = secondsSince(start);
 
     impl->encodings.assign(m.layers.size(), ActivationEncoding{});

@@ -15,6 +15,12 @@ class Model;
 class Progress;
 struct SampleSet;
 
+// Where a plan's methods (GPTQ, AWQ, …) take each layer's calibration inputs from. Independent:
+// the FP32 model (cached per calibration set; what sensitivity cells assume, so they add up).
+// Sequential: the model with every earlier layer (in the model's layer order) already compressed,
+// its weights only, one pass over the calibration set per such layer, as GPTQ's authors calibrate.
+enum class MethodInputs { Independent, Sequential };
+
 // Ownership: holds its own weight tensors; `model` must outlive it. Threading: use from one
 // thread at a time, the thread that may use `model`.
 class AppliedPlan {
@@ -23,7 +29,8 @@ public:
     // calibrates input ranges on `calibration` (histograms are cached in the model). Throws
     // PlanError, Cancelled.
     static std::unique_ptr<AppliedPlan> apply(Model& model, const CompressionPlan& plan,
-                                              const SampleSet& calibration, Progress& progress);
+                                              const SampleSet& calibration, Progress& progress,
+                                              MethodInputs inputs = MethodInputs::Independent);
     ~AppliedPlan();
 
     EvalResult evaluate(const SampleSet& data, const EvalOptions& options, Progress& progress);
