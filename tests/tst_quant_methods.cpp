@@ -56,6 +56,22 @@ LayerStatistics statisticsOf(const torch::Tensor& x)
     return s;
 }
 
+// A demo model and its default dataset, `calibration` samples drawn for calibration.
+struct Demo {
+    DatasetSplits data;
+    std::unique_ptr<Model> model;
+};
+
+Demo loadDemo(const std::string& name, int64_t calibration)
+{
+    const std::string path = testing::demoModel(name.c_str()).toStdString();
+    DatasetOptions options = defaultDatasetOptionsFor(path);
+    options.calibrationSize = calibration;
+    NullProgress progress;
+    Demo d{loadDataset(defaultDatasetFor(path), options, progress), Model::load(path)};
+    return d;
+}
+
 } // namespace
 
 class TstQuantMethods : public QObject {
@@ -166,12 +182,10 @@ private:
     {
         QFETCH(QString, model);
         QFETCH(QString, spec);
-        const std::string path = testing::demoModel(qPrintable(model)).toStdString();
-        DatasetOptions options = defaultDatasetOptionsFor(path);
-        options.calibrationSize = 64;
+        const Demo demo = loadDemo(model.toStdString(), 64);
+        const DatasetSplits& data = demo.data;
+        Model* m = demo.model.get();
         NullProgress progress;
-        const DatasetSplits data = loadDataset(defaultDatasetFor(path), options, progress);
-        auto m = Model::load(path);
         m->profile(data.evaluation);
         EvalOptions eval;
         eval.limit = 256;
@@ -193,12 +207,10 @@ private slots:
     // compressed), later ones the compressed layers' outputs; the model is left as it was.
     void sequentialCalibrationSeesEarlierLayersCompressed()
     {
-        const std::string path = testing::demoModel("fortunes_lm").toStdString();
-        DatasetOptions options = defaultDatasetOptionsFor(path);
-        options.calibrationSize = 64;
+        const Demo demo = loadDemo("fortunes_lm", 64);
+        const DatasetSplits& data = demo.data;
+        Model* m = demo.model.get();
         NullProgress progress;
-        const DatasetSplits data = loadDataset(defaultDatasetFor(path), options, progress);
-        auto m = Model::load(path);
         CompressionPlan plan = uniformPlan("w3:group64:gptq", 0.0, m->layers());
         plan.layers["tok"] = LayerOption{}; // the embedding stays FP32: block 0's inputs are the FP32 model's
         std::vector<torch::Tensor> before;
@@ -224,12 +236,10 @@ private slots:
     // round-to-nearest), and the bundle keeps it.
     void methodOutputErrorsOfEveryLayer()
     {
-        const std::string path = testing::demoModel("fmnist_cnn").toStdString();
-        DatasetOptions options = defaultDatasetOptionsFor(path);
-        options.calibrationSize = 256;
+        const Demo demo = loadDemo("fmnist_cnn", 256);
+        const DatasetSplits& data = demo.data;
+        Model* m = demo.model.get();
         NullProgress progress;
-        const DatasetSplits data = loadDataset(defaultDatasetFor(path), options, progress);
-        auto m = Model::load(path);
         AnalysisOptions only;
         only.statistics = only.activations = only.spectra = only.quantError = false;
         only.methodError = true;
