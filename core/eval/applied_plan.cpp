@@ -106,7 +106,7 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
         const auto statisticsStart = std::chrono::steady_clock::now();
         SubProgress sub(progress, 0.0, compressFrom);
         stats = &cachedLayerStatistics(model, calibration, methodNeeds(plan, m.layers, true), sub);
-        impl->statisticsSeconds = secondsSince(statisticsStart);
+        impl->calibrationSeconds = secondsSince(statisticsStart);
     }
     const auto start = std::chrono::steady_clock::now();
     torch::NoGradGuard noGrad;
@@ -158,7 +158,7 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
         const std::vector<ActivationHistogram>& hist = transformed ? own : cachedActivationHistograms(model, calibration, sub);
         for (size_t i = 0; i < m.layers.size(); ++i)
             impl->encodings[i] = encodeActivation(hist[i], plan.optionFor(m.layers[i].name).activation);
-        impl->calibrationSeconds = secondsSince(calibrationStart);
+        impl->calibrationSeconds += secondsSince(calibrationStart);
     }
     impl->forward = std::make_unique<torch::jit::GraphFunction>(
         "bitlens_plan", buildPlanGraph(m.layerGraph(), m.layers, impl->encodings, transforms, true), nullptr);

@@ -38,6 +38,8 @@ public:
     const CompressionPlan& plan() const;
     const std::vector<ActivationEncoding>& activationEncodings() const;
     double applySeconds() const; // compressing the weights, calibration excluded
+    // The methods' input statistics (independent mode) and the input ranges; sequential
+    // statistics count as compressing.
     double calibrationSeconds() const;
 
     struct Impl;

@@ -10,7 +10,6 @@ struct AppliedPlan::Impl {
     Model* model = nullptr;
     CompressionPlan plan;
     std::vector<CompressedWeight> layers;  // per layer; effective may alias the model's weight
-    double statisticsSeconds = 0.0;        // collecting the inputs the methods need
     std::vector<ActivationEncoding> encodings;
     std::unique_ptr<torch::jit::GraphFunction> forward; // weights as inputs + input fake-quant
     double applySeconds = 0.0;
