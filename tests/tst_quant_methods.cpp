@@ -188,7 +188,7 @@ private:
         NullProgress progress;
         m->profile(data.evaluation);
         EvalOptions eval;
-        eval.limit = 256;
+        eval.limit = 128;
         const auto fp32 = AppliedPlan::apply(*m, uniformPlan("fp32", 0.0, m->layers()), data.calibration, progress);
         const EvalResult reference = fp32->evaluate(data.evaluation, eval, progress);
         const auto transformed = AppliedPlan::apply(*m, uniformPlan(spec.toStdString(), 0.0, m->layers()), data.calibration, progress);
@@ -207,7 +207,7 @@ private slots:
     // compressed), later ones the compressed layers' outputs; the model is left as it was.
     void sequentialCalibrationSeesEarlierLayersCompressed()
     {
-        const Demo demo = loadDemo("fortunes_lm", 64);
+        const Demo demo = loadDemo("fortunes_lm", 32);
         const DatasetSplits& data = demo.data;
         Model* m = demo.model.get();
         NullProgress progress;
