@@ -98,6 +98,7 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
 
     const bool inputs = quantizesInputs(plan, m.layers);
     const std::vector<bool> needs = methodNeeds(plan, m.layers, false);
+    const std::vector<bool> grams = methodNeeds(plan, m.layers, true);
     const bool statistics = std::find(needs.begin(), needs.end(), true) != needs.end();
     const bool sequential = statistics && methodInputs == MethodInputs::Sequential;
     const double compressFrom = statistics && !sequential ? 0.3 : 0.0, compressTo = inputs ? 0.6 : 1.0;
@@ -105,7 +106,7 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
     if (statistics && !sequential) {
         const auto statisticsStart = std::chrono::steady_clock::now();
         SubProgress sub(progress, 0.0, compressFrom);
-        stats = &cachedLayerStatistics(model, calibration, methodNeeds(plan, m.layers, true), sub);
+        stats = &cachedLayerStatistics(model, calibration, grams, sub);
         impl->calibrationSeconds = secondsSince(statisticsStart);
     }
     const auto start = std::chrono::steady_clock::now();
@@ -118,7 +119,7 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
         std::vector<LayerStatistics> own; // sequential: this layer's, behind the compressed layers before it
         if (sequential && needs[i]) {
             std::vector<bool> gram(m.layers.size(), false);
-            gram[i] = methodNeeds(plan, {m.layers[i]}, true)[0];
+            gram[i] = grams[i];
             SubProgress sub(progress, done, done + (compressTo - compressFrom) / static_cast<double>(m.layers.size()));
             own = collectLayerStatistics(model, calibration, gram, sub);
         }

@@ -3,6 +3,7 @@
 #include "../data/sample_set.h"
 #include "../model/layer_inputs.h"
 #include "../progress.h"
+#include "input_transform.h"
 
 namespace bitlens {
 namespace {
@@ -97,7 +98,7 @@ std::vector<LayerStatistics> collectLayerStatistics(Model& model, const SampleSe
             s.unavailable = "its input is not a float tensor";
             return;
         }
-        const int64_t channelDim = conv[l] ? 1 : x.dim() - 1;
+        const int64_t channelDim = inputChannelDim(m.layers[l].kind, x.dim());
         const int64_t expected = m.layers[l].weightShape[1];
         if (x.size(channelDim) != expected) {
             s.unavailable = "its input has " + std::to_string(x.size(channelDim)) + " channels where the weight reads "
