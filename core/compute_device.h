@@ -1,7 +1,8 @@
 #pragma once
 // Where forward passes and Hessian-vector products run, and in what precision: one typed value
 // with one name table each, read from --device / --precision. Reductions, Lanczos vectors,
-// tridiagonals and running sums stay float64 on the CPU whatever is chosen.
+// tridiagonals and running sums stay float64 whatever is chosen (a layer's vectors on the device,
+// the whole model's and the tridiagonals on the CPU).
 
 #include "quant/layer_option.h" // EnumName, nameOf, enumFromName
 

@@ -81,17 +81,19 @@ struct HessianOperator::Impl {
             for (size_t k = 0; k < wrt.size(); ++k) {
                 if (!hv[k].defined())
                     continue;
-                const torch::Tensor flat = hv[k].reshape({-1}).to(torch::kCPU, torch::kFloat64);
+                // Summed in float64 where the product ran: one copy per product, not per batch.
+                const torch::Tensor flat = hv[k].reshape({-1}).to(torch::kFloat64);
                 if (perBatchQuadratic && v[wrt[k]].defined())
-                    quadratic += at::dot(flat, v[wrt[k]]).item<double>();
+                    quadratic += at::dot(flat, v[wrt[k]].to(flat.device())).item<double>();
                 sum[k] = sum[k].defined() ? sum[k].add_(flat, b.weight) : flat.mul(b.weight);
             }
             if (perBatchQuadratic)
                 perBatchQuadratic->push_back(quadratic);
         }
         for (size_t k = 0; k < wrt.size(); ++k) {
-            if (!sum[k].defined())
-                sum[k] = torch::zeros({leaves[wrt[k]].numel()}, torch::kFloat64);
+            const torch::Device home = v[wrt[k]].defined() ? v[wrt[k]].device() : torch::Device(torch::kCPU);
+            sum[k] = sum[k].defined() ? sum[k].to(home)
+                                      : torch::zeros({leaves[wrt[k]].numel()}, torch::dtype(torch::kFloat64).device(home));
         }
         return sum;
     }
@@ -205,6 +207,7 @@ int64_t HessianOperator::samples() const { return d->samples; }
 double HessianOperator::loss() const { return d->loss; }
 const torch::Tensor& HessianOperator::gradient(size_t layer) const { return d->gradient[layer]; }
 const std::vector<torch::Tensor>& HessianOperator::weights() const { return d->leaves; }
+torch::Device HessianOperator::vectorDevice() const { return d->there->device(); }
 
 double HessianOperator::lossOf(torch::jit::GraphFunction& variant, const std::vector<torch::Tensor>& weights,
                                Progress& progress)

@@ -1,7 +1,8 @@
 #pragma once
 // core-internal: products of the loss Hessian with vectors, by double back-propagation through the
 // model's forward graph, averaged over the calibration batches. Vectors are flat float64 tensors
-// (one layer's weight, or one per layer); the products themselves run in float32.
+// (one layer's weight, or one per layer) on any device, and each product comes back on its
+// vector's device; the products themselves run in float32 (or bfloat16) where the model runs.
 
 #include "../compute_device.h"
 #include "../model/model.h"
@@ -24,7 +25,7 @@ public:
     // calibration set is smaller than one batch, the model calls layers inside loops, or the loss
     // or a layer's gradient is not finite (naming the layer).
     // `compute`: where the forward graphs and products run (a copy of the model there, kept for
-    // the operator's life) and in what precision; vectors in and out stay float64 on the CPU.
+    // the operator's life) and in what precision.
     HessianOperator(Model& model, const SampleSet& calibration, int64_t batches, int64_t batchSize,
                     bool keepGraphs, Progress& progress, const ComputeOptions& compute = {});
     ~HessianOperator();
@@ -44,6 +45,9 @@ public:
     // (undefined = zero): one product with the whole Hessian, restricted to those rows.
     std::vector<torch::Tensor> modelProduct(const std::vector<torch::Tensor>& v, Progress& progress);
 
+    // Where the products run: one layer's vectors kept there (Lanczos bases, probes) cost no
+    // copies between host and device, and their algebra runs at the device's bandwidth.
+    torch::Device vectorDevice() const;
     // The layer weights the products are taken at (autograd leaves; do not modify).
     const std::vector<torch::Tensor>& weights() const;
     // The mean calibration loss of a plan-graph variant (weights as inputs) with these weights,

@@ -55,14 +55,16 @@ LanczosResult lanczos(const SymmetricOperator& op, const torch::Tensor& start, c
     const int maxSteps = int(std::min<int64_t>(options.maxSteps, n));
     LanczosResult r;
     // Rows are reserved as the run goes (doubling): a whole model's maxSteps × n would not fit.
-    torch::Tensor basis = torch::empty({std::min(maxSteps, 8), n}, torch::kFloat64);
+    // The basis lives on start's device: re-orthogonalisation reads all of it at every step.
+    const torch::TensorOptions where = torch::dtype(torch::kFloat64).device(start.device());
+    torch::Tensor basis = torch::empty({std::min(maxSteps, 8), n}, where);
     torch::Tensor v = start.to(torch::kFloat64).reshape({-1});
     v = v / v.norm();
     Tridiagonal t;
     int steps = 0;
     for (int j = 0; j < maxSteps; ++j) {
         if (j == basis.size(0))
-            basis = torch::cat({basis, torch::empty({std::min<int64_t>(j, maxSteps - j), n}, torch::kFloat64)});
+            basis = torch::cat({basis, torch::empty({std::min<int64_t>(j, maxSteps - j), n}, where)});
         basis[j].copy_(v);
         torch::Tensor w = op(v);
         if (onStep)
@@ -92,7 +94,7 @@ LanczosResult lanczos(const SymmetricOperator& op, const torch::Tensor& start, c
         }
         if (exhausted) {
             at::Generator restart = at::make_generator<at::CPUGeneratorImpl>(uint64_t(steps));
-            w = torch::randn({n}, restart, torch::kFloat64);
+            w = torch::randn({n}, restart, torch::kFloat64).to(where);
             for (int pass = 0; pass < 2; ++pass)
                 w -= at::matmul(done.t(), at::matmul(done, w));
             r.beta.push_back(0.0);
@@ -111,7 +113,7 @@ LanczosResult lanczos(const SymmetricOperator& op, const torch::Tensor& start, c
         r.ritzWeights.push_back(t.vectors(0, i) * t.vectors(0, i));
     }
     const Eigen::Index top = t.values.size() - 1;
-    const torch::Tensor s = torch::from_blob(const_cast<double*>(t.vectors.col(top).data()), {steps}, torch::kFloat64).clone();
+    const torch::Tensor s = torch::from_blob(const_cast<double*>(t.vectors.col(top).data()), {steps}, torch::kFloat64).to(where);
     r.topRitzVector = at::matmul(r.basis.t(), s);
     return r;
 }

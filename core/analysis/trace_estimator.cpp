@@ -115,8 +115,8 @@ private:
 
     torch::Tensor probe(const LayerTrace& t)
     {
-        const torch::Tensor r = rademacher(m_op.layerSize(t.input->layer), m_generator);
         const torch::Tensor& q = t.input->basis;
+        const torch::Tensor r = rademacher(m_op.layerSize(t.input->layer), m_generator).to(q.device());
         return q.size(0) == 0 ? r : r - at::matmul(q.t(), at::matmul(q, r));
     }
 
@@ -239,7 +239,7 @@ private:
             if (i % 64 == 0)
                 report("Hessian traces: diagonal " + std::to_string(i + 1) + " of " + std::to_string(n) + " of layer "
                        + std::to_string(l + 1));
-            torch::Tensor e = torch::zeros({n}, torch::kFloat64);
+            torch::Tensor e = torch::zeros({n}, torch::dtype(torch::kFloat64).device(m_op.vectorDevice()));
             e[i] = 1.0;
             t.unitTrace += m_op.layerProduct(l, e, m_progress)[i].item<double>();
             ++t.unitProducts;
