@@ -81,7 +81,7 @@ LayerHessian layerSpectrum(HessianOperator& op, size_t l, const std::string& nam
     lo.minSteps = o.densitySteps;
     lo.maxSteps = lanczosStepsThatFit(n, std::max(o.maxLanczosSteps, lo.minSteps));
     const torch::Device there = op.vectorDevice();
-    const LanczosResult run = lanczos(product, rademacher(n, generator).to(there), lo, [&](int step) { report("Lanczos", step); });
+    const LanczosResult run = lanczos(product, rademacher(n, generator, there), lo, [&](int step) { report("Lanczos", step); });
     h.lanczosSteps = int(run.alpha.size());
     h.topEigenvalues.assign(run.ritzValues.begin(), run.ritzValues.begin() + std::min<size_t>(size_t(o.topK), run.ritzValues.size()));
     if (!run.finite) {
@@ -93,7 +93,7 @@ LayerHessian layerSpectrum(HessianOperator& op, size_t l, const std::string& nam
     densityRun.topK = 0; // run exactly densitySteps
     densityRun.maxSteps = o.densitySteps;
     for (int v = 1; v < o.densityVectors; ++v) {
-        const LanczosResult extra = lanczos(product, rademacher(n, generator).to(there), densityRun, [&](int step) { report("density", step); });
+        const LanczosResult extra = lanczos(product, rademacher(n, generator, there), densityRun, [&](int step) { report("density", step); });
         if (!extra.finite) {
             markNotFinite(h, name, "density");
             return h;

@@ -32,7 +32,8 @@ struct HutchinsonResult {
 HutchinsonResult hutchinsonTrace(const SymmetricOperator& op, int64_t n, int maxSamples, double tolerance,
                                  at::Generator& generator);
 
-// A Rademacher ±1 vector, float64.
-torch::Tensor rademacher(int64_t n, at::Generator& generator);
+// A Rademacher ±1 vector, float64, on `device`: drawn from the CPU generator either way, so a seed
+// gives the same vector on every device.
+torch::Tensor rademacher(int64_t n, at::Generator& generator, torch::Device device = torch::kCPU);
 
 } // namespace bitlens

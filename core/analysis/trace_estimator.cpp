@@ -28,10 +28,12 @@ struct Samples {
         m2 += delta * (x - mean);
     }
     double variance() const { return count > 1 ? m2 / double(count - 1) : kNaN; }
-    // Inverse-variance weight of the mean (count / variance); a zero variance is exact.
+    // Inverse-variance weight of the mean (count / variance); a zero variance is exact. None below
+    // a pilot's worth of samples: two layer-local samples that happened to agree once outweighed
+    // thirty whole-model ones a hundredfold and stopped the layer at a trace 100 errors off.
     double weight() const
     {
-        if (count < 2)
+        if (count < kPilotSamples)
             return 0.0;
         return variance() > 0.0 ? double(count) / variance() : std::numeric_limits<double>::infinity();
     }
@@ -56,7 +58,7 @@ struct LayerTrace {
         const double ws = shared.weight(), wl = own.weight();
         if (std::isinf(ws) || std::isinf(wl))
             return {std::isinf(ws) ? shared.mean : own.mean, 0.0};
-        if (ws + wl <= 0.0) // fewer than two samples of each kind
+        if (ws + wl <= 0.0) // fewer than a pilot's worth of each kind
             return {own.count > 0 ? own.mean : shared.mean, kNaN};
         return {(ws * shared.mean + wl * own.mean) / (ws + wl), 1.0 / std::sqrt(ws + wl)};
     }
@@ -98,6 +100,7 @@ public:
             if (!t.done)
                 localRounds(t, m_o.maxTraceSamples);
         }
+        resumeBelowTarget();
         std::vector<TraceEstimate> out;
         for (const LayerTrace& t : m_layers)
             out.push_back(estimateOf(t));
@@ -116,7 +119,7 @@ private:
     torch::Tensor probe(const LayerTrace& t)
     {
         const torch::Tensor& q = t.input->basis;
-        const torch::Tensor r = rademacher(m_op.layerSize(t.input->layer), m_generator).to(q.device());
+        const torch::Tensor r = rademacher(m_op.layerSize(t.input->layer), m_generator, q.device());
         return q.size(0) == 0 ? r : r - at::matmul(q.t(), at::matmul(q, r));
     }
 
@@ -200,6 +203,26 @@ private:
         }
         if (taken > 0)
             t.localSeconds = seconds / double(taken);
+    }
+
+    // Targets move while the other layers' traces settle (the floor is a share of their total): a
+    // layer that met its target against a larger total samples on, locally, up to the cap.
+    void resumeBelowTarget()
+    {
+        for (int pass = 0; pass < 3; ++pass) {
+            bool resumed = false;
+            for (LayerTrace& t : m_layers) {
+                const double error = t.stdErr();
+                if (!t.finite || !t.sampled || t.unitVectors || t.own.count >= m_o.maxTraceSamples
+                    || (std::isfinite(error) && error <= target(t)))
+                    continue;
+                t.done = false;
+                resumed = true;
+                localRounds(t, m_o.maxTraceSamples);
+            }
+            if (!resumed)
+                return;
+        }
     }
 
     // Per pending layer, the probe kind that reaches its target sooner: samples still needed
