@@ -4,5 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-# One suite at a time: each uses every core through LibTorch's thread pool.
-ctest --test-dir build --output-on-failure -j 1
+# As many suites at a time as cores: most spend their time in small models' ops that LibTorch
+# keeps on one thread, or waiting on a child process, and each suite's LibTorch takes only the
+# cores it finds idle (configureThreads), so two suites on two cores do not oversubscribe them.
+ctest --test-dir build --output-on-failure -j "$(nproc)"

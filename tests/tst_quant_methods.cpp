@@ -15,6 +15,7 @@
 #include "core/progress.h"
 #include "core/quant/layer_compressor.h"
 #include "core/quant/memory_cost.h"
+#include "core/quant/methods/quant_method.h"
 #include "core/quant/option_spec.h"
 #include "core/runtime.h"
 #include "core/stats/model_analysis.h"
@@ -96,10 +97,12 @@ private slots:
     void methodsMatchTheirPapers()
     {
         const H5::H5File file(m_reference.toStdString(), H5F_ACC_RDONLY);
-        QCOMPARE(int(file.getNumObjs()), 8);
+        QCOMPARE(int(file.getNumObjs()), 10);
         for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
             const std::string name = file.getObjnameByIdx(i);
             const H5::Group g = file.openGroup(name);
+            if (h5::getString(g, "method") == "lwc")
+                continue; // learnedClippingOnlyDescends
             const torch::Tensor w = readMatrix(g, "weight");
             const torch::Tensor x = readMatrix(g, "inputs");
             const torch::Tensor expected = readMatrix(g, "expected");
@@ -134,6 +137,55 @@ private slots:
                 QVERIFY(ours.transform.identity());
             }
         }
+    }
+
+    // LWC starts from the MSE-clipped grid (numpy's, from scratch), keeps only steps that lower the
+    // output error, and ends on a grid: its last error is the one LibTorch measures on X itself.
+    void learnedClippingOnlyDescends()
+    {
+        const H5::H5File file(m_reference.toStdString(), H5F_ACC_RDONLY);
+        int cases = 0;
+        for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
+            const std::string name = file.getObjnameByIdx(i);
+            const H5::Group g = file.openGroup(name);
+            if (h5::getString(g, "method") != "lwc")
+                continue;
+            ++cases;
+            const torch::Tensor w = readMatrix(g, "weight");
+            const torch::Tensor x = readMatrix(g, "inputs");
+            LayerOption option;
+            option.weight.format = NumberFormat::Int;
+            option.weight.bits = int(h5::getInt(g, "bits"));
+            option.weight.granularity = *enumFromName<Granularity>(h5::getString(g, "granularity"));
+            option.weight.groupSize = int(h5::getInt(g, "group_size"));
+            option.weight.symmetric = h5::getInt(g, "symmetric") != 0;
+            option.weight.range = WeightRange::Mse;
+            option.weight.method = QuantMethod::Lwc;
+            const LayerStatistics stats = statisticsOf(x);
+            const ClippingRun run = learnClipping(w, option.weight, stats.gram);
+            const double unit = outputError(x, w, torch::zeros_like(w));
+            const double start = outputError(x, w, readMatrix(g, "expected")) / unit;
+            const double end = outputError(x, w, run.quantized.dequantized) / unit;
+            qInfo("%s: output error %.4g from the MSE grid's %.4g in %zu kept steps", name.c_str(), end, start,
+                  run.errors.size() - 1);
+            QVERIFY2(std::abs(run.errors.front() - start) <= 1e-4 * start, name.c_str());
+            QVERIFY2(run.errors.size() > 1, name.c_str());
+            for (size_t k = 1; k < run.errors.size(); ++k)
+                QVERIFY2(run.errors[k] < run.errors[k - 1], name.c_str());
+            QVERIFY2(std::abs(run.errors.back() - end) <= 1e-4 * end, name.c_str());
+            QVERIFY(run.gamma.min().item<double>() >= kLwcMinRatio && run.gamma.max().item<double>() <= 1.0);
+            QVERIFY(run.beta.min().item<double>() >= kLwcMinRatio && run.beta.max().item<double>() <= 1.0);
+            // On the grid it stores: codes in range, and the weight is what the codes and scales say.
+            const QuantizedMatrix& q = run.quantized;
+            QVERIFY(q.codes.min().item<int64_t>() >= q.qmin && q.codes.max().item<int64_t>() <= q.qmax);
+            const torch::Tensor rebuilt = ((q.codes - q.zeroPoints.repeat_interleave(q.codes.size(1) / q.zeroPoints.size(1), 1))
+                                               .to(torch::kFloat32)
+                                           * q.scales.repeat_interleave(q.codes.size(1) / q.scales.size(1), 1));
+            QVERIFY(torch::allclose(rebuilt, q.dequantized));
+            // The registry's lwc is this run.
+            QVERIFY(torch::equal(compressWeight(w, option, &stats).effective, q.dequantized));
+        }
+        QCOMPARE(cases, 2);
     }
 
     void hadamardRotationsAreOrthogonal_data()
@@ -245,14 +297,14 @@ private slots:
         only.methodError = true;
         const ModelAnalysis a = analyzeModel(*m, only, &data.calibration, progress);
         const QuantErrorTable& t = a.quantError;
-        QCOMPARE(t.methodOptions.size(), size_t(16));
+        QCOMPARE(t.methodOptions.size(), size_t(20)); // 4 widths x 5 methods
         QCOMPARE(t.methodOutputError.size(), m->layers().size());
         const auto at = [&](size_t layer, const std::string& spec) {
             const auto it = std::find(t.methodOptions.begin(), t.methodOptions.end(), spec);
             return t.methodOutputError[layer][size_t(it - t.methodOptions.begin())];
         };
         for (size_t l = 0; l < m->layers().size(); ++l) {
-            for (const char* method : {"rtn", "gptq", "awq", "hadamard"}) {
+            for (const char* method : {"rtn", "gptq", "awq", "hadamard", "lwc"}) {
                 double previous = std::numeric_limits<double>::infinity();
                 for (int bits : {2, 3, 4, 8}) {
                     const double e = at(l, "w" + std::to_string(bits) + ":per-channel:" + method);
@@ -264,10 +316,12 @@ private slots:
                 const std::string w = "w" + std::to_string(bits) + ":per-channel:";
                 QVERIFY(at(l, w + "gptq") <= at(l, w + "rtn") * (1 + 1e-9));
                 QVERIFY(at(l, w + "awq") <= at(l, w + "rtn") * (1 + 1e-9));
+                // LWC starts from rtn's grid and keeps only steps that lower its (float32) error.
+                QVERIFY(at(l, w + "lwc") <= at(l, w + "rtn") * (1 + 1e-6));
             }
-            qInfo("%s at 3 bits: rtn %.3g, gptq %.3g, awq %.3g, hadamard %.3g", m->layers()[l].name.c_str(),
+            qInfo("%s at 3 bits: rtn %.3g, gptq %.3g, awq %.3g, hadamard %.3g, lwc %.3g", m->layers()[l].name.c_str(),
                   at(l, "w3:per-channel:rtn"), at(l, "w3:per-channel:gptq"), at(l, "w3:per-channel:awq"),
-                  at(l, "w3:per-channel:hadamard"));
+                  at(l, "w3:per-channel:hadamard"), at(l, "w3:per-channel:lwc"));
         }
         QTemporaryDir dir;
         writeAnalysisBundle(a, dir.filePath("a.h5").toStdString());

@@ -86,7 +86,7 @@ AnalyseDialog::AnalyseDialog(const AnalysisCostBasis& basis, QWidget* parent)
       m_activations(new QCheckBox(tr("Layer-input (activation) statistics"))),
       m_spectra(new QCheckBox(tr("Weight spectra (SVD, power-law α, energy ranks)"))),
       m_quantError(new QCheckBox(tr("Quantization error per option"))),
-      m_methodError(new QCheckBox(tr("Output error per method (rtn, GPTQ, AWQ, Hadamard at 2/3/4/8 bits)"))),
+      m_methodError(new QCheckBox(tr("Output error per method (rtn, GPTQ, AWQ, Hadamard, LWC at 2/3/4/8 bits)"))),
       m_hessian(new QCheckBox(tr("Hessian: top eigenvalues, traces, densities"))),
       m_sensitivity(new QCheckBox(tr("Sensitivity: predicted and measured ΔLoss per option"))),
       m_calibration(new QSpinBox),

@@ -73,7 +73,8 @@ const std::vector<EnumName<QuantMethod>>& nameTable<QuantMethod>()
 {
     static const std::vector<EnumName<QuantMethod>> table{
         {QuantMethod::Rtn, "rtn"}, {QuantMethod::Gptq, "gptq"}, {QuantMethod::GptqActOrder, "gptq_act"},
-        {QuantMethod::Awq, "awq"}, {QuantMethod::SmoothQuant, "smoothquant"}, {QuantMethod::Hadamard, "hadamard"}};
+        {QuantMethod::Awq, "awq"}, {QuantMethod::SmoothQuant, "smoothquant"}, {QuantMethod::Hadamard, "hadamard"},
+        {QuantMethod::Lwc, "lwc"}};
     return table;
 }
 
@@ -112,6 +113,7 @@ const char* methodSummary(QuantMethod m)
     case QuantMethod::SmoothQuant:
         return "SmoothQuant: input outliers migrated into the weights, s = max|x|^α / max|w|^(1−α), α = 0.5";
     case QuantMethod::Hadamard: return "Hadamard rotation of the input channels (QuaRot), exact in FP32";
+    case QuantMethod::Lwc: return "LWC (OmniQuant): each group's clipping range learned against the output error";
     }
     return "";
 }

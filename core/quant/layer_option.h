@@ -14,7 +14,7 @@ enum class WeightRange { MinMax, Mse };
 enum class ActivationRange { MinMax, Percentile, Mse };
 // How a weight reaches its grid (core/quant/methods: one file each, described in the registry):
 // round-to-nearest, or a method that uses the layer's calibration inputs or transforms its input.
-enum class QuantMethod { Rtn, Gptq, GptqActOrder, Awq, SmoothQuant, Hadamard };
+enum class QuantMethod { Rtn, Gptq, GptqActOrder, Awq, SmoothQuant, Hadamard, Lwc };
 
 struct WeightQuant {
     NumberFormat format = NumberFormat::Float32;
@@ -65,7 +65,7 @@ const std::vector<EnumName<Enum>>& nameTable(); // defined for the five enums ab
 
 // "fp32", "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"; "per-tensor", "per-channel", "per-group";
 // "minmax", "mse"; "minmax", "percentile", "mse"; "rtn", "gptq", "gptq_act", "awq", "smoothquant",
-// "hadamard".
+// "hadamard", "lwc".
 template <typename Enum>
 const char* nameOf(Enum value)
 {

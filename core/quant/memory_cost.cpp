@@ -26,7 +26,8 @@ int64_t methodBytes(QuantMethod method, const LayerInfo& layer)
     case QuantMethod::Hadamard: return 8;
     case QuantMethod::Rtn:
     case QuantMethod::Gptq:
-    case QuantMethod::GptqActOrder: return 0;
+    case QuantMethod::GptqActOrder:
+    case QuantMethod::Lwc: return 0;
     }
     return 0;
 }

@@ -8,7 +8,8 @@ namespace {
 // Candidate clip ratios for MSE-optimal ranges: 1.0 down to 0.325 in steps of 0.025.
 constexpr int kClipCandidates = 28;
 
-// The matrix as [R, G, S]: R rows sharing nothing, G groups per row, S values per group.
+} // namespace
+
 torch::Tensor groupedView(const torch::Tensor& m, const WeightQuant& q)
 {
     const int64_t rows = m.size(0);
@@ -25,8 +26,7 @@ torch::Tensor groupedView(const torch::Tensor& m, const WeightQuant& q)
     return m;
 }
 
-// Scales and zero-points for ranges [lo, hi] per group, PyTorch observer conventions.
-IntegerGrid gridFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qmax, bool symmetric)
+IntegerGrid integerGridFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qmax, bool symmetric)
 {
     lo = lo.clamp_max(0.0);
     hi = hi.clamp_min(0.0);
@@ -49,8 +49,6 @@ IntegerGrid gridFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qm
     }
     return a;
 }
-
-} // namespace
 
 torch::Tensor roundToFormat(const torch::Tensor& values, NumberFormat format)
 {
@@ -81,27 +79,34 @@ torch::Tensor IntegerGrid::codes(const torch::Tensor& x) const
 
 torch::Tensor IntegerGrid::dequantize(const torch::Tensor& codes) const { return (codes - zeroPoint) * scale; }
 
+torch::Tensor clipRatios(const torch::Tensor& grouped, const WeightQuant& quant)
+{
+    const auto [qmin, qmax] = integerRange(quant.bits, quant.symmetric);
+    const torch::Tensor lo = std::get<0>(grouped.min(2, true));
+    const torch::Tensor hi = std::get<0>(grouped.max(2, true));
+    torch::Tensor best = torch::ones_like(lo);
+    if (quant.range != WeightRange::Mse)
+        return best;
+    const IntegerGrid full = integerGridFor(lo, hi, qmin, qmax, quant.symmetric);
+    torch::Tensor bestError = (full.dequantize(full.codes(grouped)) - grouped).square().sum(2, true);
+    for (int k = 1; k < kClipCandidates; ++k) {
+        const double ratio = 1.0 - 0.025 * k;
+        const IntegerGrid a = integerGridFor(lo * ratio, hi * ratio, qmin, qmax, quant.symmetric);
+        const torch::Tensor error = (a.dequantize(a.codes(grouped)) - grouped).square().sum(2, true);
+        const torch::Tensor better = error < bestError;
+        best = torch::where(better, torch::full_like(best, ratio), best);
+        bestError = torch::where(better, error, bestError);
+    }
+    return best;
+}
+
 IntegerGrid fitIntegerGrid(const torch::Tensor& matrix, const WeightQuant& quant)
 {
     const auto [qmin, qmax] = integerRange(quant.bits, quant.symmetric);
     const torch::Tensor x = groupedView(matrix.to(torch::kFloat32), quant);
-    const torch::Tensor lo = std::get<0>(x.min(2, true));
-    const torch::Tensor hi = std::get<0>(x.max(2, true));
-    IntegerGrid best = gridFor(lo, hi, qmin, qmax, quant.symmetric);
-    if (quant.range == WeightRange::Mse) {
-        // Per group, the clip ratio whose quantization error is smallest.
-        torch::Tensor bestError = (best.dequantize(best.codes(x)) - x).square().sum(2, true);
-        for (int k = 1; k < kClipCandidates; ++k) {
-            const double ratio = 1.0 - 0.025 * k;
-            const IntegerGrid a = gridFor(lo * ratio, hi * ratio, qmin, qmax, quant.symmetric);
-            const torch::Tensor error = (a.dequantize(a.codes(x)) - x).square().sum(2, true);
-            const torch::Tensor better = error < bestError;
-            best.scale = torch::where(better, a.scale, best.scale);
-            best.zeroPoint = torch::where(better, a.zeroPoint, best.zeroPoint);
-            bestError = torch::where(better, error, bestError);
-        }
-    }
-    return best;
+    const torch::Tensor ratio = clipRatios(x, quant);
+    return integerGridFor(std::get<0>(x.min(2, true)) * ratio, std::get<0>(x.max(2, true)) * ratio, qmin, qmax,
+                          quant.symmetric);
 }
 
 QuantizedMatrix quantizedFromCodes(const torch::Tensor& codes, const IntegerGrid& grid)

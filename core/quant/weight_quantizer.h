@@ -33,6 +33,17 @@ struct IntegerGrid {
     torch::Tensor dequantize(const torch::Tensor& codes) const;
 };
 
+// The matrix as [R, G, S] under `quant`'s granularity: R rows sharing nothing, G groups per row,
+// S values per group. Throws PlanError when a per-group size does not divide the columns.
+torch::Tensor groupedView(const torch::Tensor& matrix, const WeightQuant& quant);
+
+// Scales and zero-points for ranges [lo, hi] per group (lo, hi broadcast to [R, G, 1]).
+IntegerGrid integerGridFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qmax, bool symmetric);
+
+// Per group of a grouped view, the ratio its range is clipped to: ones for min-max ranges, else
+// the candidate (1.0, 0.975, ..., 0.325) whose grid has the least squared error.
+torch::Tensor clipRatios(const torch::Tensor& grouped, const WeightQuant& quant);
+
 // The grid `quant` (Int) gives the matrix: min-max, or per group the MSE-best clip ratio.
 IntegerGrid fitIntegerGrid(const torch::Tensor& matrix, const WeightQuant& quant);
 

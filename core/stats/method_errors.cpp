@@ -13,7 +13,7 @@ std::vector<std::string> methodErrorOptions()
 {
     std::vector<std::string> options;
     for (int bits : {2, 3, 4, 8})
-        for (const char* method : {"rtn", "gptq", "awq", "hadamard"})
+        for (const char* method : {"rtn", "gptq", "awq", "hadamard", "lwc"})
             options.push_back("w" + std::to_string(bits) + ":per-channel:" + method);
     return options;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""GPTQ and AWQ written from their papers with numpy alone, independently of BitLens's core, on
+"""GPTQ and AWQ written from their papers with numpy alone, and the MSE-clipped grid LWC starts from, independently of BitLens's core, on
 weights and inputs generated here. tst_quant_methods runs core's methods on the same data and
 compares. The integer grid follows README's conventions (PyTorch observers, scales rounded to
 fp16, round half to even).
@@ -21,10 +21,11 @@ def fp16(x):
     return np.asarray(x, np.float64).astype(np.float16).astype(np.float64)
 
 
-def fit_grid(values, bits, symmetric):
-    """Per row of `values` [R, S]: (scale, zero_point, qmin, qmax) of a min-max grid."""
-    lo = np.minimum(values.min(axis=1), 0.0)
-    hi = np.maximum(values.max(axis=1), 0.0)
+def fit_grid(values, bits, symmetric, ratio=1.0):
+    """Per row of `values` [R, S]: (scale, zero_point, qmin, qmax) of a min-max grid, its range
+    clipped to `ratio` (one per row, or one for all)."""
+    lo = np.minimum(values.min(axis=1) * ratio, 0.0)
+    hi = np.maximum(values.max(axis=1) * ratio, 0.0)
     if symmetric:
         qmin, qmax = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
         scale = np.maximum(-lo, hi) / ((qmax - qmin) / 2.0)
@@ -49,6 +50,23 @@ def rtn(w, case):
     size = {"per-tensor": m * n, "per-channel": n, "per-group": case["group_size"]}[case["granularity"]]
     rows = w.reshape(-1, size)
     return round_on(rows, tuple(g[:, None] if np.ndim(g) else g for g in fit_grid(rows, case["bits"], case["symmetric"]))).reshape(m, n)
+
+
+def rtn_mse(w, case):
+    """Round to nearest on each group's grid clipped to the ratio 1.0, 0.975, ..., 0.325 whose
+    squared weight error is least (the first of equals)."""
+    m, n = w.shape
+    size = {"per-tensor": m * n, "per-channel": n, "per-group": case["group_size"]}[case["granularity"]]
+    rows = w.reshape(-1, size)
+    best, best_error = None, np.full(rows.shape[0], np.inf)
+    for k in range(28):
+        grid = fit_grid(rows, case["bits"], case["symmetric"], 1.0 - 0.025 * k)
+        q = round_on(rows, tuple(g[:, None] if np.ndim(g) else g for g in grid))
+        error = np.sum((q - rows) ** 2, axis=1)
+        better = error < best_error
+        best = q if best is None else np.where(better[:, None], q, best)
+        best_error = np.where(better, error, best_error)
+    return best.reshape(m, n)
 
 
 def gptq(w, x, case, activation_order):
@@ -134,6 +152,9 @@ CASES = [
     ("awq_w3_channel", "awq", 3, "per-channel", 0, True),
     ("awq_w4_group16_asym", "awq", 4, "per-group", 16, False),
     ("awq_w3_group32_300_rows", "awq", 3, "per-group", 32, True),
+    # LWC learns from the MSE grid: "expected" is that starting point.
+    ("lwc_w3_channel", "lwc", 3, "per-channel", 0, True),
+    ("lwc_w4_group16_asym", "lwc", 4, "per-group", 16, False),
 ]
 
 
@@ -148,6 +169,8 @@ def main():
             if method == "awq":
                 expected, scales = awq(w64, x64, case)
                 g["scales"] = scales.astype(np.float32)
+            elif method == "lwc":
+                expected = rtn_mse(w64, case)
             else:
                 expected = gptq(w64, x64, case, method == "gptq_act")
             g["weight"], g["inputs"], g["expected"] = w, x, expected.astype(np.float32)

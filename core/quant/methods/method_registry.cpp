@@ -14,6 +14,7 @@ const std::vector<QuantMethodDescriptor>& quantMethods()
         {QuantMethod::Awq, true, true, awqQuantize},
         {QuantMethod::SmoothQuant, true, false, smoothQuantQuantize},
         {QuantMethod::Hadamard, true, false, hadamardQuantize},
+        {QuantMethod::Lwc, true, true, lwcQuantize},
     };
     return methods;
 }

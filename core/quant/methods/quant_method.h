@@ -34,11 +34,22 @@ struct QuantMethodDescriptor {
 const std::vector<QuantMethodDescriptor>& quantMethods(); // in the order of QuantMethod
 const QuantMethodDescriptor& quantMethod(QuantMethod id);
 
-// The methods, one file each (gptq.cpp, awq.cpp, smoothquant.cpp, hadamard.cpp).
+// The methods, one file each (gptq.cpp, awq.cpp, smoothquant.cpp, hadamard.cpp, lwc.cpp).
 MethodResult gptqQuantize(const MethodInput& in, bool activationOrder);
 MethodResult awqQuantize(const MethodInput& in);
 MethodResult smoothQuantQuantize(const MethodInput& in);
 MethodResult hadamardQuantize(const MethodInput& in);
+MethodResult lwcQuantize(const MethodInput& in);
+
+// LWC's learning on one matrix: the ratios its groups' maxima (γ) and minima (β) are clipped to,
+// [R, G] each, and the output error ||(Ŵ − W)·X||² / ||W·X||² before the first step and after
+// every step that lowered some row's (so it falls strictly from one entry to the next).
+struct ClippingRun {
+    QuantizedMatrix quantized;
+    torch::Tensor gamma, beta;
+    std::vector<double> errors;
+};
+ClippingRun learnClipping(const torch::Tensor& matrix, const WeightQuant& quant, const torch::Tensor& gram);
 
 // GPTQ's knobs, fixed as the paper's reference code sets them: dampening 1 % of XᵀX's mean
 // diagonal, columns updated lazily in blocks of 128 (a multiple of the group size).
@@ -50,6 +61,12 @@ constexpr int kAwqGrid = 20;
 constexpr int64_t kAwqSearchRows = 256;
 // SmoothQuant's migration strength α (the paper's default).
 constexpr double kSmoothQuantAlpha = 0.5;
+// LWC: at most this many Adam steps of this initial size on the clip ratios, which stay within
+// [kLwcMinRatio, 1]; a row's step that does not lower its error is halved, and it ends when every
+// row's has been halved six times.
+constexpr int kLwcSteps = 200;
+constexpr double kLwcRate = 5e-3;
+constexpr double kLwcMinRatio = 0.2;
 // The seed of Hadamard's random signs, stored with the plan's export.
 constexpr uint64_t kHadamardSeed = 0x5eedb175ULL;
 
