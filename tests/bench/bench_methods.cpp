@@ -23,7 +23,7 @@ using namespace bitlens;
 
 namespace {
 
-const char* const kMethods[] = {"rtn", "gptq", "gptq_act", "awq", "hadamard", "smoothquant"};
+const char* const kMethods[] = {"rtn", "gptq", "gptq_act", "awq", "hadamard", "lwc", "smoothquant"};
 
 // Every method at each spec: the figure evaluation gives, and the seconds applying took.
 void compare(const char* model, const std::vector<const char*>& specs, int64_t calibration, bool language)
