@@ -206,7 +206,9 @@ private slots:
         const QString planPath = m_dir.filePath("plan.json");
         writePlanFile(plan, planPath.toStdString());
         QProcess cli;
-        cli.start(qEnvironmentVariable("BITLENS_CLI"), {"eval", testing::demoModel("fmnist_resnet"), "--plan", planPath, "--json"});
+        // As many threads as the workbench's evaluation had: the count sets how sums split.
+        cli.start(qEnvironmentVariable("BITLENS_CLI"), {"eval", testing::demoModel("fmnist_resnet"), "--plan", planPath, "--json",
+                                                         "--threads", QString::number(threadCount())});
         QVERIFY(cli.waitForFinished(180000));
         QCOMPARE(cli.exitCode(), 0);
         const QJsonObject out = QJsonDocument::fromJson(cli.readAllStandardOutput()).object();

@@ -304,6 +304,11 @@ private slots:
         exportPlan(*applied, folder.toStdString(), progress);
 
         QProcess python;
+        // LibTorch's thread count sets how convolutions split their sums; with another count a
+        // rotated input can land on the other side of an 8-bit rounding boundary.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("BITLENS_THREADS", QString::number(threadCount()));
+        python.setProcessEnvironment(env);
         python.start("/usr/bin/python3", {QFINDTESTDATA("support/eval_torchscript.py"), folder + "/model.pt",
                                           testing::fashionMnistDir(), QString::number(limit)});
         QVERIFY(python.waitForFinished(300000));

@@ -330,6 +330,9 @@ private slots:
         const fs::path folder = scratch("export") / "plan";
         exportPlan(*applied, folder.string(), progress);
         QProcess python;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("BITLENS_THREADS", QString::number(threadCount())); // the same split of every sum
+        python.setProcessEnvironment(env);
         python.start("/usr/bin/python3", {QFINDTESTDATA("support/eval_lm_torchscript.py"),
                                           QString::fromStdString((folder / "model.pt").string()),
                                           QString::fromStdString(m_data.path), QString::number(m_sidecar->contextLength), "96"});
