@@ -38,6 +38,19 @@ torch::Tensor readMatrix(const H5::Group& g, const std::string& name)
     return torch::from_blob(v.data(), shape, torch::kFloat32).clone();
 }
 
+// A reference case's option: integer weights, the method and grid its attributes name.
+LayerOption optionOf(const H5::Group& g)
+{
+    LayerOption option;
+    option.weight.format = NumberFormat::Int;
+    option.weight.bits = int(h5::getInt(g, "bits"));
+    option.weight.granularity = *enumFromName<Granularity>(h5::getString(g, "granularity"));
+    option.weight.groupSize = int(h5::getInt(g, "group_size"));
+    option.weight.symmetric = h5::getInt(g, "symmetric") != 0;
+    option.weight.method = *enumFromName<QuantMethod>(h5::getString(g, "method"));
+    return option;
+}
+
 // ||X (Ŵ − W)ᵀ||²: how far the layer's output on the inputs moves.
 double outputError(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& quantized)
 {
@@ -106,13 +119,7 @@ private slots:
             const torch::Tensor w = readMatrix(g, "weight");
             const torch::Tensor x = readMatrix(g, "inputs");
             const torch::Tensor expected = readMatrix(g, "expected");
-            LayerOption option;
-            option.weight.format = NumberFormat::Int;
-            option.weight.bits = int(h5::getInt(g, "bits"));
-            option.weight.granularity = *enumFromName<Granularity>(h5::getString(g, "granularity"));
-            option.weight.groupSize = int(h5::getInt(g, "group_size"));
-            option.weight.symmetric = h5::getInt(g, "symmetric") != 0;
-            option.weight.method = *enumFromName<QuantMethod>(h5::getString(g, "method"));
+            const LayerOption option = optionOf(g);
             const LayerStatistics stats = statisticsOf(x);
             const CompressedWeight ours = compressWeight(w, option, &stats);
             LayerOption nearest = option;
@@ -153,14 +160,8 @@ private slots:
             ++cases;
             const torch::Tensor w = readMatrix(g, "weight");
             const torch::Tensor x = readMatrix(g, "inputs");
-            LayerOption option;
-            option.weight.format = NumberFormat::Int;
-            option.weight.bits = int(h5::getInt(g, "bits"));
-            option.weight.granularity = *enumFromName<Granularity>(h5::getString(g, "granularity"));
-            option.weight.groupSize = int(h5::getInt(g, "group_size"));
-            option.weight.symmetric = h5::getInt(g, "symmetric") != 0;
-            option.weight.range = WeightRange::Mse;
-            option.weight.method = QuantMethod::Lwc;
+            LayerOption option = optionOf(g);
+            option.weight.range = WeightRange::Mse; // the grid the reference starts from
             const LayerStatistics stats = statisticsOf(x);
             const ClippingRun run = learnClipping(w, option.weight, stats.gram);
             const double unit = outputError(x, w, torch::zeros_like(w));
