@@ -79,11 +79,10 @@ torch::Tensor IntegerGrid::codes(const torch::Tensor& x) const
 
 torch::Tensor IntegerGrid::dequantize(const torch::Tensor& codes) const { return (codes - zeroPoint) * scale; }
 
-torch::Tensor clipRatios(const torch::Tensor& grouped, const WeightQuant& quant)
+torch::Tensor clipRatios(const torch::Tensor& grouped, const torch::Tensor& lo, const torch::Tensor& hi,
+                         const WeightQuant& quant)
 {
     const auto [qmin, qmax] = integerRange(quant.bits, quant.symmetric);
-    const torch::Tensor lo = std::get<0>(grouped.min(2, true));
-    const torch::Tensor hi = std::get<0>(grouped.max(2, true));
     torch::Tensor best = torch::ones_like(lo);
     if (quant.range != WeightRange::Mse)
         return best;
@@ -104,9 +103,9 @@ IntegerGrid fitIntegerGrid(const torch::Tensor& matrix, const WeightQuant& quant
 {
     const auto [qmin, qmax] = integerRange(quant.bits, quant.symmetric);
     const torch::Tensor x = groupedView(matrix.to(torch::kFloat32), quant);
-    const torch::Tensor ratio = clipRatios(x, quant);
-    return integerGridFor(std::get<0>(x.min(2, true)) * ratio, std::get<0>(x.max(2, true)) * ratio, qmin, qmax,
-                          quant.symmetric);
+    const torch::Tensor lo = std::get<0>(x.min(2, true)), hi = std::get<0>(x.max(2, true));
+    const torch::Tensor ratio = clipRatios(x, lo, hi, quant);
+    return integerGridFor(lo * ratio, hi * ratio, qmin, qmax, quant.symmetric);
 }
 
 QuantizedMatrix quantizedFromCodes(const torch::Tensor& codes, const IntegerGrid& grid)

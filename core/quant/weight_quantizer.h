@@ -40,9 +40,11 @@ torch::Tensor groupedView(const torch::Tensor& matrix, const WeightQuant& quant)
 // Scales and zero-points for ranges [lo, hi] per group (lo, hi broadcast to [R, G, 1]).
 IntegerGrid integerGridFor(torch::Tensor lo, torch::Tensor hi, int64_t qmin, int64_t qmax, bool symmetric);
 
-// Per group of a grouped view, the ratio its range is clipped to: ones for min-max ranges, else
-// the candidate (1.0, 0.975, ..., 0.325) whose grid has the least squared error.
-torch::Tensor clipRatios(const torch::Tensor& grouped, const WeightQuant& quant);
+// Per group of a grouped view (lo, hi: its minima and maxima, [R, G, 1]), the ratio its range is
+// clipped to: ones for min-max ranges, else the candidate (1.0, 0.975, ..., 0.325) whose grid has
+// the least squared error.
+torch::Tensor clipRatios(const torch::Tensor& grouped, const torch::Tensor& lo, const torch::Tensor& hi,
+                         const WeightQuant& quant);
 
 // The grid `quant` (Int) gives the matrix: min-max, or per group the MSE-best clip ratio.
 IntegerGrid fitIntegerGrid(const torch::Tensor& matrix, const WeightQuant& quant);

@@ -74,7 +74,7 @@ ClippingRun learnClipping(const torch::Tensor& matrix, const WeightQuant& quant,
     p.gram = gram.to(torch::kFloat32);
     p.norm = std::max((p.weight.matmul(p.gram).to(torch::kFloat64) * p.weight).sum().item<double>(), 1e-30);
 
-    torch::Tensor gamma = clipRatios(p.grouped, quant), beta = gamma.clone();
+    torch::Tensor gamma = clipRatios(p.grouped, p.lo, p.hi, quant), beta = gamma.clone();
     torch::Tensor errors = p.exactErrors(gamma, beta);
     ClippingRun run;
     run.errors.push_back(errors.sum().item<double>());
