@@ -18,7 +18,6 @@
 #include "tests/support/dense_hessian.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <Eigen/Eigenvalues>
 #include <QtTest>
 
 #include <chrono>
@@ -71,7 +70,7 @@ private:
     std::unique_ptr<HessianOperator> m_op;
     HessianAnalysis m_analysis;
     std::vector<std::string> m_names;
-    Eigen::MatrixXd m_denseStem; // stem.0's block, 144 x 144
+    torch::Tensor m_denseStem; // stem.0's block, 144 x 144
 
 private slots:
     void initTestCase()
@@ -94,7 +93,7 @@ private slots:
 
     void blockIsSymmetric()
     {
-        QVERIFY((m_denseStem - m_denseStem.transpose()).norm() <= 1e-4 * m_denseStem.norm());
+        QVERIFY((m_denseStem - m_denseStem.t()).norm().item<double>() <= 1e-4 * m_denseStem.norm().item<double>());
     }
 
     // stem.0 (144 weights) and fc (1,290): the whole block, eigendecomposed densely.
@@ -108,17 +107,17 @@ private slots:
     {
         QFETCH(QString, layer);
         const size_t l = layerIndex(*m_model, layer.toStdString());
-        Eigen::MatrixXd h = layer == "stem.0" ? m_denseStem : testing::denseHessianBlock(*m_op, l);
-        h = 0.5 * (h + h.transpose());
-        const Eigen::VectorXd dense = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(h).eigenvalues(); // ascending
+        torch::Tensor h = layer == "stem.0" ? m_denseStem : testing::denseHessianBlock(*m_op, l);
+        h = 0.5 * (h + h.t());
+        const std::vector<double> dense = testing::symmetricEigenvalues(h); // ascending
         const LayerHessian& ours = m_analysis.layers[l];
         QCOMPARE(ours.topEigenvalues.size(), size_t(3));
         for (size_t k = 0; k < 3; ++k) {
-            const double expected = dense(dense.size() - 1 - Eigen::Index(k));
+            const double expected = dense[dense.size() - 1 - k];
             QVERIFY2(relDiff(ours.topEigenvalues[k], expected) < 1e-3,
                      qPrintable(QString("λ%1 %2 vs dense %3").arg(k + 1).arg(ours.topEigenvalues[k]).arg(expected)));
         }
-        const double trace = h.trace();
+        const double trace = h.trace().item<double>();
         QVERIFY2(ours.traceStdErr <= m_options.traceTolerance * std::abs(ours.trace) + 1e-12,
                  qPrintable(QString("stderr %1 of %2").arg(ours.traceStdErr).arg(ours.trace)));
         // Unbiased: within four standard errors (and a float32 product's rounding).
@@ -142,7 +141,8 @@ private slots:
         double trace = 0.0;
         for (double a : run.alpha)
             trace += a;
-        QVERIFY2(relDiff(trace, m_denseStem.trace()) < 1e-5, qPrintable(QString("%1 vs %2").arg(trace).arg(m_denseStem.trace())));
+        const double dense = m_denseStem.trace().item<double>();
+        QVERIFY2(relDiff(trace, dense) < 1e-5, qPrintable(QString("%1 vs %2").arg(trace).arg(dense)));
         const torch::Tensor gram = at::matmul(run.basis, run.basis.t()) - torch::eye(n, torch::kFloat64);
         QVERIFY(gram.abs().max().item<double>() < 1e-10);
     }

@@ -15,7 +15,6 @@
 #include "tests/support/dense_hessian.h"
 #include "tests/support/fixtures.h"
 
-#include <Eigen/Eigenvalues>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -59,7 +58,7 @@ class TstTransformerHessian : public QObject {
     std::unique_ptr<HessianOperator> m_op;
     HessianAnalysis m_analysis;
     std::vector<std::string> m_names;
-    std::vector<Eigen::MatrixXd> m_dense; // every layer's block, symmetrised
+    std::vector<torch::Tensor> m_dense; // every layer's block, symmetrised
 
 private slots:
     void initTestCase()
@@ -77,8 +76,8 @@ private slots:
         m_op = std::make_unique<HessianOperator>(*m_model, m_tokens, m_options.batches, m_options.batchSize, true, progress);
         m_analysis = analyzeHessian(*m_op, m_names, m_options, progress);
         for (size_t l = 0; l < m_names.size(); ++l) {
-            const Eigen::MatrixXd h = testing::denseHessianBlock(*m_op, l);
-            m_dense.push_back(0.5 * (h + h.transpose()));
+            const torch::Tensor h = testing::denseHessianBlock(*m_op, l);
+            m_dense.push_back(0.5 * (h + h.t()));
         }
     }
 
@@ -93,26 +92,26 @@ private slots:
         QFETCH(QString, layer);
         const auto it = std::find(m_names.begin(), m_names.end(), layer.toStdString());
         const size_t l = size_t(it - m_names.begin());
-        const Eigen::MatrixXd& h = m_dense[l];
-        const Eigen::VectorXd dense = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(h).eigenvalues(); // ascending
+        const torch::Tensor& h = m_dense[l];
+        const std::vector<double> dense = testing::symmetricEigenvalues(h); // ascending
         const LayerHessian& ours = m_analysis.layers[l];
         QVERIFY(ours.analysed());
         QCOMPARE(ours.topEigenvalues.size(), size_t(3));
-        const double scale = std::abs(dense(dense.size() - 1));
+        const double scale = std::abs(dense.back());
         for (size_t k = 0; k < 3; ++k) {
-            const double expected = dense(dense.size() - 1 - Eigen::Index(k));
+            const double expected = dense[dense.size() - 1 - k];
             // Lanczos stops at a relative residual of 1e-3: a relative error of that order, of λ₁
             // for the smaller ones (a near-degenerate pair converges as a pair).
             QVERIFY2(std::abs(ours.topEigenvalues[k] - expected) <= 2e-3 * scale,
                      qPrintable(QString("λ%1 %2 vs dense %3").arg(k + 1).arg(ours.topEigenvalues[k]).arg(expected)));
         }
-        const double trace = h.trace();
+        const double trace = h.trace().item<double>();
         QVERIFY2(ours.traceConverged, qPrintable(QString("trace %1 ± %2 after %3 probes (%4 local)")
                                                      .arg(ours.trace).arg(ours.traceStdErr).arg(ours.traceSamples)
                                                      .arg(ours.traceLocalSamples)));
         double total = 0.0;
-        for (const Eigen::MatrixXd& block : m_dense)
-            total += std::abs(block.trace());
+        for (const torch::Tensor& block : m_dense)
+            total += std::abs(block.trace().item<double>());
         // Its target: 5 % of its own trace, or 0.1 % of all layers' (with the estimates' slack).
         const double target = std::max(m_options.traceTolerance * std::abs(trace), m_options.traceFloor * total);
         QVERIFY2(ours.traceStdErr <= 1.2 * target,
@@ -134,7 +133,7 @@ private slots:
             local += h.traceLocalSamples;
             if (h.traceStdErr == 0.0 && h.traceLocalSamples >= m_op->layerSize(l)) {
                 ++exact;
-                QVERIFY2(relDiff(h.trace, m_dense[l].trace()) < 1e-5, m_names[l].c_str());
+                QVERIFY2(relDiff(h.trace, m_dense[l].trace().item<double>()) < 1e-5, m_names[l].c_str());
             }
         }
         QVERIFY(local > 0);
