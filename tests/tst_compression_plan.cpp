@@ -233,8 +233,10 @@ private slots:
         const QJsonObject e5m2 = layers["e5m2"].toObject();
         QCOMPARE(e5m2["weight"].toObject()["format"].toString(), "fp8_e5m2");
         QCOMPARE(e5m2["weight"].toObject()["bits"].toInt(), 8);
-        QCOMPARE(e5m2["weight"].toObject().size(), 7);
+        QCOMPARE(e5m2["weight"].toObject().size(), 9);
         QCOMPARE(e5m2["weight"].toObject()["method"].toString(), "rtn");
+        QCOMPARE(e5m2["weight"].toObject()["terms"].toInt(), 1);
+        QCOMPARE(e5m2["weight"].toObject()["sparse_percent"].toDouble(-1), 0.0);
         QCOMPARE(layers["layer4.0.conv1"].toObject()["weight"].toObject()["method"].toString(), "gptq_act");
         QCOMPARE(e5m2["activation"].toObject()["format"].toString(), "fp16");
         QCOMPARE(layers["ranked"].toObject()["rank"].toInt(), 48);

@@ -30,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QComboBox>
+#include <QSpinBox>
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -139,6 +140,27 @@ private slots:
         QCOMPARE(method->currentText(), QStringLiteral("rtn"));
         undo->redo(); // kept: the measured preview below then runs AWQ on this layer
         QCOMPARE(session()->plan().optionFor("layer3.conv1").weight.method, QuantMethod::Awq);
+
+        // xint's terms and sqllm's sparse share: enabled with their method, each change one edit.
+        auto* terms = m_window->layerEditor()->findChild<QSpinBox*>(QStringLiteral("terms"));
+        auto* sparse = m_window->layerEditor()->findChild<QDoubleSpinBox*>(QStringLiteral("sparsePercent"));
+        QVERIFY(terms && sparse && !terms->isEnabled() && !sparse->isEnabled());
+        method->setCurrentIndex(method->findText(QStringLiteral("xint")));
+        QVERIFY(terms->isEnabled() && !sparse->isEnabled());
+        terms->setValue(3);
+        QCOMPARE(undo->count(), steps + 3);
+        QCOMPARE(session()->plan().optionFor("layer3.conv1").weight.terms, 3);
+        QCOMPARE(session()->prediction().cost.layers[size_t(layer)].payloadBits, 3 * 4 * l.weightParams);
+        QVERIFY(m_window->layerEditor()->grab().save(testing::testOutputDir() + "/layer_editor_xint.png"));
+        method->setCurrentIndex(method->findText(QStringLiteral("sqllm")));
+        QVERIFY(!terms->isEnabled() && sparse->isEnabled());
+        sparse->setValue(0.5);
+        const WeightQuant sqllm = session()->plan().optionFor("layer3.conv1").weight;
+        QVERIFY(sqllm.method == QuantMethod::Sqllm && sqllm.terms == 1 && sqllm.sparsePercent == 0.5);
+        for (int i = 0; i < 4; ++i)
+            undo->undo();
+        QCOMPARE(session()->plan().optionFor("layer3.conv1").weight.method, QuantMethod::Awq);
+        QCOMPARE(session()->plan().optionFor("layer3.conv1").weight.terms, 1);
     }
 
     void dragIsOneUndoStepAndUndoRedoAreExact()

@@ -125,7 +125,7 @@ private slots:
             QTest::addRow("%s", spec) << spec << 0.0;
         QTest::addRow("w4 rank 0.5") << "w4:per-channel" << 0.5;
         QTest::addRow("fp16 rank 0.25") << "fp16" << 0.25;
-        for (const char* spec : {"w3:gptq", "w4:awq", "w8:hadamard,a8", "fp16:smoothquant"})
+        for (const char* spec : {"w3:gptq", "w4:awq", "w8:hadamard,a8", "fp16:smoothquant", "w2x3:group32:asym:xint", "w3:sqllm0.5"})
             QTest::addRow("%s", spec) << spec << 0.0;
     }
 

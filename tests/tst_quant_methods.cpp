@@ -26,6 +26,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
+#include <numeric>
+
 using namespace bitlens;
 
 namespace {
@@ -36,6 +39,23 @@ torch::Tensor readMatrix(const H5::Group& g, const std::string& name)
     std::vector<float> v = h5::readData<float>(g, name, H5::PredType::NATIVE_FLOAT, &dims);
     std::vector<int64_t> shape(dims.begin(), dims.end());
     return torch::from_blob(v.data(), shape, torch::kFloat32).clone();
+}
+
+template <typename T>
+std::vector<T> values(const torch::Tensor& t)
+{
+    const torch::Tensor c = t.contiguous();
+    return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
+}
+
+// The reference file's cases of one method, by name.
+std::vector<std::string> casesOf(const H5::H5File& file, const std::string& method)
+{
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < file.getNumObjs(); ++i)
+        if (h5::getString(file.openGroup(file.getObjnameByIdx(i)), "method") == method)
+            names.push_back(file.getObjnameByIdx(i));
+    return names;
 }
 
 // A reference case's option: integer weights, the method and grid its attributes name.
@@ -110,12 +130,12 @@ private slots:
     void methodsMatchTheirPapers()
     {
         const H5::H5File file(m_reference.toStdString(), H5F_ACC_RDONLY);
-        QCOMPARE(int(file.getNumObjs()), 10);
+        QCOMPARE(int(file.getNumObjs()), 12);
         for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
             const std::string name = file.getObjnameByIdx(i);
             const H5::Group g = file.openGroup(name);
-            if (h5::getString(g, "method") == "lwc")
-                continue; // learnedClippingOnlyDescends
+            if (h5::getString(g, "method") == "lwc" || h5::getString(g, "method") == "xint")
+                continue; // learnedClippingOnlyDescends, xintIsTheResidualExpansion
             const torch::Tensor w = readMatrix(g, "weight");
             const torch::Tensor x = readMatrix(g, "inputs");
             const torch::Tensor expected = readMatrix(g, "expected");
@@ -151,13 +171,10 @@ private slots:
     void learnedClippingOnlyDescends()
     {
         const H5::H5File file(m_reference.toStdString(), H5F_ACC_RDONLY);
-        int cases = 0;
-        for (hsize_t i = 0; i < file.getNumObjs(); ++i) {
-            const std::string name = file.getObjnameByIdx(i);
+        const std::vector<std::string> cases = casesOf(file, "lwc");
+        QCOMPARE(cases.size(), size_t(2));
+        for (const std::string& name : cases) {
             const H5::Group g = file.openGroup(name);
-            if (h5::getString(g, "method") != "lwc")
-                continue;
-            ++cases;
             const torch::Tensor w = readMatrix(g, "weight");
             const torch::Tensor x = readMatrix(g, "inputs");
             LayerOption option = optionOf(g);
@@ -186,7 +203,151 @@ private slots:
             // The registry's lwc is this run.
             QVERIFY(torch::equal(compressWeight(w, option, &stats).effective, q.dequantized));
         }
-        QCOMPARE(cases, 2);
+    }
+
+    // xint with K terms is numpy's residual expansion cut at K (the same values, a rounding tie
+    // aside), stores each term's codes on its own grid, and converges to W: each term divides the
+    // error by at least 2^(b-1).
+    void xintIsTheResidualExpansion()
+    {
+        const H5::H5File file(m_reference.toStdString(), H5F_ACC_RDONLY);
+        const std::vector<std::string> cases = casesOf(file, "xint");
+        QCOMPARE(cases.size(), size_t(2));
+        for (const std::string& name : cases) {
+            const H5::Group g = file.openGroup(name);
+            const torch::Tensor w = readMatrix(g, "weight");
+            const torch::Tensor sums = readMatrix(g, "expected");
+            const int64_t terms = h5::getInt(g, "terms");
+            QCOMPARE(sums.size(0), terms);
+            double previous = 0.0;
+            for (int k = 1; k <= int(terms); ++k) {
+                LayerOption option = optionOf(g);
+                option.weight.terms = k;
+                if (k == 1)
+                    option.weight.method = QuantMethod::Rtn;
+                const CompressedWeight ours = compressWeight(w, option);
+                const torch::Tensor expected = sums[k - 1];
+                const double same = (ours.effective - expected).abs().le(1e-6).to(torch::kFloat64).mean().item<double>();
+                const double error = (ours.effective - w).norm().item<double>() / w.norm().item<double>();
+                qInfo("%s, %d terms: %.2f %% of weights equal; relative error %.3g (numpy %.3g)", name.c_str(), k,
+                      100 * same, error, (expected - w).norm().item<double>() / w.norm().item<double>());
+                QVERIFY2(same >= 0.98, name.c_str());
+                if (k > 1)
+                    QVERIFY2(error <= previous / double(1 << (option.weight.bits - 1)), name.c_str());
+                previous = error;
+                if (k == 1)
+                    continue;
+                // Every term on the grid it stores: [K, ...] codes in range, their sum the weight.
+                const QuantizedMatrix& q = *ours.full;
+                QCOMPARE(q.codes.sizes(), (c10::IntArrayRef{k, w.size(0), w.size(1)}));
+                QCOMPARE(q.scales.size(0), int64_t(k));
+                QVERIFY(q.codes.min().item<int64_t>() >= q.qmin && q.codes.max().item<int64_t>() <= q.qmax);
+                const int64_t width = w.size(1) / q.scales.size(2);
+                const torch::Tensor rebuilt = ((q.codes - q.zeroPoints.repeat_interleave(width, 2)).to(torch::kFloat32)
+                                               * q.scales.repeat_interleave(width, 2)).sum(0);
+                QVERIFY(torch::allclose(rebuilt, q.dequantized, 1e-6, 1e-7));
+            }
+        }
+    }
+
+    // sqllm, checked by brute force over plain arrays: the sparse part is exactly the top |w|·F
+    // weights as fp16, every other weight takes its row's nearest codebook entry, each entry is the
+    // Fisher-weighted mean of the weights that take it (a fixed point of weighted Lloyd), and its
+    // Fisher-weighted error is below round-to-nearest's.
+    void sqllmIsWeightedLloydWithSparseOutliers()
+    {
+        torch::manual_seed(5);
+        const int64_t rows = 24, cols = 96;
+        torch::Tensor w = torch::randn({rows, cols}) * 0.05;
+        w.index_put_({torch::randint(rows * cols, {12}, torch::kLong).div(cols, "floor"), torch::randint(cols, {12}, torch::kLong)},
+                     torch::randn({12}) * 0.5); // outliers
+        torch::Tensor fisher = torch::rand({rows, cols}, torch::kFloat64).square();
+        fisher[3].zero_(); // a channel the loss never reached: clustered unweighted
+        LayerStatistics stats;
+        stats.channels = cols;
+        stats.fisher = fisher.reshape({-1});
+        const LayerOption option = optionFromSpec("w3:sqllm2");
+        QCOMPARE(option.weight.sparsePercent, 2.0);
+        const CompressedWeight ours = compressWeight(w, option, &stats);
+        const QuantizedMatrix& q = *ours.full;
+
+        const std::vector<float> wv = values<float>(w), effective = values<float>(ours.effective);
+        const std::vector<double> fv = values<double>(fisher);
+        const std::vector<float> book = values<float>(q.codebook);
+        const std::vector<int32_t> codes = values<int32_t>(q.codes);
+        const std::vector<int64_t> sparse = values<int64_t>(q.sparse.index);
+        const int64_t k = 8, count = rows * cols * 2 / 100;
+        // The sparse part: the `count` largest |w|·F, the first of equals.
+        std::vector<int64_t> order(size_t(rows * cols));
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+            return std::abs(double(wv[size_t(a)])) * fv[size_t(a)] > std::abs(double(wv[size_t(b)])) * fv[size_t(b)];
+        });
+        std::vector<int64_t> expected(order.begin(), order.begin() + count);
+        std::sort(expected.begin(), expected.end());
+        QCOMPARE(sparse, expected);
+        std::vector<bool> isSparse(size_t(rows * cols), false);
+        for (int64_t i : sparse) {
+            isSparse[size_t(i)] = true;
+            QCOMPARE(effective[size_t(i)], float(c10::Half(wv[size_t(i)])));
+        }
+        double ourError = 0, nearestError = 0;
+        const torch::Tensor rtn = compressWeight(w, optionFromSpec("w3:per-channel")).effective;
+        const std::vector<float> rtnv = values<float>(rtn);
+        int clusters = 0, fixed = 0;
+        for (int64_t r = 0; r < rows; ++r) {
+            const bool unweighted = r == 3;
+            std::vector<double> mass(size_t(k), 0.0), sum(size_t(k), 0.0);
+            double largest = 0;
+            for (int64_t c = 0; c < cols; ++c) {
+                const size_t i = size_t(r * cols + c);
+                largest = std::max(largest, std::abs(double(wv[i])));
+                if (isSparse[i])
+                    continue;
+                // The nearest entry of the row's codebook (the lower of two equally near).
+                int64_t best = 0;
+                for (int64_t j = 1; j < k; ++j)
+                    if (std::abs(double(book[size_t(r * k + j)]) - wv[i]) < std::abs(double(book[size_t(r * k + best)]) - wv[i]))
+                        best = j;
+                QCOMPARE(int64_t(codes[i]), best);
+                QCOMPARE(effective[i], book[size_t(r * k + best)]);
+                const double weight = unweighted ? 1.0 : fv[i];
+                mass[size_t(best)] += weight;
+                sum[size_t(best)] += weight * wv[i];
+                ourError += fv[i] * std::pow(double(effective[i]) - wv[i], 2);
+                nearestError += fv[i] * std::pow(double(rtnv[i]) - wv[i], 2);
+            }
+            for (int64_t j = 0; j < k; ++j) {
+                if (mass[size_t(j)] <= 0)
+                    continue;
+                ++clusters;
+                // The mean, up to the codebook's fp16 rounding.
+                fixed += std::abs(sum[size_t(j)] / mass[size_t(j)] - book[size_t(r * k + j)]) <= 1e-3 * largest;
+            }
+        }
+        qInfo("%d of %d codebook entries are their cluster's weighted mean; Fisher-weighted error %.4g (rtn %.4g)", fixed,
+              clusters, ourError, nearestError);
+        QCOMPARE(fixed, clusters);
+        QVERIFY(ourError < 0.5 * nearestError);
+
+        // Spec, label, plan and bytes.
+        QCOMPARE(optionFromSpec("w3:sqllm").weight.sparsePercent, 0.0);
+        QCOMPARE(QString::fromStdString(option.label()), QString("w3 per-channel sym sqllm2"));
+        QVERIFY_THROWS_EXCEPTION(PlanError, optionFromSpec("w3:sqllm11"));
+        QVERIFY_THROWS_EXCEPTION(PlanError, optionFromSpec("w3:sqllmx"));
+        LayerInfo linear;
+        linear.name = "fc";
+        linear.kind = LayerKind::Linear;
+        linear.weightShape = {rows, cols};
+        linear.weightParams = rows * cols;
+        CompressionPlan grouped;
+        grouped.defaults = optionFromSpec("w3:group32:sqllm");
+        QVERIFY_THROWS_EXCEPTION(PlanError, validatePlan(grouped, {linear}, "plan"));
+        const CompressionPlan plan = uniformPlan("w3:sqllm0.5", 0.0, {linear});
+        QVERIFY(planFromJson(planToJson(plan), "plan") == plan);
+        const LayerCost cost = layerCost(linear, option);
+        QCOMPARE(cost.scaleCount, int64_t(0));
+        QCOMPARE(cost.bytes, rows * cols * 3 / 8 + rows * k * 2 + count * 6 + (rows + 1) * 4);
     }
 
     void hadamardRotationsAreOrthogonal_data()
@@ -376,6 +537,30 @@ private slots:
         QCOMPARE(layerCost(linear, optionFromSpec("w4:gptq")).bytes, rtn.bytes);
         QCOMPARE(layerCost(linear, optionFromSpec("w4:awq")).bytes, rtn.bytes + 2 * 64);
         QCOMPARE(layerCost(linear, optionFromSpec("w4:hadamard")).bytes, rtn.bytes + 8);
+
+        // xint: terms in the spec, the plan and the label; every term's codes and scales counted.
+        const LayerOption xint = optionFromSpec("w2x3:group32:xint");
+        QCOMPARE(xint.weight.method, QuantMethod::Xint);
+        QCOMPARE(xint.weight.terms, 3);
+        QCOMPARE(optionFromSpec("w2x2").weight.method, QuantMethod::Xint);
+        QCOMPARE(QString::fromStdString(xint.label()), QString("w2x3 g32 sym xint"));
+        QVERIFY_THROWS_EXCEPTION(PlanError, optionFromSpec("w2x2:gptq"));
+        QVERIFY_THROWS_EXCEPTION(PlanError, optionFromSpec("w2:xint"));
+        QVERIFY_THROWS_EXCEPTION(PlanError, optionFromSpec("w2x9"));
+        QVERIFY_THROWS_EXCEPTION(PlanError, optionFromSpec("w2x"));
+        const CompressionPlan xintPlan = uniformPlan("w2x2:xint", 0.0, {linear, embedding, depthwise});
+        QCOMPARE(xintPlan.optionFor("tok").weight.terms, 2); // xint reads no inputs: any layer takes it
+        QCOMPARE(xintPlan.optionFor("dw").weight.method, QuantMethod::Xint);
+        QVERIFY(planFromJson(planToJson(xintPlan), "plan") == xintPlan);
+        CompressionPlan stray;
+        stray.defaults = optionFromSpec("w4");
+        stray.defaults.weight.terms = 2;
+        QVERIFY_THROWS_EXCEPTION(PlanError, validatePlan(stray, {linear}, "plan"));
+        const LayerCost one = layerCost(linear, optionFromSpec("w2:group32"));
+        const LayerCost three = layerCost(linear, xint);
+        QCOMPARE(three.payloadBits, 3 * 32 * 64 * 2);
+        QCOMPARE(three.scaleCount, 3 * 32 * 2);
+        QCOMPARE(three.bytes, 3 * (one.bytes - one.biasBytes) + one.biasBytes);
     }
 };
 

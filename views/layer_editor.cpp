@@ -99,7 +99,13 @@ LayerOption withField(LayerOption target, const LayerOption& source, OptionField
     case OptionField::Granularity: target.weight.granularity = source.weight.granularity; break;
     case OptionField::GroupSize: target.weight.groupSize = source.weight.groupSize; break;
     case OptionField::Symmetric: target.weight.symmetric = source.weight.symmetric; break;
-    case OptionField::Method: target.weight.method = source.weight.method; break;
+    case OptionField::Method: // and its own settings: xint's terms, sqllm's sparse share
+        target.weight.method = source.weight.method;
+        target.weight.terms = source.weight.terms;
+        target.weight.sparsePercent = source.weight.sparsePercent;
+        if (source.weight.method == QuantMethod::Sqllm)
+            target.weight.granularity = Granularity::PerChannel;
+        break;
     case OptionField::Activation: target.activation = source.activation; break;
     case OptionField::Rank: target.rank = source.rank >= fullRank ? 0 : source.rank; break;
     }
@@ -132,6 +138,8 @@ LayerEditor::LayerEditor(QWidget* parent)
       m_groupSize(new QSpinBox),
       m_symmetric(new QCheckBox(tr("Symmetric"))),
       m_method(new QComboBox),
+      m_terms(new QSpinBox),
+      m_sparse(new QDoubleSpinBox),
       m_activation(new QComboBox),
       m_rank(new QSlider(Qt::Horizontal)),
       m_rankLabel(new QLabel),
@@ -156,6 +164,16 @@ LayerEditor::LayerEditor(QWidget* parent)
         m_method->addItem(QString::fromLatin1(m.name));
         m_method->setItemData(m_method->count() - 1, QString::fromUtf8(methodSummary(m.value)), Qt::ToolTipRole);
     }
+    m_terms->setObjectName(QStringLiteral("terms"));
+    m_terms->setRange(2, kMaxXintTerms);
+    m_terms->setPrefix(tr("× "));
+    m_terms->setToolTip(tr("xint: the weight as this many terms of the weight bits each"));
+    m_sparse->setObjectName(QStringLiteral("sparsePercent"));
+    m_sparse->setRange(0.0, kMaxSparsePercent);
+    m_sparse->setSingleStep(0.1);
+    m_sparse->setDecimals(2);
+    m_sparse->setSuffix(tr(" % sparse"));
+    m_sparse->setToolTip(tr("sqllm: the share of weights (largest |w|·Fisher) kept apart in fp16"));
     for (const FormatChoice& a : kInputs)
         m_activation->addItem(tr(a.label));
     m_rank->setObjectName(QStringLiteral("rankSlider"));
@@ -177,7 +195,11 @@ LayerEditor::LayerEditor(QWidget* parent)
     form->addRow(tr("Granularity:"), m_granularity);
     form->addRow(tr("Group size:"), m_groupSize);
     form->addRow(QString(), m_symmetric);
-    form->addRow(tr("Method:"), m_method);
+    auto* methodRow = new QHBoxLayout;
+    methodRow->addWidget(m_method, 1);
+    methodRow->addWidget(m_terms);
+    methodRow->addWidget(m_sparse);
+    form->addRow(tr("Method:"), methodRow);
     form->addRow(tr("Input:"), m_activation);
     form->addRow(tr("Rank:"), rankBox);
     form->addRow(QString(), m_energyLabel);
@@ -214,7 +236,24 @@ LayerEditor::LayerEditor(QWidget* parent)
         emitEdit(OptionField::Symmetric);
     });
     connect(m_method, &QComboBox::currentIndexChanged, this, [this](int i) {
-        m_option.weight.method = nameTable<QuantMethod>()[size_t(i)].value;
+        WeightQuant& w = m_option.weight;
+        w.method = nameTable<QuantMethod>()[size_t(i)].value;
+        w.terms = w.method == QuantMethod::Xint ? m_terms->value() : 1;
+        w.sparsePercent = w.method == QuantMethod::Sqllm ? m_sparse->value() : 0.0;
+        if (w.method == QuantMethod::Sqllm)
+            w.granularity = Granularity::PerChannel; // one codebook per output channel
+        emitEdit(OptionField::Method);
+    });
+    connect(m_sparse, &QDoubleSpinBox::valueChanged, this, [this](double percent) {
+        if (m_option.weight.method != QuantMethod::Sqllm)
+            return;
+        m_option.weight.sparsePercent = percent;
+        emitEdit(OptionField::Method);
+    });
+    connect(m_terms, &QSpinBox::valueChanged, this, [this](int terms) {
+        if (m_option.weight.method != QuantMethod::Xint)
+            return;
+        m_option.weight.terms = terms;
         emitEdit(OptionField::Method);
     });
     connect(m_activation, &QComboBox::currentIndexChanged, this, [this](int i) {
@@ -261,6 +300,8 @@ void LayerEditor::setSelection(int count, const QString& title, const LayerOptio
     m_method->setCurrentIndex(int(std::find_if(methods.begin(), methods.end(),
                                                [&](const EnumName<QuantMethod>& m) { return m.value == option.weight.method; })
                                   - methods.begin()));
+    m_terms->setValue(std::max(2, option.weight.terms));
+    m_sparse->setValue(option.weight.sparsePercent);
     const auto input = std::find_if(kInputs.begin(), kInputs.end(), [&](const FormatChoice& a) {
         return a.format == option.activation.format && (a.format != NumberFormat::Int || a.bits == option.activation.bits);
     });
@@ -285,12 +326,16 @@ void LayerEditor::setSelection(int count, const QString& title, const LayerOptio
 void LayerEditor::updateLabels()
 {
     const WeightQuant& w = m_option.weight;
-    m_bitsLabel->setText(w.format == NumberFormat::Int ? tr("%1 bits").arg(w.bits) : QString::fromLatin1(nameOf(w.format)));
+    m_bitsLabel->setText(w.format != NumberFormat::Int ? QString::fromLatin1(nameOf(w.format))
+                         : w.terms > 1                ? tr("%1 bits × %2").arg(w.bits).arg(w.terms)
+                                                      : tr("%1 bits").arg(w.bits));
     const bool integer = w.format == NumberFormat::Int;
     m_granularity->setEnabled(integer);
     m_symmetric->setEnabled(integer);
     m_groupSize->setEnabled(integer && w.granularity == Granularity::PerGroup);
     m_method->setToolTip(QString::fromUtf8(methodSummary(w.method)));
+    m_terms->setEnabled(w.method == QuantMethod::Xint);
+    m_sparse->setEnabled(w.method == QuantMethod::Sqllm);
     m_rankLabel->setText(m_option.rank > 0 ? tr("%1 of %2").arg(m_option.rank).arg(m_fullRank) : tr("full (%1)").arg(m_fullRank));
 }
 

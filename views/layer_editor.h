@@ -15,6 +15,7 @@ class QComboBox;
 class QLabel;
 class QSlider;
 class QSpinBox;
+class QDoubleSpinBox;
 
 namespace bitlens::views {
 
@@ -70,6 +71,8 @@ private:
     QSpinBox* m_groupSize;
     QCheckBox* m_symmetric;
     QComboBox* m_method;
+    QSpinBox* m_terms; // xint's
+    QDoubleSpinBox* m_sparse; // sqllm's
     QComboBox* m_activation;
     QSlider* m_rank;
     QLabel* m_rankLabel;

@@ -232,7 +232,10 @@ std::vector<torch::Tensor> HessianOperator::fisherDiagonal(Progress& progress)
         fisher.push_back(torch::zeros({w.numel()}, torch::kFloat64));
     torch::AutoGradMode enable(true);
     const double share = 1.0 / double(d->samples);
-    for (const Impl::Batch& b : d->batches) {
+    for (size_t batch = 0; batch < d->batches.size(); ++batch) {
+        const Impl::Batch& b = d->batches[batch];
+        progress.report(double(batch) / double(d->batches.size()),
+                        "Fisher diagonal: batch " + std::to_string(batch + 1) + " of " + std::to_string(d->batches.size()));
         for (int64_t i = 0; i < b.input.size(0); ++i) {
             progress.checkCancelled();
             const torch::Tensor out = outputTensor(

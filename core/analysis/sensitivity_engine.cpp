@@ -237,12 +237,19 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
 
     // The inputs the candidates' methods need, for every layer whose candidates ask.
     std::vector<bool> needsInputs(layers, false), needsGram(layers, false);
+    bool needsFisher = false;
     for (size_t l = 0; l < layers; ++l)
         for (const LayerOption& option : a.layerOptions[l]) {
             const QuantMethodDescriptor& d = quantMethod(option.weight.method);
-            needsInputs[l] = needsInputs[l] || d.needsInputs;
+            needsInputs[l] = needsInputs[l] || d.needsInputs();
             needsGram[l] = needsGram[l] || d.needsGram;
+            needsFisher = needsFisher || d.needsFisher;
         }
+    // sqllm's codebooks: weighted by the Fisher diagonal of the analysis's own batches.
+    if (needsFisher && p.fisher.empty()) {
+        SubProgress sub(progress, 0.0, 0.05);
+        p.fisher = op.fisherDiagonal(sub);
+    }
     const std::vector<LayerStatistics>* inputs = nullptr;
     if (std::find(needsInputs.begin(), needsInputs.end(), true) != needsInputs.end()) {
         SubProgress sub(progress, 0.0, 0.05);
@@ -260,7 +267,10 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
             const LayerOption& option = a.layerOptions[l][k];
             torch::Tensor compressed;
             try {
-                compressed = compressWeight(layerState.weight.detach(), option, inputs ? &(*inputs)[l] : nullptr).effective;
+                LayerStatistics s = inputs ? (*inputs)[l] : LayerStatistics{};
+                if (!p.fisher.empty())
+                    s.fisher = p.fisher[l];
+                compressed = compressWeight(layerState.weight.detach(), option, inputs ? &s : nullptr).effective;
             } catch (const PlanError&) { // the option cannot apply to this layer: NaN cells
                 continue;
             }

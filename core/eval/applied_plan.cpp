@@ -1,5 +1,6 @@
 #include "applied_plan_impl.h"
 
+#include "../analysis/fisher_diagonal.h"
 #include "../data/sample_set.h"
 #include "../model/model_impl.h"
 #include "../progress.h"
@@ -48,16 +49,17 @@ private:
     std::vector<std::pair<size_t, torch::Tensor>> m_saved;
 };
 
-// Per layer, whether its method needs the layer's calibration inputs (or, with `gram`, XᵀX).
-std::vector<bool> methodNeeds(const CompressionPlan& plan, const std::vector<LayerInfo>& layers, bool gram)
+// Per layer, whether its method needs what `need` asks of its descriptor.
+std::vector<bool> methodNeeds(const CompressionPlan& plan, const std::vector<LayerInfo>& layers,
+                              bool (*need)(const QuantMethodDescriptor&))
 {
     std::vector<bool> needs;
-    for (const LayerInfo& l : layers) {
-        const QuantMethodDescriptor& d = quantMethod(plan.optionFor(l.name).weight.method);
-        needs.push_back(gram ? d.needsGram : d.needsInputs);
-    }
+    for (const LayerInfo& l : layers)
+        needs.push_back(need(quantMethod(plan.optionFor(l.name).weight.method)));
     return needs;
 }
+
+bool any(const std::vector<bool>& v) { return std::find(v.begin(), v.end(), true) != v.end(); }
 
 } // namespace
 
@@ -97,9 +99,10 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
     impl->plan = plan;
 
     const bool inputs = quantizesInputs(plan, m.layers);
-    const std::vector<bool> needs = methodNeeds(plan, m.layers, false);
-    const std::vector<bool> grams = methodNeeds(plan, m.layers, true);
-    const bool statistics = std::find(needs.begin(), needs.end(), true) != needs.end();
+    const std::vector<bool> needs = methodNeeds(plan, m.layers, [](const QuantMethodDescriptor& d) { return d.needsInputs(); });
+    const std::vector<bool> grams = methodNeeds(plan, m.layers, [](const QuantMethodDescriptor& d) { return d.needsGram; });
+    const std::vector<bool> fishers = methodNeeds(plan, m.layers, [](const QuantMethodDescriptor& d) { return d.needsFisher; });
+    const bool statistics = any(needs);
     const bool sequential = statistics && methodInputs == MethodInputs::Sequential;
     const double compressFrom = statistics && !sequential ? 0.3 : 0.0, compressTo = inputs ? 0.6 : 1.0;
     const std::vector<LayerStatistics>* stats = nullptr;
@@ -108,6 +111,14 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
         SubProgress sub(progress, 0.0, compressFrom);
         stats = &cachedLayerStatistics(model, calibration, grams, sub);
         impl->calibrationSeconds = secondsSince(statisticsStart);
+    }
+    // sqllm's Fisher diagonal comes from the FP32 model's gradients, sequential or not.
+    const std::vector<torch::Tensor>* fisher = nullptr;
+    if (any(fishers)) {
+        const auto fisherStart = std::chrono::steady_clock::now();
+        SubProgress sub(progress, 0.0, compressFrom);
+        fisher = &cachedFisherDiagonal(model, calibration, sub);
+        impl->calibrationSeconds += secondsSince(fisherStart);
     }
     const auto start = std::chrono::steady_clock::now();
     torch::NoGradGuard noGrad;
@@ -130,6 +141,12 @@ std::unique_ptr<AppliedPlan> AppliedPlan::apply(Model& model, const CompressionP
         } else {
             try {
                 const LayerStatistics* s = !own.empty() ? &own[i] : stats ? &(*stats)[i] : nullptr;
+                LayerStatistics withFisher;
+                if (fisher && fishers[i] && s) {
+                    withFisher = *s;
+                    withFisher.fisher = (*fisher)[i];
+                    s = &withFisher;
+                }
                 impl->layers.push_back(compressWeight(m.weights[i], option, s));
             } catch (const PlanError& e) {
                 throw PlanError("plan: layer '" + m.layers[i].name + "': " + e.what());

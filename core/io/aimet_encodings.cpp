@@ -50,6 +50,10 @@ AimetEncodings aimetEncodings(const AppliedPlan& plan)
         const WeightQuant& w = option.weight;
         if (c.left) {
             out.omitted.push_back(name + ": low-rank factors have no tensor in the model");
+        } else if (w.method == QuantMethod::Sqllm) {
+            out.omitted.push_back(name + ": sqllm's codebooks have no 0.6.1 encoding (model.pt stores the weights they give)");
+        } else if (w.terms > 1) {
+            out.omitted.push_back(name + ": xint's " + std::to_string(w.terms) + " terms have no 0.6.1 encoding (model.pt stores their sum)");
         } else if (w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup) {
             out.omitted.push_back(name + ": per-group scales have no 0.6.1 encoding");
         } else if (w.format == NumberFormat::Int) {

@@ -26,11 +26,17 @@ struct PackedMatrix {
     int64_t groupSize = 0;
     bool symmetric = true;
     int32_t qmin = 0;
-    std::vector<int32_t> codes;      // rows * cols, row-major
+    int terms = 1;                   // xint: the stored terms, summed
+    std::vector<int32_t> codes;      // terms * rows * cols, row-major, one term after another
     int64_t scaleRows = 0;           // 1 (per-tensor) or rows
     int64_t scaleColumns = 0;        // groups per row (1 unless per-group)
-    std::vector<float> scales;       // scaleRows * scaleColumns
+    std::vector<float> scales;       // terms * scaleRows * scaleColumns
     std::vector<int32_t> zeroPoints; // like scales; all zero when symmetric
+    // sqllm (no scales): the codes index codebook[row], and the CSR's sparse weights replace theirs.
+    std::vector<float> codebook;         // rows * 2^bits
+    std::vector<int32_t> sparseRowStarts; // rows + 1, or empty when none are sparse
+    std::vector<int32_t> sparseColumns;
+    std::vector<float> sparseValues;
     // Every format: the values the layer computes with, rows * cols, row-major.
     std::vector<float> values;
 };

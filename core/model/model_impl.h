@@ -26,6 +26,9 @@ struct Model::Impl {
     // Input statistics for quantization methods on a calibration set (cachedLayerStatistics).
     std::string statisticsKey;
     std::vector<LayerStatistics> statistics;
+    // The empirical Fisher diagonal of every layer's weight on a calibration set (cachedFisherDiagonal).
+    std::string fisherKey;
+    std::vector<torch::Tensor> fisher;
 
     LayerGraph& layerGraph();
 };

@@ -60,6 +60,20 @@ std::string bitsProblem(const std::string& field, NumberFormat format, int bits,
 std::string methodProblem(const LayerOption& o)
 {
     const QuantMethod m = o.weight.method;
+    const int terms = o.weight.terms;
+    if (m == QuantMethod::Xint && (terms < 2 || terms > kMaxXintTerms))
+        return "weight.terms " + std::to_string(terms) + " is out of range (2-" + std::to_string(kMaxXintTerms) + " for xint)";
+    if (m != QuantMethod::Xint && terms != 1)
+        return "weight.terms " + std::to_string(terms) + " needs weight.method xint (every other method stores one term)";
+    const double sparse = o.weight.sparsePercent;
+    if (m != QuantMethod::Sqllm && sparse != 0)
+        return "weight.sparse_percent " + number(sparse) + " needs weight.method sqllm";
+    if (m == QuantMethod::Sqllm && !(sparse >= 0 && sparse <= kMaxSparsePercent))
+        return "weight.sparse_percent " + number(sparse) + " is out of range (0-" + number(kMaxSparsePercent) + ")";
+    if (m == QuantMethod::Sqllm && o.weight.format == NumberFormat::Int && o.weight.bits > 8)
+        return "weight.method sqllm keeps a codebook of 2^bits values: 2-8 bits";
+    if (m == QuantMethod::Sqllm && o.weight.granularity != Granularity::PerChannel)
+        return "weight.method sqllm keeps one codebook per output channel (granularity per-channel)";
     if (m == QuantMethod::Rtn)
         return {};
     const std::string name = std::string("weight.method ") + nameOf(m);
@@ -90,9 +104,9 @@ std::string optionProblem(const LayerOption& o, const LayerInfo* layer)
         return p;
     if (!layer)
         return {};
-    if (w.method != QuantMethod::Rtn && layer->kind == LayerKind::Embedding)
+    if (methodReadsInputs(w.method) && layer->kind == LayerKind::Embedding)
         return std::string("weight.method ") + nameOf(w.method) + " needs a layer that multiplies its input (an embedding looks rows up)";
-    if (w.method != QuantMethod::Rtn && layer->groups != 1)
+    if (methodReadsInputs(w.method) && layer->groups != 1)
         return std::string("weight.method ") + nameOf(w.method) + " needs an ungrouped layer (this is a grouped convolution)";
     const WeightMatrix m = weightMatrix(*layer);
     const int64_t maxRank = std::min(m.rows, m.cols);
@@ -166,7 +180,7 @@ public:
 
     WeightQuant weight(const json& j, const std::string& path, const WeightQuant& base) const
     {
-        checkObject(j, path, {"format", "bits", "granularity", "group_size", "symmetric", "range", "method"});
+        checkObject(j, path, {"format", "bits", "granularity", "group_size", "symmetric", "range", "method", "terms", "sparse_percent"});
         WeightQuant w = base;
         if (j.contains("format"))
             w.format = choice<NumberFormat>(j.at("format"), path + ".format");
@@ -184,6 +198,18 @@ public:
             w.range = choice<WeightRange>(j.at("range"), path + ".range");
         if (j.contains("method"))
             w.method = choice<QuantMethod>(j.at("method"), path + ".method");
+        // A layer that names another method over xint defaults stores one term.
+        if (j.contains("terms"))
+            w.terms = integer(j.at("terms"), path + ".terms");
+        else if (j.contains("method") && w.method != QuantMethod::Xint)
+            w.terms = 1;
+        if (j.contains("sparse_percent")) {
+            if (!j.at("sparse_percent").is_number())
+                fail(path + ".sparse_percent must be a number, not " + j.at("sparse_percent").type_name());
+            w.sparsePercent = j.at("sparse_percent").get<double>();
+        } else if (j.contains("method") && w.method != QuantMethod::Sqllm) {
+            w.sparsePercent = 0.0;
+        }
         return w;
     }
 
@@ -228,7 +254,7 @@ nlohmann::ordered_json optionToJson(const LayerOption& o)
     const ActivationQuant& a = o.activation;
     return {{"weight", {{"format", nameOf(w.format)}, {"bits", w.bits}, {"granularity", nameOf(w.granularity)},
                         {"group_size", w.groupSize}, {"symmetric", w.symmetric}, {"range", nameOf(w.range)},
-                        {"method", nameOf(w.method)}}},
+                        {"method", nameOf(w.method)}, {"terms", w.terms}, {"sparse_percent", w.sparsePercent}}},
             {"rank", o.rank},
             {"activation", {{"format", nameOf(a.format)}, {"bits", a.bits},
                             {"range", nameOf(a.range)}, {"percentile", a.percentile}}}};

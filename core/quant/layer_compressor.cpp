@@ -24,7 +24,7 @@ CompressedWeight compressWeight(const torch::Tensor& weight, const LayerOption& 
     CompressedWeight out;
     torch::Tensor effective;
     const QuantMethodDescriptor& method = quantMethod(option.weight.method);
-    if (method.needsInputs && (!statistics || !statistics->unavailable.empty()))
+    if (method.needsInputs() && (!statistics || !statistics->unavailable.empty()))
         throw PlanError(std::string(nameOf(method.id)) + " needs the layer's calibration inputs, and "
                         + (statistics ? statistics->unavailable : std::string("none were collected")));
     if (option.rank > 0) {

@@ -1,21 +1,35 @@
 #include "layer_option.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace bitlens {
 namespace {
 
-// "" for round-to-nearest, the default, so existing labels read as before.
-std::string methodLabel(QuantMethod m) { return m == QuantMethod::Rtn ? std::string() : std::string(" ") + nameOf(m); }
+// "" for round-to-nearest, the default, so existing labels read as before; sqllm with its sparse share.
+std::string methodLabel(const WeightQuant& w)
+{
+    if (w.method == QuantMethod::Rtn)
+        return {};
+    std::string s = std::string(" ") + nameOf(w.method);
+    if (w.sparsePercent > 0) {
+        char percent[32];
+        std::snprintf(percent, sizeof percent, "%g", w.sparsePercent);
+        s += percent;
+    }
+    return s;
+}
 
 std::string weightLabel(const WeightQuant& w)
 {
     if (w.format != NumberFormat::Int)
-        return nameOf(w.format) + methodLabel(w.method);
-    std::string s = "w" + std::to_string(w.bits) + " ";
+        return nameOf(w.format) + methodLabel(w);
+    std::string s = "w" + std::to_string(w.bits) + (w.terms > 1 ? "x" + std::to_string(w.terms) : "") + " ";
     s += w.granularity == Granularity::PerGroup ? "g" + std::to_string(w.groupSize) : nameOf(w.granularity);
     s += w.symmetric ? " sym" : " asym";
     if (w.range != WeightRange::MinMax)
         s += std::string(" ") + nameOf(w.range);
-    return s + methodLabel(w.method);
+    return s + methodLabel(w);
 }
 
 // "" when the input stays fp32, so the common weight-only option reads short.
@@ -74,14 +88,15 @@ const std::vector<EnumName<QuantMethod>>& nameTable<QuantMethod>()
     static const std::vector<EnumName<QuantMethod>> table{
         {QuantMethod::Rtn, "rtn"}, {QuantMethod::Gptq, "gptq"}, {QuantMethod::GptqActOrder, "gptq_act"},
         {QuantMethod::Awq, "awq"}, {QuantMethod::SmoothQuant, "smoothquant"}, {QuantMethod::Hadamard, "hadamard"},
-        {QuantMethod::Lwc, "lwc"}};
+        {QuantMethod::Lwc, "lwc"}, {QuantMethod::Xint, "xint"}, {QuantMethod::Sqllm, "sqllm"}};
     return table;
 }
 
 bool WeightQuant::operator==(const WeightQuant& o) const
 {
     return format == o.format && bits == o.bits && granularity == o.granularity && groupSize == o.groupSize
-        && symmetric == o.symmetric && range == o.range && method == o.method;
+        && symmetric == o.symmetric && range == o.range && method == o.method && terms == o.terms
+        && sparsePercent == o.sparsePercent;
 }
 
 bool ActivationQuant::operator==(const ActivationQuant& o) const
@@ -114,8 +129,19 @@ const char* methodSummary(QuantMethod m)
         return "SmoothQuant: input outliers migrated into the weights, s = max|x|^α / max|w|^(1−α), α = 0.5";
     case QuantMethod::Hadamard: return "Hadamard rotation of the input channels (QuaRot), exact in FP32";
     case QuantMethod::Lwc: return "LWC (OmniQuant): each group's clipping range learned against the output error";
+    case QuantMethod::Xint:
+        return "FP=xINT: the weight as a sum of low-bit terms, each the residual of the ones before on its own grid";
+    case QuantMethod::Sqllm:
+        return "SqueezeLLM: per-channel codebooks by Fisher-weighted k-means, the most sensitive weights kept sparse in fp16";
     }
     return "";
+}
+
+bool methodReadsInputs(QuantMethod m) { return m != QuantMethod::Rtn && m != QuantMethod::Xint; }
+
+int64_t sparseWeightCount(const WeightQuant& quant, int64_t weights)
+{
+    return quant.method == QuantMethod::Sqllm ? static_cast<int64_t>(std::floor(quant.sparsePercent / 100.0 * double(weights))) : 0;
 }
 
 int formatBits(NumberFormat f)

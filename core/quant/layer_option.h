@@ -14,7 +14,7 @@ enum class WeightRange { MinMax, Mse };
 enum class ActivationRange { MinMax, Percentile, Mse };
 // How a weight reaches its grid (core/quant/methods: one file each, described in the registry):
 // round-to-nearest, or a method that uses the layer's calibration inputs or transforms its input.
-enum class QuantMethod { Rtn, Gptq, GptqActOrder, Awq, SmoothQuant, Hadamard, Lwc };
+enum class QuantMethod { Rtn, Gptq, GptqActOrder, Awq, SmoothQuant, Hadamard, Lwc, Xint, Sqllm };
 
 struct WeightQuant {
     NumberFormat format = NumberFormat::Float32;
@@ -24,10 +24,20 @@ struct WeightQuant {
     bool symmetric = true;                           // Int only; false adds a zero-point
     WeightRange range = WeightRange::MinMax;         // Int only
     QuantMethod method = QuantMethod::Rtn;
+    // Xint only: the weight as the sum of this many terms of `bits` bits, each the previous terms'
+    // residual on a grid of its own (FP=xINT); 1 for every other method.
+    int terms = 1;
+    // Sqllm only: the share of weights (%, largest |w|·Fisher) kept apart as sparse fp16 values.
+    double sparsePercent = 0.0;
 
     bool operator==(const WeightQuant& o) const;
     bool operator!=(const WeightQuant& o) const { return !(*this == o); }
 };
+constexpr int kMaxXintTerms = 8;
+constexpr double kMaxSparsePercent = 10.0;
+
+// The weights sqllm keeps sparse in a matrix of `weights` values: ⌊sparsePercent/100 · weights⌋.
+int64_t sparseWeightCount(const WeightQuant& quant, int64_t weights);
 
 // Per-tensor fake quantization of a layer's input, ranges calibrated on the calibration set.
 struct ActivationQuant {
@@ -65,7 +75,7 @@ const std::vector<EnumName<Enum>>& nameTable(); // defined for the five enums ab
 
 // "fp32", "int", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2"; "per-tensor", "per-channel", "per-group";
 // "minmax", "mse"; "minmax", "percentile", "mse"; "rtn", "gptq", "gptq_act", "awq", "smoothquant",
-// "hadamard", "lwc".
+// "hadamard", "lwc", "xint", "sqllm".
 template <typename Enum>
 const char* nameOf(Enum value)
 {
@@ -99,5 +109,10 @@ int formatBits(NumberFormat f);             // the width of a float format; 0 fo
 
 // One line on what a method does, after whom: for --help, the GUI's tooltips and the report.
 const char* methodSummary(QuantMethod m);
+
+// Whether a method needs the layer's calibration inputs (every one but rtn and xint; sqllm's are
+// the gradients its Fisher diagonal comes from), so a layer
+// without a multiplied input (an embedding, a grouped convolution) cannot take it.
+bool methodReadsInputs(QuantMethod m);
 
 } // namespace bitlens

@@ -20,6 +20,8 @@ struct LayerStatistics {
     torch::Tensor channelMeanAbs; // float64 [channels]: mean |x| per channel
     torch::Tensor channelMaxAbs;  // float64 [channels]: max |x| per channel
     torch::Tensor gram;           // float64 [in·k, in·k]: XᵀX; undefined unless it was asked for
+    torch::Tensor fisher;         // float64, the weight's shape flattened: the empirical Fisher
+                                  // diagonal (cachedFisherDiagonal), set only for sqllm
 };
 
 // Every layer's magnitudes, and XᵀX for the layers where gram[i] is set. Threading: uses `model`

@@ -17,17 +17,24 @@ int64_t scalesOf(const WeightQuant& w, int64_t rows, int64_t cols)
 
 int widthOf(NumberFormat format, int bits) { return format == NumberFormat::Int ? bits : formatBits(format); }
 
-// What a method stores beside the matrix: fp16 input-channel scales, or a rotation's seed.
-int64_t methodBytes(QuantMethod method, const LayerInfo& layer)
+// What a method stores beside the matrix: fp16 input-channel scales, a rotation's seed, or
+// sqllm's fp16 codebooks and its sparse weights in CSR (fp16 values, int32 columns and row starts).
+int64_t methodBytes(const WeightQuant& w, const LayerInfo& layer)
 {
-    switch (method) {
+    switch (w.method) {
+    case QuantMethod::Sqllm: {
+        const WeightMatrix m = weightMatrix(layer);
+        const int64_t sparse = sparseWeightCount(w, m.rows * m.cols);
+        return m.rows * (int64_t(1) << w.bits) * 2 + (sparse > 0 ? 6 * sparse + 4 * (m.rows + 1) : 0);
+    }
     case QuantMethod::Awq:
     case QuantMethod::SmoothQuant: return layer.weightShape.size() > 1 ? 2 * layer.weightShape[1] : 0;
     case QuantMethod::Hadamard: return 8;
     case QuantMethod::Rtn:
     case QuantMethod::Gptq:
     case QuantMethod::GptqActOrder:
-    case QuantMethod::Lwc: return 0;
+    case QuantMethod::Lwc:
+    case QuantMethod::Xint: return 0;
     }
     return 0;
 }
@@ -42,13 +49,14 @@ LayerCost layerCost(const LayerInfo& layer, const LayerOption& option)
     LayerCost c;
     c.storedValues = r > 0 ? r * (m.rows + m.cols) : layer.weightParams;
     const int weightBits = widthOf(w.format, w.bits);
-    c.payloadBits = c.storedValues * weightBits;
-    if (w.format == NumberFormat::Int) {
+    // xint stores every term: its codes and its grid's scales.
+    c.payloadBits = c.storedValues * weightBits * w.terms;
+    if (w.format == NumberFormat::Int && w.method != QuantMethod::Sqllm) {
         // A factored layer stores U [m x r] and V [r x n], each with its own scales.
-        c.scaleCount = r > 0 ? scalesOf(w, m.rows, r) + scalesOf(w, r, m.cols) : scalesOf(w, m.rows, m.cols);
+        c.scaleCount = w.terms * (r > 0 ? scalesOf(w, m.rows, r) + scalesOf(w, r, m.cols) : scalesOf(w, m.rows, m.cols));
         c.zeroPointCount = w.symmetric ? 0 : c.scaleCount;
     }
-    c.methodBytes = methodBytes(w.method, layer);
+    c.methodBytes = methodBytes(w, layer);
     c.metadataBytes = 2 * c.scaleCount + c.zeroPointCount * (weightBits <= 8 ? 1 : 2) + c.methodBytes;
     c.biasBytes = 4 * layer.biasParams;
     c.bytes = (c.payloadBits + 7) / 8 + c.metadataBytes + c.biasBytes;
@@ -62,7 +70,8 @@ LayerCost layerCost(const LayerInfo& layer, const LayerOption& option)
     // dividing first is exact and cannot overflow.
     const int64_t mn = m.rows * m.cols;
     c.macs = r > 0 && mn > 0 ? layer.macsPerSample / mn * r * (m.rows + m.cols) : layer.macsPerSample;
-    c.bops = c.macs * weightBits * widthOf(option.activation.format, option.activation.bits);
+    // xint's terms: one low-bit product each (the summed weight is a wider one).
+    c.bops = c.macs * weightBits * w.terms * widthOf(option.activation.format, option.activation.bits);
     return c;
 }
 

@@ -11,16 +11,17 @@ namespace bitlens {
 
 struct LayerCost {
     int64_t storedValues = 0;   // weight values stored: out*in*k*k, or rank*(m+n) when factored
-    int64_t payloadBits = 0;    // storedValues * weight bits (packed)
+    int64_t payloadBits = 0;    // storedValues * weight bits * terms (packed)
     int64_t scaleCount = 0;     // fp16 scales
     int64_t zeroPointCount = 0; // one per scale when asymmetric
     int64_t metadataBytes = 0;  // 2 per scale + zero-point bytes + the method's (methodBytes)
-    int64_t methodBytes = 0;    // a method's input transform: 2 per channel scale, 8 for a rotation's seed
+    int64_t methodBytes = 0;    // a method's own: 2 per input-channel scale, 8 for a rotation's seed,
+                                // sqllm's codebooks (2 per entry) and sparse weights (CSR)
     int64_t biasBytes = 0;      // fp32
     int64_t bytes = 0;          // ceil(payloadBits / 8) + metadataBytes + biasBytes
     double bitsPerWeight = 0;   // (payload + metadata bits) / original weight count
     int64_t macs = 0;           // per sample, after factoring
-    int64_t bops = 0;           // macs * weight bits * activation bits
+    int64_t bops = 0;           // macs * weight bits * terms * activation bits
 };
 
 struct PlanCost {

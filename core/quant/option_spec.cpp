@@ -37,6 +37,23 @@ std::optional<NumberFormat> floatSpec(const std::string& s)
     return format == NumberFormat::Int ? std::nullopt : format;
 }
 
+// sqllm's sparse share after its name: "" (none) or a percentage, "0.5".
+double sparsePercentOf(const std::string& text, const std::string& part)
+{
+    if (text.empty())
+        return 0.0;
+    size_t used = 0;
+    double percent = -1.0;
+    try {
+        percent = std::stod(text, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != text.size() || !(percent >= 0 && percent <= kMaxSparsePercent))
+        specError("'" + part + "': sqllm's sparse share must be a percentage in 0-" + std::to_string(int(kMaxSparsePercent))
+                  + ", as in sqllm0.5, not '" + text + "'");
+    return percent;
+}
+
 WeightQuant weightSpec(const std::string& part)
 {
     const std::vector<std::string> tokens = split(part, ':');
@@ -50,15 +67,20 @@ WeightQuant weightSpec(const std::string& part)
         w.method = method.value_or(QuantMethod::Rtn);
         return w;
     }
-    const auto bits = tokens[0].rfind('w', 0) == 0 ? wholeNumber(tokens[0].substr(1)) : std::nullopt;
-    if (!bits)
-        specError("'" + tokens[0] + "' is not a weight spec (w<bits>[:per-tensor|:per-channel|:group<N>]"
+    // w<bits>, or w<bits>x<terms> (xint's sum of low-bit terms).
+    const std::string head = tokens[0];
+    const size_t x = head.find('x');
+    const auto bits = head.rfind('w', 0) == 0 ? wholeNumber(head.substr(1, x == std::string::npos ? x : x - 1)) : std::nullopt;
+    const auto terms = x == std::string::npos ? std::optional<int>(1) : wholeNumber(head.substr(x + 1));
+    if (!bits || !terms)
+        specError("'" + tokens[0] + "' is not a weight spec (w<bits>[x<terms>][:per-tensor|:per-channel|:group<N>]"
                   "[:sym|:asym][:minmax|:mse][:METHOD], or fp32, fp16, bf16, fp8_e4m3, fp8_e5m2[:METHOD]; "
                   "METHOD one of " + namesOf<QuantMethod>() + ")");
     if (!((*bits >= 2 && *bits <= 8) || *bits == 16))
         specError("'" + tokens[0] + "' has bits out of range (2-8 or 16)");
     w.format = NumberFormat::Int;
     w.bits = *bits;
+    w.terms = *terms;
     static const char* const kinds[] = {"granularity", "symmetry", "range", "method"};
     bool seen[4] = {false, false, false, false};
     for (size_t i = 1; i < tokens.size(); ++i) {
@@ -66,7 +88,9 @@ WeightQuant weightSpec(const std::string& part)
         const bool group = t.rfind("group", 0) == 0;
         const auto granularity = enumFromName<Granularity>(t);
         const auto range = enumFromName<WeightRange>(t);
-        const auto method = enumFromName<QuantMethod>(t);
+        // sqllm<percent>: its sparse share, written onto the method's name.
+        const bool sqllm = t.rfind("sqllm", 0) == 0;
+        const auto method = sqllm ? std::optional<QuantMethod>(QuantMethod::Sqllm) : enumFromName<QuantMethod>(t);
         const int kind = group || (granularity && granularity != Granularity::PerGroup) ? 0
             : t == "sym" || t == "asym"                                                  ? 1
             : range                                                                       ? 2
@@ -91,8 +115,16 @@ WeightQuant weightSpec(const std::string& part)
             w.range = *range;
         } else {
             w.method = *method;
+            if (sqllm)
+                w.sparsePercent = sparsePercentOf(t.substr(5), part);
         }
     }
+    if (w.terms != 1 && !seen[3])
+        w.method = QuantMethod::Xint;
+    if (w.method == QuantMethod::Xint && (w.terms < 2 || w.terms > kMaxXintTerms))
+        specError("'" + part + "': xint sums 2-" + std::to_string(kMaxXintTerms) + " terms, as in w2x2:xint");
+    if (w.method != QuantMethod::Xint && w.terms != 1)
+        specError("'" + part + "': only xint sums terms (w<bits>x<terms>:xint)");
     return w;
 }
 
@@ -155,7 +187,7 @@ LayerOption OptionSpec::resolve(const LayerInfo& layer) const
     }
     // An embedding looks rows up, a grouped convolution's channels do not meet every output: no
     // input a method can use, so round-to-nearest.
-    if (layer.kind == LayerKind::Embedding || layer.groups != 1)
+    if ((layer.kind == LayerKind::Embedding || layer.groups != 1) && methodReadsInputs(resolved.weight.method))
         resolved.weight.method = QuantMethod::Rtn;
     const WeightQuant& w = resolved.weight;
     if (w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup

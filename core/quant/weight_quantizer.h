@@ -7,14 +7,24 @@
 
 namespace bitlens {
 
+// sqllm's weights kept apart from the codebook, exactly as fp16.
+struct SparseWeights {
+    torch::Tensor index;  // int64 [nnz]: flat row-major positions, ascending
+    torch::Tensor values; // float32 [nnz], fp16-representable
+};
+
 struct QuantizedMatrix {
     torch::Tensor dequantized; // float32, the matrix's shape: what evaluation uses
-    // Int formats only (undefined otherwise):
+    // Int formats only (undefined otherwise); xint's K terms stack along a leading [K] dimension,
+    // and `dequantized` is their sum:
     torch::Tensor codes;       // int32 [rows, cols], in [qmin, qmax]
     torch::Tensor scales;      // float32 [rows or 1, groups], values exactly representable in fp16
     torch::Tensor zeroPoints;  // int32, the shape of scales; zeros when symmetric
     int64_t qmin = 0;
     int64_t qmax = 0;
+    // sqllm: codes index each row's codebook (no scales), and the sparse weights replace theirs.
+    torch::Tensor codebook;    // float32 [rows, 2^bits], ascending per row, fp16-representable
+    SparseWeights sparse;      // undefined tensors unless sqllm
 };
 
 // Throws PlanError when a per-group size does not divide the columns.

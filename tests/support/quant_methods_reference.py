@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""GPTQ and AWQ written from their papers with numpy alone, and the MSE-clipped grid LWC starts from, independently of BitLens's core, on
+"""GPTQ and AWQ written from their papers with numpy alone, the MSE-clipped grid LWC starts from, and
+FP=xINT's residual expansion, independently of BitLens's core, on
 weights and inputs generated here. tst_quant_methods runs core's methods on the same data and
 compares. The integer grid follows README's conventions (PyTorch observers, scales rounded to
 fp16, round half to even).
   quant_methods_reference.py OUT.h5
 OUT.h5 holds one group per case: datasets weight [m, n], inputs X [N, n], expected [m, n] (the
-dequantized weight the method gives) and, for AWQ, scales [n]; attributes method, bits,
-granularity, group_size, symmetric."""
+dequantized weight the method gives; for xint [terms, m, n], the sum of the first 1, 2, ... terms)
+and, for AWQ, scales [n]; attributes method, bits, granularity, group_size, symmetric (and terms)."""
 import sys
 
 import h5py
@@ -67,6 +68,17 @@ def rtn_mse(w, case):
         best = q if best is None else np.where(better[:, None], q, best)
         best_error = np.where(better, error, best_error)
     return best.reshape(m, n)
+
+
+def xint(w, case, terms):
+    """FP=xINT: term k rounds the residual the terms before it left on that residual's own grid.
+    Returns the partial sums [terms, m, n]."""
+    total = np.zeros_like(w)
+    sums = []
+    for _ in range(terms):
+        total = total + rtn(w - total, case)
+        sums.append(total)
+    return np.stack(sums)
 
 
 def gptq(w, x, case, activation_order):
@@ -155,7 +167,11 @@ CASES = [
     # LWC learns from the MSE grid: "expected" is that starting point.
     ("lwc_w3_channel", "lwc", 3, "per-channel", 0, True),
     ("lwc_w4_group16_asym", "lwc", 4, "per-group", 16, False),
+    # xint: the sums of the first 1..XINT_TERMS terms.
+    ("xint_w2_channel", "xint", 2, "per-channel", 0, True),
+    ("xint_w3_group16_asym", "xint", 3, "per-group", 16, False),
 ]
+XINT_TERMS = 4
 
 
 def main():
@@ -171,6 +187,9 @@ def main():
                 g["scales"] = scales.astype(np.float32)
             elif method == "lwc":
                 expected = rtn_mse(w64, case)
+            elif method == "xint":
+                expected = xint(w64, case, XINT_TERMS)
+                g.attrs["terms"] = XINT_TERMS
             else:
                 expected = gptq(w64, x64, case, method == "gptq_act")
             g["weight"], g["inputs"], g["expected"] = w, x, expected.astype(np.float32)

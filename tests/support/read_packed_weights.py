@@ -39,18 +39,38 @@ def unpack_codes(packed, count, bits, qmin):
 def matrix(group):
     rows, cols = int(group.attrs["rows"]), int(group.attrs["cols"])
     fmt = text(group.attrs["format"])
+    if fmt == "int" and "codebook" in group:
+        # sqllm: codes index their row's codebook; the CSR's sparse values replace theirs.
+        bits = int(group.attrs["bits"])
+        codes = unpack_codes(group["codes"][()], rows * cols, bits, 0).reshape(rows, cols)
+        codebook = group["codebook"]
+        if codebook.dtype != np.float16 or codebook.shape != (rows, 1 << bits):
+            raise SystemExit(f"{group.name}/codebook: {codebook.dtype} {codebook.shape}")
+        values = np.take_along_axis(codebook[()].astype(np.float32), codes, axis=1)
+        if "sparse_values" in group:
+            starts, columns = group["sparse_row_starts"][()], group["sparse_columns"][()]
+            sparse = group["sparse_values"][()].astype(np.float32)
+            for r in range(rows):
+                values[r, columns[starts[r]:starts[r + 1]]] = sparse[starts[r]:starts[r + 1]]
+        return values
     if fmt == "int":
-        codes = unpack_codes(group["codes"][()], rows * cols, int(group.attrs["bits"]), int(group.attrs["qmin"]))
-        codes = codes.reshape(rows, cols)
+        # xint stores `terms` terms, codes one after another and scales [terms, ...]: their sum.
+        terms = int(group.attrs["terms"]) if "terms" in group.attrs else 1
+        codes = unpack_codes(group["codes"][()], terms * rows * cols, int(group.attrs["bits"]), int(group.attrs["qmin"]))
+        codes = codes.reshape(terms, rows, cols)
         scales = group["scales"]
         if scales.dtype != np.float16:
             raise SystemExit(f"{group.name}/scales: {scales.dtype}, not float16")
-        scales = scales[()].astype(np.float32)
+        scales = scales[()].astype(np.float32).reshape(terms, -1, scales.shape[-1])
         zero_points = group["zero_points"][()] if "zero_points" in group else np.zeros(scales.shape, np.int32)
-        groups = scales.shape[1]
-        row = np.arange(rows)[:, None] if scales.shape[0] == rows else np.zeros((rows, 1), np.int64)
+        zero_points = zero_points.reshape(scales.shape)
+        groups = scales.shape[2]
+        row = np.arange(rows)[:, None] if scales.shape[1] == rows else np.zeros((rows, 1), np.int64)
         column_group = (np.arange(cols) // (cols // groups))[None, :]
-        return (codes - zero_points[row, column_group]).astype(np.float32) * scales[row, column_group]
+        total = np.zeros((rows, cols), np.float32)
+        for t in range(terms):
+            total += (codes[t] - zero_points[t][row, column_group]).astype(np.float32) * scales[t][row, column_group]
+        return total
     # Version 2 writes fp16 / bf16 / fp32; version 1 wrote float16 / bfloat16 / float32.
     if fmt in ("fp16", "fp32", "float16", "float32"):
         return group["values"][()].astype(np.float32).reshape(rows, cols)

@@ -9,12 +9,14 @@ const std::vector<QuantMethodDescriptor>& quantMethods()
     static const std::vector<QuantMethodDescriptor> methods{
         {QuantMethod::Rtn, false, false,
          [](const MethodInput& in) { return MethodResult{quantizeMatrix(in.matrix, in.quant), {}}; }},
-        {QuantMethod::Gptq, true, true, [](const MethodInput& in) { return gptqQuantize(in, false); }},
-        {QuantMethod::GptqActOrder, true, true, [](const MethodInput& in) { return gptqQuantize(in, true); }},
-        {QuantMethod::Awq, true, true, awqQuantize},
-        {QuantMethod::SmoothQuant, true, false, smoothQuantQuantize},
-        {QuantMethod::Hadamard, true, false, hadamardQuantize},
-        {QuantMethod::Lwc, true, true, lwcQuantize},
+        {QuantMethod::Gptq, true, false, [](const MethodInput& in) { return gptqQuantize(in, false); }},
+        {QuantMethod::GptqActOrder, true, false, [](const MethodInput& in) { return gptqQuantize(in, true); }},
+        {QuantMethod::Awq, true, false, awqQuantize},
+        {QuantMethod::SmoothQuant, false, false, smoothQuantQuantize},
+        {QuantMethod::Hadamard, false, false, hadamardQuantize},
+        {QuantMethod::Lwc, true, false, lwcQuantize},
+        {QuantMethod::Xint, false, false, xintQuantize},
+        {QuantMethod::Sqllm, false, true, sqllmQuantize},
     };
     return methods;
 }

@@ -26,20 +26,24 @@ struct MethodResult {
 
 struct QuantMethodDescriptor {
     QuantMethod id;          // its name and summary: nameOf, methodSummary (layer_option.h)
-    bool needsInputs;        // the layer's LayerStatistics (magnitudes, channel count)
-    bool needsGram;          // and XᵀX
+    bool needsGram;          // the layer's XᵀX, beside its LayerStatistics
+    bool needsFisher;        // the empirical Fisher diagonal of its weight (LayerStatistics::fisher)
+    bool needsInputs() const { return methodReadsInputs(id); } // the layer's LayerStatistics
     std::function<MethodResult(const MethodInput&)> quantize; // throws PlanError
 };
 
 const std::vector<QuantMethodDescriptor>& quantMethods(); // in the order of QuantMethod
 const QuantMethodDescriptor& quantMethod(QuantMethod id);
 
-// The methods, one file each (gptq.cpp, awq.cpp, smoothquant.cpp, hadamard.cpp, lwc.cpp).
+// The methods, one file each (gptq.cpp, awq.cpp, smoothquant.cpp, hadamard.cpp, lwc.cpp, xint.cpp,
+// sqllm.cpp).
 MethodResult gptqQuantize(const MethodInput& in, bool activationOrder);
 MethodResult awqQuantize(const MethodInput& in);
 MethodResult smoothQuantQuantize(const MethodInput& in);
 MethodResult hadamardQuantize(const MethodInput& in);
 MethodResult lwcQuantize(const MethodInput& in);
+MethodResult xintQuantize(const MethodInput& in);
+MethodResult sqllmQuantize(const MethodInput& in);
 
 // LWC's learning on one matrix: the ratios its groups' maxima (γ) and minima (β) are clipped to,
 // [R, G] each, and the output error ||(Ŵ − W)·X||² / ||W·X||² before the first step and after
@@ -67,6 +71,9 @@ constexpr double kSmoothQuantAlpha = 0.5;
 constexpr int kLwcSteps = 200;
 constexpr double kLwcRate = 5e-3;
 constexpr double kLwcMinRatio = 0.2;
+// SqueezeLLM: at most this many weighted Lloyd iterations per codebook (it stops when no
+// assignment changes).
+constexpr int kSqllmIterations = 200;
 // The seed of Hadamard's random signs, stored with the plan's export.
 constexpr uint64_t kHadamardSeed = 0x5eedb175ULL;
 
