@@ -343,7 +343,13 @@ private slots:
         CompressionPlan grouped;
         grouped.defaults = optionFromSpec("w3:group32:sqllm");
         QVERIFY_THROWS_EXCEPTION(PlanError, validatePlan(grouped, {linear}, "plan"));
-        const CompressionPlan plan = uniformPlan("w3:sqllm0.5", 0.0, {linear});
+        LayerInfo embedding = linear;
+        embedding.name = "tok";
+        embedding.kind = LayerKind::Embedding;
+        // An embedding falls back to rtn, its sparse share with it (the plan is valid).
+        const CompressionPlan plan = uniformPlan("w3:sqllm0.5", 0.0, {linear, embedding});
+        QCOMPARE(plan.optionFor("tok").weight.method, QuantMethod::Rtn);
+        QCOMPARE(plan.optionFor("tok").weight.sparsePercent, 0.0);
         QVERIFY(planFromJson(planToJson(plan), "plan") == plan);
         const LayerCost cost = layerCost(linear, option);
         QCOMPARE(cost.scaleCount, int64_t(0));

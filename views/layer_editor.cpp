@@ -100,11 +100,9 @@ LayerOption withField(LayerOption target, const LayerOption& source, OptionField
     case OptionField::GroupSize: target.weight.groupSize = source.weight.groupSize; break;
     case OptionField::Symmetric: target.weight.symmetric = source.weight.symmetric; break;
     case OptionField::Method: // and its own settings: xint's terms, sqllm's sparse share
-        target.weight.method = source.weight.method;
+        target.weight = withMethod(target.weight, source.weight.method);
         target.weight.terms = source.weight.terms;
         target.weight.sparsePercent = source.weight.sparsePercent;
-        if (source.weight.method == QuantMethod::Sqllm)
-            target.weight.granularity = Granularity::PerChannel;
         break;
     case OptionField::Activation: target.activation = source.activation; break;
     case OptionField::Rank: target.rank = source.rank >= fullRank ? 0 : source.rank; break;
@@ -237,11 +235,11 @@ LayerEditor::LayerEditor(QWidget* parent)
     });
     connect(m_method, &QComboBox::currentIndexChanged, this, [this](int i) {
         WeightQuant& w = m_option.weight;
-        w.method = nameTable<QuantMethod>()[size_t(i)].value;
-        w.terms = w.method == QuantMethod::Xint ? m_terms->value() : 1;
-        w.sparsePercent = w.method == QuantMethod::Sqllm ? m_sparse->value() : 0.0;
+        w = withMethod(w, nameTable<QuantMethod>()[size_t(i)].value);
+        if (w.method == QuantMethod::Xint)
+            w.terms = m_terms->value();
         if (w.method == QuantMethod::Sqllm)
-            w.granularity = Granularity::PerChannel; // one codebook per output channel
+            w.sparsePercent = m_sparse->value();
         emitEdit(OptionField::Method);
     });
     connect(m_sparse, &QDoubleSpinBox::valueChanged, this, [this](double percent) {

@@ -196,19 +196,15 @@ public:
         }
         if (j.contains("range"))
             w.range = choice<WeightRange>(j.at("range"), path + ".range");
+        // A layer that names another method than its defaults' leaves their method's own fields.
         if (j.contains("method"))
-            w.method = choice<QuantMethod>(j.at("method"), path + ".method");
-        // A layer that names another method over xint defaults stores one term.
+            w = withMethod(w, choice<QuantMethod>(j.at("method"), path + ".method"));
         if (j.contains("terms"))
             w.terms = integer(j.at("terms"), path + ".terms");
-        else if (j.contains("method") && w.method != QuantMethod::Xint)
-            w.terms = 1;
         if (j.contains("sparse_percent")) {
             if (!j.at("sparse_percent").is_number())
                 fail(path + ".sparse_percent must be a number, not " + j.at("sparse_percent").type_name());
             w.sparsePercent = j.at("sparse_percent").get<double>();
-        } else if (j.contains("method") && w.method != QuantMethod::Sqllm) {
-            w.sparsePercent = 0.0;
         }
         return w;
     }

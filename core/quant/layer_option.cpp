@@ -139,6 +139,18 @@ const char* methodSummary(QuantMethod m)
 
 bool methodReadsInputs(QuantMethod m) { return m != QuantMethod::Rtn && m != QuantMethod::Xint; }
 
+WeightQuant withMethod(WeightQuant w, QuantMethod m)
+{
+    if (m == w.method)
+        return w;
+    w.method = m;
+    w.terms = m == QuantMethod::Xint ? 2 : 1;
+    w.sparsePercent = 0.0;
+    if (m == QuantMethod::Sqllm)
+        w.granularity = Granularity::PerChannel;
+    return w;
+}
+
 int64_t sparseWeightCount(const WeightQuant& quant, int64_t weights)
 {
     return quant.method == QuantMethod::Sqllm ? static_cast<int64_t>(std::floor(quant.sparsePercent / 100.0 * double(weights))) : 0;

@@ -36,6 +36,10 @@ struct WeightQuant {
 constexpr int kMaxXintTerms = 8;
 constexpr double kMaxSparsePercent = 10.0;
 
+// `w` with method `m`; switching methods puts the previous one's own fields back at their
+// defaults and gives the new one its smallest valid ones (xint: two terms; sqllm: per-channel).
+WeightQuant withMethod(WeightQuant w, QuantMethod m);
+
 // The weights sqllm keeps sparse in a matrix of `weights` values: ⌊sparsePercent/100 · weights⌋.
 int64_t sparseWeightCount(const WeightQuant& quant, int64_t weights);
 

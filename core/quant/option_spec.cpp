@@ -188,7 +188,7 @@ LayerOption OptionSpec::resolve(const LayerInfo& layer) const
     // An embedding looks rows up, a grouped convolution's channels do not meet every output: no
     // input a method can use, so round-to-nearest.
     if ((layer.kind == LayerKind::Embedding || layer.groups != 1) && methodReadsInputs(resolved.weight.method))
-        resolved.weight.method = QuantMethod::Rtn;
+        resolved.weight = withMethod(resolved.weight, QuantMethod::Rtn);
     const WeightQuant& w = resolved.weight;
     if (w.format == NumberFormat::Int && w.granularity == Granularity::PerGroup
         && (m.cols % w.groupSize != 0 || resolved.rank % w.groupSize != 0))
