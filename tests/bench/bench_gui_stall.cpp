@@ -72,7 +72,8 @@ int main(int argc, char** argv)
         start = std::chrono::steady_clock::now();
         const qint64 analysing = longestStall([&] {
             window->analysis()->analyse(request);
-            QTest::qWaitFor([&] { return finished && window->jobs()->idle(); }, 600000);
+            if (!QTest::qWaitFor([&] { return finished && window->jobs()->idle(); }, 600000))
+                std::fprintf(stderr, "bench_gui_stall: the analysis did not finish within 10 minutes\n");
         });
         std::printf("%-40s %10.1f %11lld ms   (the Analyse dialog estimated %.1f s)\n",
                     "analysis streaming in (goal <= 50 ms)", bench::secondsSince(start), static_cast<long long>(analysing),
