@@ -83,7 +83,7 @@ void compare(const char* name, const std::vector<const char*>& specs, int64_t ca
             const double gap = demo.gap(demo.figure(r));
             if (method == "rtn")
                 rtnGap = gap;
-            std::printf("%-26s %-12s %12.4f %9.4f (%3.0f%%) %16.2f %14.3f\n", spec, method, demo.figure(r), gap,
+            std::printf("%-26s %-12s %12.4f %9.4f (%3.0f%%) %16.2f %14.3f\n", spec, method.c_str(), demo.figure(r), gap,
                         rtnGap != 0 ? 100.0 * gap / rtnGap : 100.0, applySeconds, applied->applySeconds() / double(layers));
         }
     }
