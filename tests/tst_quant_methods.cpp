@@ -3,7 +3,10 @@
 // weights and inputs, Hadamard rotations checked for orthogonality, and the input transforms
 // checked to leave the FP32 model's function unchanged on the demo CNN and transformer.
 
+// moc reads every header it finds; LibTorch's cost it ~8 s a suite and declare no QObject.
+#ifndef Q_MOC_RUN
 #include <torch/script.h>
+#endif
 
 #include "core/data/dataset.h"
 #include "core/eval/applied_plan_impl.h"

@@ -2,7 +2,10 @@
 // implementation: ranges computed here from the weights alone (MSE by brute-force search),
 // LibTorch's fake-quant ops, a brute-force fp8 table, Eigen's SVD.
 
+// moc reads every header it finds; LibTorch's cost it ~8 s a suite and declare no QObject.
+#ifndef Q_MOC_RUN
 #include <torch/script.h>
+#endif
 
 #include "core/io/minifloat.h"
 #include "core/quant/option_spec.h"

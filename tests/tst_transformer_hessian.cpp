@@ -4,7 +4,10 @@
 // target (relative, or the floor for a near-zero one), and the layer pattern that restricts the
 // analysis to some layers.
 
+// moc reads every header it finds; LibTorch's cost it ~8 s a suite and declare no QObject.
+#ifndef Q_MOC_RUN
 #include <torch/script.h>
+#endif
 
 #include "core/analysis/hessian_engine.h"
 #include "core/data/sample_set.h"

@@ -17,7 +17,7 @@ std::vector<double> symmetricEigenvalues(const double* rowMajor, int64_t n)
 std::vector<double> singularValues(const double* rowMajor, int64_t rows, int64_t cols)
 {
     const Eigen::MatrixXd m = Eigen::Map<const RowMajorMatrix>(rowMajor, rows, cols);
-    const Eigen::VectorXd values = Eigen::BDCSVD<Eigen::MatrixXd>(m).singularValues();
+    const Eigen::VectorXd values = Eigen::JacobiSVD<Eigen::MatrixXd>(m).singularValues();
     return {values.data(), values.data() + values.size()};
 }
 
