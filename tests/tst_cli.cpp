@@ -310,8 +310,8 @@ private slots:
     void mergedHessianPartsMatchOneRun()
     {
         QTemporaryDir dir;
-        const QStringList base{"analyze", testing::demoModel("fmnist_cnn"), "--hessian", "--calib", "64",
-                               "--hessian-samples", "64", "--hessian-batches", "2", "--json"};
+        const QStringList base{"analyze", testing::demoModel("fmnist_cnn"), "--hessian", "--calib", "32",
+                               "--hessian-samples", "32", "--hessian-batches", "2", "--json"};
         const auto run = [&](const QString& name, const QStringList& extra) {
             const Run r = cli(base + QStringList{"--out", dir.filePath(name)} + extra);
             if (r.exitCode != 0)
