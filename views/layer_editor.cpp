@@ -177,6 +177,9 @@ LayerEditor::LayerEditor(QWidget* parent)
     m_rank->setObjectName(QStringLiteral("rankSlider"));
     m_energyLabel->setWordWrap(true);
 
+    // Wide enough for their longest text, so a narrow dock shrinks the sliders, not the figures.
+    m_bitsLabel->setMinimumWidth(m_bitsLabel->fontMetrics().horizontalAdvance(tr("%1 bits × %2").arg(8).arg(kMaxXintTerms)));
+    m_rankLabel->setMinimumWidth(m_rankLabel->fontMetrics().horizontalAdvance(tr("%1 of %2").arg(16384).arg(16384)));
     auto* bitsRow = new QHBoxLayout;
     bitsRow->addWidget(m_bits, 1);
     bitsRow->addWidget(m_bitsLabel);
