@@ -260,6 +260,9 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
     for (size_t l = 0; l < layers; ++l) {
         const std::string& name = names[l];
         LayerState layerState{op.weights()[l], op.weights()[l].detach().reshape({-1}).to(torch::kFloat64), {}};
+        LayerStatistics statistics = inputs ? (*inputs)[l] : LayerStatistics{};
+        if (!p.fisher.empty())
+            statistics.fisher = p.fisher[l];
         for (size_t k = 0; k < options; ++k) {
             progress.checkCancelled();
             progress.report(0.05 + 0.95 * (double(l) + double(k) / double(options)) / double(layers),
@@ -267,10 +270,7 @@ SensitivityAnalysis analyzeSensitivity(HessianOperator& op, Model& model, const 
             const LayerOption& option = a.layerOptions[l][k];
             torch::Tensor compressed;
             try {
-                LayerStatistics s = inputs ? (*inputs)[l] : LayerStatistics{};
-                if (!p.fisher.empty())
-                    s.fisher = p.fisher[l];
-                compressed = compressWeight(layerState.weight.detach(), option, inputs ? &s : nullptr).effective;
+                compressed = compressWeight(layerState.weight.detach(), option, inputs ? &statistics : nullptr).effective;
             } catch (const PlanError&) { // the option cannot apply to this layer: NaN cells
                 continue;
             }

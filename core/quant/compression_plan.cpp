@@ -149,6 +149,13 @@ public:
         return j.get<int>();
     }
 
+    double real(const json& j, const std::string& path) const
+    {
+        if (!j.is_number())
+            fail(path + " must be a number, not " + j.type_name());
+        return j.get<double>();
+    }
+
     // Canonical names and the older spellings the enum's name table accepts.
     template <typename Enum>
     Enum choice(const json& j, const std::string& path) const
@@ -201,11 +208,8 @@ public:
             w = withMethod(w, choice<QuantMethod>(j.at("method"), path + ".method"));
         if (j.contains("terms"))
             w.terms = integer(j.at("terms"), path + ".terms");
-        if (j.contains("sparse_percent")) {
-            if (!j.at("sparse_percent").is_number())
-                fail(path + ".sparse_percent must be a number, not " + j.at("sparse_percent").type_name());
-            w.sparsePercent = j.at("sparse_percent").get<double>();
-        }
+        if (j.contains("sparse_percent"))
+            w.sparsePercent = real(j.at("sparse_percent"), path + ".sparse_percent");
         return w;
     }
 
@@ -218,11 +222,8 @@ public:
         a.bits = bits(j, path, a.format, base.format, base.bits);
         if (j.contains("range"))
             a.range = choice<ActivationRange>(j.at("range"), path + ".range");
-        if (j.contains("percentile")) {
-            if (!j.at("percentile").is_number())
-                fail(path + ".percentile must be a number, not " + j.at("percentile").type_name());
-            a.percentile = j.at("percentile").get<double>();
-        }
+        if (j.contains("percentile"))
+            a.percentile = real(j.at("percentile"), path + ".percentile");
         return a;
     }
 
