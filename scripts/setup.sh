@@ -7,6 +7,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
   libtorch-dev libeigen3-dev libhdf5-dev nlohmann-json3-dev zlib1g-dev
+  # The graph view's layout: Graphviz's dot, linked in (core/graph/graph_layout.cpp).
+  libgraphviz-dev
   # Debian's LibTorch links libblas.so.3; without OpenBLAS that is the reference BLAS, and
   # Linear layers run ~26x slower (3136->128 on 500 samples: 104 ms vs 3.9 ms). The OpenMP
   # build shares LibTorch's libgomp thread pool.

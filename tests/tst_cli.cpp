@@ -239,6 +239,25 @@ private slots:
         const Run infeasible = cli({"allocate", "--bundle", bundle, "--budget", "1bits", "--out", plan});
         QCOMPARE(infeasible.exitCode, 1);
         QVERIFY2(QString(infeasible.err).contains("is infeasible; the smallest plan"), infeasible.err.constData());
+        // The graph coloured by the bundle's λ₁: Model Explorer's node data holds show's figures.
+        const QString svg = dir.filePath("graph.svg"), nodes = dir.filePath("nodes.json");
+        const Run graph = cli({"graph", testing::demoModel("fmnist_resnet"), "--bundle", bundle, "--plan", plan,
+                               "--color", "lambda_max", "--expand", "all", "--out", svg + "," + nodes});
+        QVERIFY2(graph.exitCode == 0, graph.err.constData());
+        QFile nodeData(nodes);
+        QVERIFY(nodeData.open(QIODevice::ReadOnly));
+        const QJsonObject results =
+            QJsonDocument::fromJson(nodeData.readAll()).object()["fmnist_resnet"].toObject()["results"].toObject();
+        const QJsonArray names = json(cli({"info", testing::demoModel("fmnist_resnet"), "--json"}))["layers"].toArray();
+        QCOMPARE(results.size(), 13);
+        for (int l = 0; l < 13; ++l)
+            QCOMPARE(results[names[l].toObject()["name"].toString()].toObject()["value"].toDouble(),
+                     hessian["layers"].toArray()[l].toObject()["top_eigenvalues"].toArray()[0].toDouble());
+        QVERIFY(QFileInfo(svg).size() > 1000);
+        const Run badFigure = cli({"graph", testing::demoModel("fmnist_resnet"), "--color", "beauty", "--out", svg});
+        QCOMPARE(badFigure.exitCode, 1);
+        QVERIFY2(badFigure.err.contains("unknown figure \"beauty\" (one of lambda_max"), badFigure.err.constData());
+
         const QString front = dir.filePath("front.csv");
         QCOMPARE(cli({"pareto", "--bundle", bundle, "--out", front}).exitCode, 0);
         QFile csv(front);

@@ -16,6 +16,8 @@ int runShow(const CliArgs& args);
 int runMerge(const CliArgs& args);
 int runAllocate(const CliArgs& args);
 int runPareto(const CliArgs& args);
+// The model's graph coloured by a per-layer figure, as SVG, PDF, DOT or node data.
+int runGraph(const CliArgs& args);
 // Runs bitlens-report from bitlens-cli's folder with the same arguments; returns only on failure.
 int runReport(const CliArgs& args);
 void printUsage();

@@ -19,7 +19,7 @@ int main(int argc, char** argv)
         const CliArgs args = CliArgs::parse(argc, argv, {"data", "context", "limit", "calib", "seed", "batch", "threads", "plan", "uniform", "rank", "out", "sigmas",
                                              "estimators", "candidates", "hessian-samples", "hessian-batches", "top-k", "layers", "device", "precision",
                                              "bundle", "budget", "bops", "allocator", "estimator", "pin", "tie",
-                                             "dump-problem", "evaluations", "fitness-samples"},
+                                             "dump-problem", "evaluations", "fitness-samples", "color", "expand", "aggregate"},
                                             {"json", "help", "stats", "activations", "spectra", "quant-error", "method-error", "hessian",
                                              "sensitivity", "quiet", "sequential"});
         if (args.command.empty() || args.command == "help" || args.has("help")) {
@@ -45,6 +45,8 @@ int main(int argc, char** argv)
             return runAllocate(args);
         if (args.command == "pareto")
             return runPareto(args);
+        if (args.command == "graph")
+            return runGraph(args);
         if (args.command == "report")
             return runReport(args);
         throw UsageError("unknown command '" + args.command + "' (try bitlens-cli --help)");

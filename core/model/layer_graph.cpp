@@ -37,33 +37,6 @@ OpInputs layerOpInputs(c10::Symbol kind)
     return {};
 }
 
-// "self.layer2.conv1.weight" as a chain of prim::GetAttr -> "layer2.conv1.weight"; "" when the
-// value does not come from an attribute path on self.
-std::string attributePath(Value* v, const Value* self)
-{
-    std::vector<std::string> parts;
-    while (v != self) {
-        Node* n = v->node();
-        if (n->kind() != c10::prim::GetAttr)
-            return {};
-        parts.push_back(n->s(c10::attr::name));
-        v = n->input(0);
-    }
-    std::string path;
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
-        path += (path.empty() ? "" : ".") + *it;
-    return path;
-}
-
-// The attribute path of a layer op's weight; "" for other nodes and for weights not read from self.
-std::string weightPathOf(Node* n, const Value* self)
-{
-    const OpInputs io = layerOpInputs(n->kind());
-    if (io.weight < 0 || n->inputs().size() <= static_cast<size_t>(io.weight))
-        return {};
-    return attributePath(n->input(static_cast<size_t>(io.weight)), self);
-}
-
 // The layer a node computes, or npos.
 size_t layerOf(Node* n, const Value* self, const std::unordered_map<std::string, size_t>& weightIndex)
 {
@@ -138,6 +111,30 @@ int countCalls(torch::jit::Block* block, const Value* self, const std::unordered
 }
 
 } // namespace
+
+std::string attributePath(Value* v, const Value* self)
+{
+    std::vector<std::string> parts;
+    while (v != self) {
+        Node* n = v->node();
+        if (n->kind() != c10::prim::GetAttr)
+            return {};
+        parts.push_back(n->s(c10::attr::name));
+        v = n->input(0);
+    }
+    std::string path;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        path += (path.empty() ? "" : ".") + *it;
+    return path;
+}
+
+std::string weightPathOf(Node* n, const Value* self)
+{
+    const OpInputs io = layerOpInputs(n->kind());
+    if (io.weight < 0 || n->inputs().size() <= static_cast<size_t>(io.weight))
+        return {};
+    return attributePath(n->input(static_cast<size_t>(io.weight)), self);
+}
 
 torch::Tensor attributeTensor(const torch::jit::Module& module, const std::string& path)
 {

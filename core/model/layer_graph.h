@@ -27,6 +27,11 @@ struct LayerWeightUse {
 // the order of module.named_parameters(). A layer is what a weight computes, whatever the module's
 // type is called (torch.nn.MultiheadAttention's projections, subclasses of Linear).
 std::vector<LayerWeightUse> findLayerWeights(const torch::jit::Module& module);
+// "self.layer2.conv1" as a chain of prim::GetAttr from `self` -> "layer2.conv1"; "" when the value
+// is `self` or does not come from an attribute path on it.
+std::string attributePath(torch::jit::Value* v, const torch::jit::Value* self);
+// The attribute path of a layer op's weight; "" for other nodes and for weights not read from self.
+std::string weightPathOf(torch::jit::Node* n, const torch::jit::Value* self);
 // The tensor at "a.b.weight" under the module; undefined when that attribute holds None.
 torch::Tensor attributeTensor(const torch::jit::Module& module, const std::string& path);
 

@@ -85,14 +85,18 @@ std::vector<int64_t> toVector(c10::IntArrayRef sizes)
 
 } // namespace
 
+std::unordered_map<std::string, size_t> Model::Impl::weightIndex() const
+{
+    std::unordered_map<std::string, size_t> index;
+    for (size_t i = 0; i < layers.size(); ++i)
+        index.emplace(weightPaths[i], i);
+    return index;
+}
+
 LayerGraph& Model::Impl::layerGraph()
 {
-    if (!graph) {
-        std::unordered_map<std::string, size_t> index;
-        for (size_t i = 0; i < layers.size(); ++i)
-            index.emplace(weightPaths[i], i);
-        graph = std::make_unique<LayerGraph>(module, index);
-    }
+    if (!graph)
+        graph = std::make_unique<LayerGraph>(module, weightIndex());
     return *graph;
 }
 

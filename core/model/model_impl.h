@@ -31,6 +31,8 @@ struct Model::Impl {
     std::vector<torch::Tensor> fisher;
 
     LayerGraph& layerGraph();
+    // A layer's weight attribute path -> its index in layers.
+    std::unordered_map<std::string, size_t> weightIndex() const;
 };
 
 } // namespace bitlens

@@ -1,0 +1,260 @@
+#include "graph_layout.h"
+
+#include "../errors.h"
+
+#include <algorithm>
+#include <set>
+
+#ifdef BITLENS_HAVE_GRAPHVIZ
+#include <graphviz/gvc.h>
+#include <graphviz/gvplugin.h>
+
+extern "C" {
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+}
+#endif
+
+namespace bitlens {
+namespace {
+#ifdef BITLENS_HAVE_GRAPHVIZ
+
+// Graphviz keeps global state: one context, one layout at a time, in any thread.
+std::mutex& graphvizMutex()
+{
+    static std::mutex m;
+    return m;
+}
+
+// dot is linked in, not found through Graphviz's plugin configuration file, so layouts work
+// wherever the library is installed, whatever `dot -c` last wrote.
+GVC_t* graphvizContext()
+{
+    static lt_symlist_t builtins[] = {{"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+                                      {nullptr, nullptr}};
+    static const std::unique_ptr<GVC_t, int (*)(GVC_t*)> context(gvContextPlugins(builtins, 0), gvFreeContext);
+    return context.get();
+}
+
+void set(void* object, const char* name, const std::string& value)
+{
+    agsafeset(object, const_cast<char*>(name), const_cast<char*>(value.c_str()), const_cast<char*>(""));
+}
+
+std::string inches(double points)
+{
+    return std::to_string(points / 72.0);
+}
+#endif
+
+// The child of `group` that holds `node`; -1 when `node` is outside `group`.
+int childOf(const ModelGraph& g, int node, int group)
+{
+    for (int n = node; n >= 0; n = g.nodes[static_cast<size_t>(n)].parent)
+        if (g.nodes[static_cast<size_t>(n)].parent == group)
+            return n;
+    return -1;
+}
+
+} // namespace
+
+struct GraphLayouter::Inside {
+    double width = 0.0; // the frame, header and margins included
+    double height = 0.0;
+    std::vector<PlacedNode> children; // relative to the frame's top-left
+    std::vector<PlacedEdge> edges;    // ditto; the group itself where an edge enters or leaves
+};
+
+BoxSize boxSize(const GraphNode& node)
+{
+    const std::string second = node.kind == GraphNodeKind::Group ? node.type : node.type.substr(node.type.rfind(':') + 1);
+    const size_t chars = std::max(node.label.size(), second.size());
+    return {std::max(56.0, 6.2 * static_cast<double>(chars) + 18.0), 34.0};
+}
+
+GraphExpansion collapsedExpansion(const ModelGraph& graph)
+{
+    GraphExpansion open(graph.nodes.size(), 0);
+    open[0] = 1;
+    return open;
+}
+
+GraphExpansion expandedExpansion(const ModelGraph& graph)
+{
+    GraphExpansion open(graph.nodes.size(), 0);
+    for (size_t i = 0; i < graph.nodes.size(); ++i)
+        open[i] = graph.isGroup(static_cast<int>(i)) ? 1 : 0;
+    return open;
+}
+
+GraphExpansion defaultExpansion(const ModelGraph& graph, int maxVisible)
+{
+    GraphExpansion open = collapsedExpansion(graph);
+    int visible = static_cast<int>(graph.nodes[0].children.size());
+    std::vector<int> level = graph.nodes[0].children;
+    while (!level.empty()) {
+        std::vector<int> next;
+        for (int n : level) {
+            const GraphNode& node = graph.nodes[static_cast<size_t>(n)];
+            if (node.kind != GraphNodeKind::Group)
+                continue;
+            const int more = static_cast<int>(node.children.size()) - 1;
+            if (visible + more > maxVisible)
+                return open;
+            open[static_cast<size_t>(n)] = 1;
+            visible += more;
+            next.insert(next.end(), node.children.begin(), node.children.end());
+        }
+        level = std::move(next);
+    }
+    return open;
+}
+
+bool graphLayoutAvailable()
+{
+#ifdef BITLENS_HAVE_GRAPHVIZ
+    return true;
+#else
+    return false;
+#endif
+}
+
+GraphLayouter::GraphLayouter(const ModelGraph& graph) : m_graph(graph) {}
+GraphLayouter::~GraphLayouter() = default;
+
+std::shared_ptr<const GraphLayouter::Inside> GraphLayouter::inside(int group, const GraphExpansion& open, int& runs)
+{
+    std::string key = std::to_string(group) + ":";
+    for (size_t i = 0; i < open.size(); ++i)
+        if (open[i] && static_cast<int>(i) != group && m_graph.inside(static_cast<int>(i), group))
+            key += std::to_string(i) + ",";
+    if (const auto it = m_cache.find(key); it != m_cache.end())
+        return it->second;
+
+    const GraphNode& g = m_graph.nodes[static_cast<size_t>(group)];
+    auto result = std::make_shared<Inside>();
+    std::vector<BoxSize> sizes;
+    for (int c : g.children) {
+        if (open[static_cast<size_t>(c)]) {
+            const std::shared_ptr<const Inside> sub = inside(c, open, runs);
+            sizes.push_back({sub->width, sub->height});
+        } else {
+            sizes.push_back(boxSize(m_graph.nodes[static_cast<size_t>(c)]));
+        }
+    }
+    // This level's edges between children, and where edges enter (from = -1) or leave (to = -1).
+    std::set<std::pair<int, int>> edges;
+    for (const GraphEdge& e : m_graph.edges) {
+        const int from = childOf(m_graph, e.from, group);
+        const int to = childOf(m_graph, e.to, group);
+        if ((from >= 0 || to >= 0) && from != to)
+            edges.insert({from, to});
+    }
+
+#ifndef BITLENS_HAVE_GRAPHVIZ
+    throw Error("this build of BitLens has no Graphviz (libgraphviz-dev), so it cannot lay out graphs; "
+                "write .dot and lay it out with Graphviz's dot elsewhere");
+#else
+    std::lock_guard<std::mutex> lock(graphvizMutex());
+    GVC_t* gvc = graphvizContext();
+    Agraph_t* gv = agopen(const_cast<char*>("g"), Agdirected, nullptr);
+    set(gv, "rankdir", "TB");
+    set(gv, "nodesep", "0.25");
+    set(gv, "ranksep", "0.3");
+    std::vector<Agnode_t*> boxes;
+    for (size_t i = 0; i < g.children.size(); ++i) {
+        Agnode_t* n = agnode(gv, const_cast<char*>(("n" + std::to_string(i)).c_str()), 1);
+        set(n, "shape", "box");
+        set(n, "fixedsize", "true");
+        set(n, "label", "");
+        set(n, "width", inches(sizes[i].width));
+        set(n, "height", inches(sizes[i].height));
+        boxes.push_back(n);
+    }
+    const auto port = [&](const char* name, const char* rank) {
+        Agraph_t* sub = agsubg(gv, const_cast<char*>((std::string("rank_") + name).c_str()), 1);
+        set(sub, "rank", rank);
+        Agnode_t* n = agnode(sub, const_cast<char*>(name), 1);
+        set(n, "shape", "point");
+        set(n, "width", "0.02");
+        set(n, "label", "");
+        return n;
+    };
+    Agnode_t* in = nullptr;
+    Agnode_t* out = nullptr;
+    std::vector<std::pair<Agedge_t*, std::pair<int, int>>> placedEdges;
+    const auto indexOf = [&](int child) {
+        return static_cast<size_t>(std::find(g.children.begin(), g.children.end(), child) - g.children.begin());
+    };
+    for (const auto& [from, to] : edges) {
+        Agnode_t* tail = from >= 0 ? boxes[indexOf(from)] : (in ? in : in = port("in", "source"));
+        Agnode_t* head = to >= 0 ? boxes[indexOf(to)] : (out ? out : out = port("out", "sink"));
+        placedEdges.push_back({agedge(gv, tail, head, nullptr, 1), {from, to}});
+    }
+    set(gv, "splines", "spline");
+    agattr(gv, AGEDGE, const_cast<char*>("arrowhead"), const_cast<char*>("none"));
+    if (gvLayout(gvc, gv, "dot") != 0) {
+        agclose(gv);
+        throw Error("Graphviz could not lay out the group " + (g.id.empty() ? g.label : g.id));
+    }
+    ++runs;
+    const boxf bb = GD_bb(gv);
+    const double header = group == 0 ? kGroupMargin : kGroupHeader;
+    const auto toFrame = [&](pointf p) { return GraphPoint{kGroupMargin + p.x - bb.LL.x, header + bb.UR.y - p.y}; };
+    result->width = bb.UR.x - bb.LL.x + 2 * kGroupMargin;
+    result->height = bb.UR.y - bb.LL.y + header + kGroupMargin;
+    for (size_t i = 0; i < g.children.size(); ++i) {
+        const GraphPoint c = toFrame(ND_coord(boxes[i]));
+        const int child = g.children[i];
+        result->children.push_back({child, c.x - sizes[i].width / 2, c.y - sizes[i].height / 2, sizes[i].width,
+                                    sizes[i].height, open[static_cast<size_t>(child)] != 0});
+    }
+    for (const auto& [e, ends] : placedEdges) {
+        PlacedEdge placed{ends.first >= 0 ? ends.first : group, ends.second >= 0 ? ends.second : group, {}};
+        if (const splines* spl = ED_spl(e))
+            for (int b = 0; b < spl->size; ++b)
+                for (int k = 0; k < spl->list[b].size; ++k)
+                    placed.path.push_back(toFrame(spl->list[b].list[k]));
+        result->edges.push_back(std::move(placed));
+    }
+    gvFreeLayout(gvc, gv);
+    agclose(gv);
+    m_cache.emplace(key, result);
+    return result;
+#endif
+}
+
+void GraphLayouter::place(int group, const GraphExpansion& open, double x, double y, GraphLayout& out, int& runs)
+{
+    const std::shared_ptr<const Inside> in = inside(group, open, runs);
+    for (PlacedNode child : in->children) {
+        child.x += x;
+        child.y += y;
+        out.nodes.push_back(child);
+        if (child.open)
+            place(child.node, open, child.x, child.y, out, runs);
+    }
+    for (PlacedEdge edge : in->edges) {
+        for (GraphPoint& p : edge.path) {
+            p.x += x;
+            p.y += y;
+        }
+        out.edges.push_back(std::move(edge));
+    }
+}
+
+GraphLayout GraphLayouter::layout(const GraphExpansion& open)
+{
+    if (open.size() != m_graph.nodes.size())
+        throw Error("graph layout: the expansion has " + std::to_string(open.size()) + " flags for "
+                    + std::to_string(m_graph.nodes.size()) + " nodes");
+    GraphLayout out;
+    int runs = 0;
+    const std::shared_ptr<const Inside> root = inside(0, open, runs);
+    place(0, open, 0.0, 0.0, out, runs);
+    out.width = root->width;
+    out.height = root->height;
+    out.groupsLaidOut = runs;
+    return out;
+}
+
+} // namespace bitlens
