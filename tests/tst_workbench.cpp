@@ -3,6 +3,7 @@
 // everywhere, figures export as valid PNG/SVG/PDF, a saved session reopens with every view as it was.
 
 #include "app/gui/allocation_controller.h"
+#include "app/gui/graph_controller.h"
 #include "app/gui/analysis_controller.h"
 #include "app/gui/preview_controller.h"
 #include "app/gui/job_runner.h"
@@ -17,6 +18,8 @@
 #include "views/analyse_dialog.h"
 #include "views/analysis_placeholder.h"
 #include "views/estimator_trust_plot.h"
+#include "views/graph_panel.h"
+#include "views/graph_view.h"
 #include "views/layer_detail_plots.h"
 #include "views/layer_table_model.h"
 #include "views/overview_plots.h"
@@ -259,6 +262,65 @@ private slots:
         // For a person to look at: the whole workbench with a layer chosen, once its plots drew.
         QTest::qWait(200);
         QVERIFY(m_window->grab().save(QDir(testing::testOutputDir()).filePath("workbench.png")));
+    }
+
+    // The graph coloured by the analysis's λ₁: the hottest residual block (by its layers' λ₁,
+    // counted here from the names) clicked selects its layers in the table and its hottest layer
+    // everywhere; double-clicking it closes it; the dock's files are valid.
+    void graphSelectsTheHottestBlocksLayers()
+    {
+        app::Session* s = m_window->session();
+        views::GraphPanel* panel = m_window->graphPanel();
+        QTRY_VERIFY_WITH_TIMEOUT(panel->graph() && panel->graph()->shapesKnown && !panel->coloring().nodeValues.empty()
+                                     && !panel->view()->nodeBox(panel->graph()->find("layer1")).isNull(),
+                                 60000);
+        const auto a = s->analysis();
+        QCOMPARE(panel->figure(), LayerFigure::TopEigenvalue); // curvature first, once analysed
+        const ModelGraph& g = *panel->graph();
+        QString hottest;
+        double hottestValue = -1;
+        int hottestLayer = -1;
+        for (const char* block : {"layer1", "layer2", "layer3", "layer4"})
+            for (size_t l = 0; l < s->layers().size(); ++l)
+                if (QString::fromStdString(s->layers()[l].name).startsWith(QLatin1String(block) + '.')
+                    && a->hessian.layers[l].topEigenvalues.front() > hottestValue) {
+                    hottest = QLatin1String(block);
+                    hottestValue = a->hessian.layers[l].topEigenvalues.front();
+                    hottestLayer = int(l);
+                }
+        const int block = g.find(hottest.toStdString());
+        QCOMPARE(panel->coloring().nodeValues[size_t(block)], hottestValue); // a group shows its max
+        views::GraphView* view = panel->view();
+        view->centerOnNode(block);
+        const QRectF box = view->nodeBox(block);
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->mapFromScene(box.topLeft() + QPointF(30, 8)));
+        QCOMPARE(s->selectedLayer(), hottestLayer);
+        QStringList selected, expected;
+        for (const QModelIndex& row : m_window->layerTable()->selectionModel()->selectedRows())
+            selected << row.data().toString();
+        for (const LayerInfo& l : s->layers())
+            if (QString::fromStdString(l.name).startsWith(hottest + '.'))
+                expected << QString::fromStdString(l.name);
+        selected.sort();
+        expected.sort();
+        QCOMPARE(selected, expected);
+        QCOMPARE(m_window->detail()->layer(), hottestLayer);
+
+        // For a person to look at, and the files the dock writes.
+        QVERIFY(m_window->grab().save(QDir(testing::testOutputDir()).filePath("workbench_graph.png")));
+        QDir output(testing::testOutputDir());
+        for (const char* name : {"graph.svg", "graph.pdf", "graph.png", "graph_nodes.json", "graph.metrics.json"}) {
+            QString error;
+            QVERIFY2(panel->exportTo(output.filePath(QLatin1String(name)), &error), qPrintable(error));
+        }
+        QVERIFY(QSvgRenderer(output.filePath("graph.svg")).isValid());
+        QVERIFY(!QImage(output.filePath("graph.png")).isNull());
+
+        QSignalSpy laidOut(m_window->graph(), &app::GraphController::layoutReady);
+        QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, view->mapFromScene(box.topLeft() + QPointF(30, 8)));
+        QTRY_COMPARE_WITH_TIMEOUT(laidOut.count(), 1, 30000);
+        QVERIFY(!panel->expansion()[size_t(block)]);
+        QCOMPARE(view->nodeBox(block).height(), 34.0); // a closed group's box
     }
 
     void figuresExportAsValidFiles()

@@ -140,6 +140,7 @@ MainWindow::MainWindow(QWidget* parent)
     createDocks();
     createEditingDocks();
     createAllocationDocks();
+    createGraphDock();
     createMenus();
     resize(1500, 950);
     QSettings settings;

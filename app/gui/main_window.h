@@ -12,6 +12,7 @@ class QTableView;
 
 namespace bitlens::views {
 class EstimatorTrustPlot;
+class GraphPanel;
 class LayerEditor;
 class MeasuredPlansPlot;
 class LayerDetailPlots;
@@ -26,6 +27,7 @@ namespace bitlens::app {
 class AllocationController;
 class AnalysisController;
 class ExportController;
+class GraphController;
 class JobRunner;
 class PlanEditor;
 class PreviewController;
@@ -57,6 +59,8 @@ public:
     ExportController* exporter() const { return m_export; }
     AllocationController* allocation() const { return m_allocation; }
     views::MeasuredPlansPlot* measuredPlans() const { return m_measuredPlans; }
+    views::GraphPanel* graphPanel() const { return m_graphPanel; }
+    GraphController* graph() const { return m_graph; }
 
     // The Analyse dialog, prefilled with the last request; runs what the user accepts.
     void showAnalyseDialog();
@@ -83,6 +87,9 @@ private:
     void saveSessionAs();
     void createEditingDocks();
     void createAllocationDocks();
+    void createGraphDock();
+    // The graph chose layers: select their rows, `current` the one every plot shows.
+    void selectLayers(const std::vector<int>& layers, int current);
     QDockWidget* addDock(QWidget* content, const QString& title, const QString& name, Qt::DockWidgetArea area);
     void updatePlanSummary();
     void updateMeasuredPlans();
@@ -107,6 +114,8 @@ private:
     PreviewController* m_preview = nullptr;
     ExportController* m_export = nullptr;
     AllocationController* m_allocation = nullptr;
+    views::GraphPanel* m_graphPanel = nullptr;
+    GraphController* m_graph = nullptr;
     QMenu* m_recentModels = nullptr;
     QMenu* m_recentDatasets = nullptr;
     QMenu* m_viewMenu = nullptr;

@@ -6,12 +6,14 @@
 
 #include "allocation_controller.h"
 #include "export_controller.h"
+#include "graph_controller.h"
 #include "plan_editor.h"
 #include "preview_controller.h"
 #include "session.h"
 
 #include "views/allocator_panel.h"
 #include "views/estimator_trust_plot.h"
+#include "views/graph_panel.h"
 #include "views/layer_detail_plots.h"
 #include "views/layer_editor.h"
 #include "views/layer_table_model.h"
@@ -121,6 +123,37 @@ void MainWindow::createAllocationDocks()
     tabifyDockWidget(front, plans);
     findChild<QDockWidget*>(QStringLiteral("detailDock"))->raise();
     findChild<QDockWidget*>(QStringLiteral("editorDock"))->raise();
+}
+
+void MainWindow::createGraphDock()
+{
+    m_graphPanel = new views::GraphPanel;
+    m_graph = new GraphController(m_session, m_jobs, m_graphPanel, this);
+    // A model graph is a tall chain: the left column, full height, beside the table and the plots.
+    setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    QDockWidget* dock = addDock(m_graphPanel, tr("Graph"), QStringLiteral("graphDock"), Qt::LeftDockWidgetArea);
+    resizeDocks({dock}, {330}, Qt::Horizontal);
+    connect(m_graphPanel, &views::GraphPanel::layersChosen, this, &MainWindow::selectLayers);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        std::vector<int> layers;
+        for (const QModelIndex& row : m_table->selectionModel()->selectedRows())
+            layers.push_back(m_proxy->mapToSource(row).row());
+        m_graphPanel->setSelection(layers, m_session->selectedLayer());
+    });
+}
+
+void MainWindow::selectLayers(const std::vector<int>& layers, int current)
+{
+    m_session->setSelectedLayer(current);
+    QItemSelection rows;
+    for (int layer : layers) {
+        const QModelIndex row = m_proxy->mapFromSource(m_layerModel->index(layer, 0));
+        if (row.isValid())
+            rows.select(row, row);
+    }
+    m_table->selectionModel()->select(rows, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    m_graphPanel->setSelection(layers, current);
 }
 
 void MainWindow::updatePlanSummary()

@@ -1,5 +1,7 @@
-// graphSvg and graphPdf: one drawing of a laid-out, coloured graph, written by two backends.
+// One drawing of a laid-out, coloured graph (drawGraphLegend, drawGraphBody), and graphSvg and
+// graphPdf, the file backends of it.
 
+#include "graph_drawing.h"
 #include "graph_export.h"
 
 #include <cmath>
@@ -9,7 +11,6 @@
 namespace bitlens {
 namespace {
 
-constexpr double kLegendHeight = 44.0;
 const Rgb kInk{32, 33, 36};
 const Rgb kEdgeInk{95, 99, 104};
 const Rgb kFrame{154, 160, 166};
@@ -36,31 +37,7 @@ Rgb inkOn(Rgb fill)
     return 0.2126 * fill.r + 0.7152 * fill.g + 0.0722 * fill.b < 128 ? kWhite : kInk;
 }
 
-enum class Anchor { Start, Middle, End };
-
-// What the drawing needs of an output format.
-class Canvas {
-public:
-    virtual ~Canvas() = default;
-    virtual void rect(double x, double y, double w, double h, const Rgb* fill, Rgb stroke, double width) = 0;
-    virtual void curve(const std::vector<GraphPoint>& bezier, Rgb stroke) = 0;
-    virtual void triangle(GraphPoint a, GraphPoint b, GraphPoint c, Rgb fill) = 0;
-    virtual void text(double x, double y, const std::string& text, double size, bool bold, Rgb color, Anchor anchor) = 0;
-};
-
-// The second line of a box: the shape the profiling forward saw, else the module or operator.
-std::string detailLine(const GraphNode& node)
-{
-    if (!node.shape.empty() && node.kind != GraphNodeKind::Group) {
-        std::string s;
-        for (int64_t d : node.shape)
-            s += (s.empty() ? "" : "×") + std::to_string(d);
-        return s;
-    }
-    return node.type.substr(node.type.rfind(':') + 1);
-}
-
-void drawArrow(Canvas& canvas, const std::vector<GraphPoint>& path)
+void drawArrow(GraphCanvas& canvas, const std::vector<GraphPoint>& path)
 {
     if (path.size() < 2)
         return;
@@ -76,7 +53,9 @@ void drawArrow(Canvas& canvas, const std::vector<GraphPoint>& path)
                     kEdgeInk);
 }
 
-void drawLegend(Canvas& canvas, const GraphColoring& coloring, double width)
+} // namespace
+
+void drawGraphLegend(GraphCanvas& canvas, const GraphColoring& coloring, double width)
 {
     const LayerFigureInfo& info = figureInfo(coloring.figure);
     std::string title = info.name;
@@ -110,22 +89,23 @@ void drawLegend(Canvas& canvas, const GraphColoring& coloring, double width)
     canvas.text(30 + barWidth, 33, "not analysed", 9, false, kInk, Anchor::Start);
 }
 
-void drawGraph(Canvas& canvas, const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring)
+void drawGraphBody(GraphCanvas& canvas, const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring,
+                   double top)
 {
-    drawLegend(canvas, coloring, layout.width);
     for (const PlacedNode& p : layout.nodes) {
         const GraphNode& node = graph.nodes[static_cast<size_t>(p.node)];
         const double value = coloring.nodeValues[static_cast<size_t>(p.node)];
-        const double y = p.y + kLegendHeight;
+        const double y = p.y + top;
+        canvas.beginNode(p.node);
         if (p.open) {
             const Rgb fill{250, 250, 251};
             canvas.rect(p.x, y, p.width, p.height, &fill, kFrame, 1);
-            std::string title = node.label + (node.type.empty() ? "" : " · " + node.type);
-            canvas.text(p.x + 6, y + 14, title, 10, true, kInk, Anchor::Start);
+            canvas.text(p.x + 6, y + 14, frameTitle(node), 10, true, kInk, Anchor::Start);
             if (std::isfinite(value)) {
                 const Rgb c = coloring.nodeColors[static_cast<size_t>(p.node)];
                 canvas.rect(p.x + p.width - 18, y + 5, 12, 12, &c, kFrame, 0.5);
             }
+            canvas.endNode();
             continue;
         }
         const bool hasFigure = node.kind == GraphNodeKind::Layer || node.kind == GraphNodeKind::Group;
@@ -134,15 +114,18 @@ void drawGraph(Canvas& canvas, const ModelGraph& graph, const GraphLayout& layou
                     node.kind == GraphNodeKind::Group ? 2 : 1);
         const Rgb ink = inkOn(fill);
         canvas.text(p.x + p.width / 2, y + 14, node.label, 10, node.kind != GraphNodeKind::Operation, ink, Anchor::Middle);
-        canvas.text(p.x + p.width / 2, y + 27, detailLine(node), 8, false, ink, Anchor::Middle);
+        canvas.text(p.x + p.width / 2, y + 27, boxDetail(node), 8, false, ink, Anchor::Middle);
+        canvas.endNode();
     }
     for (const PlacedEdge& e : layout.edges) {
         std::vector<GraphPoint> path = e.path;
         for (GraphPoint& q : path)
-            q.y += kLegendHeight;
+            q.y += top;
         drawArrow(canvas, path);
     }
 }
+
+namespace {
 
 std::string xmlEscaped(const std::string& s)
 {
@@ -159,7 +142,7 @@ std::string xmlEscaped(const std::string& s)
     return out;
 }
 
-class SvgCanvas final : public Canvas {
+class SvgCanvas final : public GraphCanvas {
 public:
     std::ostringstream out;
     void rect(double x, double y, double w, double h, const Rgb* fill, Rgb stroke, double width) override
@@ -208,7 +191,7 @@ std::string winAnsi(const std::string& s)
     return escaped;
 }
 
-class PdfCanvas final : public Canvas {
+class PdfCanvas final : public GraphCanvas {
 public:
     explicit PdfCanvas(double height) : m_height(height) {}
     std::ostringstream out;
@@ -258,13 +241,14 @@ private:
 std::string graphSvg(const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring)
 {
     const double width = std::max(layout.width, 320.0);
-    const double height = layout.height + kLegendHeight;
+    const double height = layout.height + kGraphLegendHeight;
     SvgCanvas canvas;
     canvas.out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
                << number(width) << "pt\" height=\"" << number(height) << "pt\" viewBox=\"0 0 " << number(width) << ' '
                << number(height) << "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
                << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
-    drawGraph(canvas, graph, layout, coloring);
+    drawGraphLegend(canvas, coloring, width);
+    drawGraphBody(canvas, graph, layout, coloring, kGraphLegendHeight);
     canvas.out << "</svg>\n";
     return canvas.out.str();
 }
@@ -272,9 +256,10 @@ std::string graphSvg(const ModelGraph& graph, const GraphLayout& layout, const G
 std::string graphPdf(const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring)
 {
     const double width = std::max(layout.width, 320.0);
-    const double height = layout.height + kLegendHeight;
+    const double height = layout.height + kGraphLegendHeight;
     PdfCanvas canvas(height);
-    drawGraph(canvas, graph, layout, coloring);
+    drawGraphLegend(canvas, coloring, width);
+    drawGraphBody(canvas, graph, layout, coloring, kGraphLegendHeight);
     const std::string content = canvas.out.str();
     const std::vector<std::string> objects{
         "<< /Type /Catalog /Pages 2 0 R >>",

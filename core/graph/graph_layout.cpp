@@ -55,6 +55,12 @@ int childOf(const ModelGraph& g, int node, int group)
     return -1;
 }
 
+// Characters, not bytes: "×" is two bytes of UTF-8.
+size_t characters(const std::string& s)
+{
+    return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 } // namespace
 
 struct GraphLayouter::Inside {
@@ -64,11 +70,28 @@ struct GraphLayouter::Inside {
     std::vector<PlacedEdge> edges;    // ditto; the group itself where an edge enters or leaves
 };
 
+std::string boxDetail(const GraphNode& node)
+{
+    if (!node.shape.empty() && node.kind != GraphNodeKind::Group) {
+        std::string s;
+        for (int64_t d : node.shape)
+            s += (s.empty() ? "" : "×") + std::to_string(d);
+        return s;
+    }
+    return node.type.substr(node.type.rfind(':') + 1);
+}
+
+std::string frameTitle(const GraphNode& node)
+{
+    return node.label + (node.type.empty() ? "" : " · " + node.type);
+}
+
 BoxSize boxSize(const GraphNode& node)
 {
-    const std::string second = node.kind == GraphNodeKind::Group ? node.type : node.type.substr(node.type.rfind(':') + 1);
-    const size_t chars = std::max(node.label.size(), second.size());
-    return {std::max(56.0, 6.2 * static_cast<double>(chars) + 18.0), 34.0};
+    // Bold 10-point labels average under 6.8 points a character; details are 8-point.
+    const double width = std::max(6.8 * static_cast<double>(characters(node.label)),
+                                  5.4 * static_cast<double>(characters(boxDetail(node))));
+    return {std::max(56.0, width + 16.0), 34.0};
 }
 
 GraphExpansion collapsedExpansion(const ModelGraph& graph)
@@ -199,8 +222,13 @@ std::shared_ptr<const GraphLayouter::Inside> GraphLayouter::inside(int group, co
     ++runs;
     const boxf bb = GD_bb(gv);
     const double header = group == 0 ? kGroupMargin : kGroupHeader;
-    const auto toFrame = [&](pointf p) { return GraphPoint{kGroupMargin + p.x - bb.LL.x, header + bb.UR.y - p.y}; };
-    result->width = bb.UR.x - bb.LL.x + 2 * kGroupMargin;
+    // Wide enough for the frame's title and the colour swatch beside it.
+    const double titleWidth = group == 0 ? 0.0 : 6.8 * static_cast<double>(characters(frameTitle(g))) + 34.0;
+    const double extra = std::max(0.0, titleWidth - (bb.UR.x - bb.LL.x + 2 * kGroupMargin));
+    const auto toFrame = [&](pointf p) {
+        return GraphPoint{kGroupMargin + extra / 2 + p.x - bb.LL.x, header + bb.UR.y - p.y};
+    };
+    result->width = bb.UR.x - bb.LL.x + 2 * kGroupMargin + extra;
     result->height = bb.UR.y - bb.LL.y + header + kGroupMargin;
     for (size_t i = 0; i < g.children.size(); ++i) {
         const GraphPoint c = toFrame(ND_coord(boxes[i]));

@@ -49,9 +49,13 @@ GraphExpansion collapsedExpansion(const ModelGraph& graph);
 // Every group open.
 GraphExpansion expandedExpansion(const ModelGraph& graph);
 // Opens groups level by level, first in forward order, while at most `maxVisible` boxes show.
-GraphExpansion defaultExpansion(const ModelGraph& graph, int maxVisible = 40);
+GraphExpansion defaultExpansion(const ModelGraph& graph, int maxVisible = 24);
 
-// The box of a leaf or a closed group: a line for its label, one for its type or shape.
+// The second line of a box: the shape the profiling forward saw, else the module or operator.
+std::string boxDetail(const GraphNode& node);
+// The title of an open group's frame: "layer1 · BasicBlock".
+std::string frameTitle(const GraphNode& node);
+// The box of a leaf or a closed group: a line for its label, one for its detail.
 struct BoxSize {
     double width = 0.0;
     double height = 0.0;
