@@ -187,6 +187,14 @@ private slots:
             for (int n : g.layerNodes(layer))
                 found = found || g.nodes[size_t(n)].id == module || g.nodes[size_t(n)].id == inCaller;
             QVERIFY2(found, module.c_str());
+            // A tied head and its embedding are marked as sharing their weight.
+            if (l.contains("tied_to")) {
+                const FigureSource source{&model->layers(), 0, nullptr, nullptr, ""};
+                const std::vector<std::string> badges = layerBadges(g, source);
+                for (int n : g.layerNodes(layer))
+                    QCOMPARE(badges[size_t(n)], std::string("shared"));
+                QCOMPARE(g.layerNodes(layer).size(), size_t(2));
+            }
         }
     }
 
@@ -271,6 +279,14 @@ private slots:
         const std::vector<double> methods = layerFigureValues(LayerFigure::Method, source);
         QCOMPARE(methodNames()[size_t(methods[size_t(g.nodes[size_t(node(g, "fc"))].layer)])], std::string("gptq"));
         QVERIFY(std::isnan(layerFigureValues(LayerFigure::TopEigenvalue, source)[0])); // nothing analysed
+        // Badges: a pin, a tie group.
+        const std::set<std::string> pins{"fc"};
+        const std::vector<std::vector<std::string>> ties{{"layer1.conv1", "layer1.conv2"}};
+        const FigureSource marks{&layers, 0, nullptr, nullptr, "", &pins, &ties};
+        const std::vector<std::string> badges = layerBadges(g, marks);
+        QCOMPARE(badges[size_t(node(g, "fc"))], std::string("pin"));
+        QCOMPARE(badges[size_t(node(g, "layer1.conv2"))], std::string("tie 1"));
+        QCOMPARE(badges[size_t(node(g, "layer2.conv1"))], std::string());
     }
 
     // Boxes nest in their open group's frame and do not overlap their siblings; edges start and

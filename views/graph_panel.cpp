@@ -227,6 +227,7 @@ void GraphPanel::recolor(bool keepView)
     }
     m_coloring = colorGraph(*m_graph, figure(), FigureAggregate(m_aggregate->currentData().toInt()),
                             layerFigureValues(figure(), source));
+    m_coloring.badges = layerBadges(*m_graph, source);
     m_legend->setColoring(&m_coloring);
     if (m_laidOut) {
         m_view->showLayout(m_graph, m_layout, m_coloring, keepView);

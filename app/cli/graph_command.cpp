@@ -80,8 +80,9 @@ int runGraph(const CliArgs& args)
     const ModelGraph graph = buildModelGraph(*model, probe.get());
     const double buildSeconds = secondsSince(start);
     const LayerFigure figure = layerFigureFromId(args.value("color", source.analysis ? "lambda_max" : "bits"));
-    const GraphColoring coloring = colorGraph(graph, figure, aggregateFrom(args.value("aggregate", ""), figure),
-                                              layerFigureValues(figure, source));
+    GraphColoring coloring = colorGraph(graph, figure, aggregateFrom(args.value("aggregate", ""), figure),
+                                        layerFigureValues(figure, source));
+    coloring.badges = layerBadges(graph, source);
     const GraphExpansion open = expansionFrom(args.value("expand", "auto"), graph);
     GraphLayouter layouter(graph);
     GraphLayout layout;

@@ -18,7 +18,7 @@ GraphController::GraphController(Session* session, JobRunner* jobs, views::Graph
 {
     m_panel->setFigureSource([session] {
         return FigureSource{&session->layers(), session->totalParams(), session->analysis().get(), &session->plan(),
-                            session->estimator().toStdString()};
+                            session->estimator().toStdString(), &session->pinned(), &session->tieGroups()};
     });
     connect(m_session, &Session::modelChanged, this, &GraphController::buildGraph);
     connect(m_session, &Session::datasetChanged, this, &GraphController::buildGraph);

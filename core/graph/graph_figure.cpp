@@ -115,6 +115,12 @@ void drawGraphBody(GraphCanvas& canvas, const ModelGraph& graph, const GraphLayo
         const Rgb ink = inkOn(fill);
         canvas.text(p.x + p.width / 2, y + 14, node.label, 10, node.kind != GraphNodeKind::Operation, ink, Anchor::Middle);
         canvas.text(p.x + p.width / 2, y + 27, boxDetail(node), 8, false, ink, Anchor::Middle);
+        if (const std::string& badge = coloring.badges.empty() ? std::string() : coloring.badges[static_cast<size_t>(p.node)];
+            !badge.empty()) {
+            const double w = 5.2 * static_cast<double>(badge.size()) + 8;
+            canvas.rect(p.x + p.width - w + 4, y - 6, w, 12, &kInk, kInk, 0);
+            canvas.text(p.x + p.width - w / 2 + 4, y + 3, badge, 8, true, kWhite, Anchor::Middle);
+        }
         canvas.endNode();
     }
     for (const PlacedEdge& e : layout.edges) {

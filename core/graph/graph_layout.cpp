@@ -193,10 +193,10 @@ std::shared_ptr<const GraphLayouter::Inside> GraphLayouter::inside(int group, co
         set(n, "height", inches(sizes[i].height));
         boxes.push_back(n);
     }
-    const auto port = [&](const char* name, const char* rank) {
-        Agraph_t* sub = agsubg(gv, const_cast<char*>((std::string("rank_") + name).c_str()), 1);
-        set(sub, "rank", rank);
-        Agnode_t* n = agnode(sub, const_cast<char*>(name), 1);
+    // Ports need no rank=source/sink subgraph: with edges only out (in) dot ranks them first (last),
+    // and Graphviz 2.42's mincross crashes on such subgraphs in some graphs with cycles.
+    const auto port = [&](const char* name) {
+        Agnode_t* n = agnode(gv, const_cast<char*>(name), 1);
         set(n, "shape", "point");
         set(n, "width", "0.02");
         set(n, "label", "");
@@ -209,8 +209,8 @@ std::shared_ptr<const GraphLayouter::Inside> GraphLayouter::inside(int group, co
         return static_cast<size_t>(std::find(g.children.begin(), g.children.end(), child) - g.children.begin());
     };
     for (const auto& [from, to] : edges) {
-        Agnode_t* tail = from >= 0 ? boxes[indexOf(from)] : (in ? in : in = port("in", "source"));
-        Agnode_t* head = to >= 0 ? boxes[indexOf(to)] : (out ? out : out = port("out", "sink"));
+        Agnode_t* tail = from >= 0 ? boxes[indexOf(from)] : (in ? in : in = port("in"));
+        Agnode_t* head = to >= 0 ? boxes[indexOf(to)] : (out ? out : out = port("out"));
         placedEdges.push_back({agedge(gv, tail, head, nullptr, 1), {from, to}});
     }
     set(gv, "splines", "spline");

@@ -225,3 +225,31 @@ GraphColoring colorGraph(const ModelGraph& graph, LayerFigure figure, FigureAggr
 }
 
 } // namespace bitlens
+
+namespace bitlens {
+
+std::vector<std::string> layerBadges(const ModelGraph& graph, const FigureSource& source)
+{
+    std::vector<std::string> badges(graph.nodes.size());
+    for (size_t n = 0; n < graph.nodes.size(); ++n) {
+        const GraphNode& node = graph.nodes[n];
+        if (node.kind != GraphNodeKind::Layer || !source.layers || size_t(node.layer) >= source.layers->size())
+            continue;
+        const std::string& name = (*source.layers)[size_t(node.layer)].name;
+        std::string b;
+        if (source.pinned && source.pinned->count(name))
+            b += "pin";
+        if (source.tieGroups)
+            for (size_t t = 0; t < source.tieGroups->size(); ++t) {
+                const auto& group = (*source.tieGroups)[t];
+                if (std::find(group.begin(), group.end(), name) != group.end())
+                    b += (b.empty() ? "" : " ") + std::string("tie ") + std::to_string(t + 1);
+            }
+        if (graph.layerNodes(node.layer).size() > 1)
+            b += (b.empty() ? "" : " ") + std::string("shared");
+        badges[n] = b;
+    }
+    return badges;
+}
+
+} // namespace bitlens

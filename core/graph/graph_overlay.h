@@ -9,6 +9,7 @@
 #include "../stats/model_analysis.h"
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct FigureSource {
     const ModelAnalysis* analysis = nullptr;
     const CompressionPlan* plan = nullptr;
     std::string estimator; // ΔLoss's cost table; "" for the first
+    const std::set<std::string>* pinned = nullptr;                   // layers allocators keep; may be null
+    const std::vector<std::vector<std::string>>* tieGroups = nullptr; // layers given one option; may be null
 };
 // One value per layer, NaN where the figure was not analysed. Method gives the QuantMethod's index.
 std::vector<double> layerFigureValues(LayerFigure figure, const FigureSource& source);
@@ -76,8 +79,12 @@ struct GraphColoring {
     std::vector<Rgb> nodeColors;
     ColorScale scale; // fitted to the layers' values
     std::vector<std::string> categories; // Categorical: the name of each value
+    std::vector<std::string> badges;     // per graph node: "pin", "tie 2", "shared" marks, or ""
 };
 GraphColoring colorGraph(const ModelGraph& graph, LayerFigure figure, FigureAggregate aggregate,
                          std::vector<double> layerValues);
+// Marks Layer nodes: "pin" for a pinned layer, "tie K" for the K-th tie group (from 1), "shared"
+// for a weight several nodes use (a tied head); joined by spaces.
+std::vector<std::string> layerBadges(const ModelGraph& graph, const FigureSource& source);
 
 } // namespace bitlens

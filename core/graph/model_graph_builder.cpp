@@ -8,6 +8,7 @@
 #include "../model/model_impl.h"
 #include "../torch_error.h"
 
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -34,6 +35,35 @@ void assignScope(Node* n, const std::string& scope, ScopeMap& scopes)
 // lets each call's module be read off its GetAttr chain from the root's self, already inlined
 // above it. Function calls (a scripted model's F.relu) stay one node each: inlined, they would
 // show the function's branches (inplace or not) instead of what it computes.
+// The module path without call numbers: "layer1.0.relu#2" -> "layer1.0.relu".
+std::string modulePathOf(const std::string& scope)
+{
+    std::string path;
+    for (size_t i = 0; i < scope.size(); ++i) {
+        if (scope[i] == '#')
+            while (i + 1 < scope.size() && std::isdigit(static_cast<unsigned char>(scope[i + 1])))
+                ++i;
+        else
+            path += scope[i];
+    }
+    return path;
+}
+
+// The scope of a call of the module at `path` from inside `caller`: the caller's own call (with its
+// number) and the path below it. A module called again (torchvision's one ReLU a block uses three
+// times) is a scope per call, "layer1.0.relu#2", so each call is a node of its own.
+std::string callScope(const std::string& caller, const std::string& path, std::unordered_map<std::string, int>& calls)
+{
+    const std::string callerPath = modulePathOf(caller);
+    if (path == callerPath) // a module's own helper method (Conv2d's _conv_forward)
+        return caller;
+    std::string scope = path;
+    if (!caller.empty() && path.size() > callerPath.size() && path.compare(0, callerPath.size() + 1, callerPath + ".") == 0)
+        scope = caller + path.substr(callerPath.size());
+    const int call = ++calls[scope];
+    return call == 1 ? scope : scope + "#" + std::to_string(call);
+}
+
 // A function call that is handed a layer's weight (F.embedding in a scripted nn.Embedding) is
 // inlined to show the layer; other function calls stay one node.
 bool readsLayerWeight(Node* call, const Value* self, const std::unordered_map<std::string, size_t>& weightIndex)
@@ -45,13 +75,13 @@ bool readsLayerWeight(Node* call, const Value* self, const std::unordered_map<st
 }
 
 void inlineWithScopes(Block* block, const Value* self, const std::unordered_map<std::string, size_t>& weightIndex,
-                      ScopeMap& scopes)
+                      ScopeMap& scopes, std::unordered_map<std::string, int>& calls)
 {
     for (Node* n = block->nodes().front(); n != block->return_node();) {
         const bool method = n->kind() == c10::prim::CallMethod;
         if (!method && !(n->kind() == c10::prim::CallFunction && readsLayerWeight(n, self, weightIndex))) {
             for (Block* b : n->blocks())
-                inlineWithScopes(b, self, weightIndex, scopes);
+                inlineWithScopes(b, self, weightIndex, scopes, calls);
             n = n->next();
             continue;
         }
@@ -60,7 +90,7 @@ void inlineWithScopes(Block* block, const Value* self, const std::unordered_map<
         if (method) {
             callee = &n->input(0)->type()->expect<c10::ClassType>()->getMethod(n->s(c10::attr::name));
             if (const std::string path = attributePath(n->input(0), self); !path.empty())
-                scope = path;
+                scope = callScope(scope, path, calls);
         } else {
             callee = n->input(0)->type()->expect<c10::FunctionType>()->function();
         }
@@ -128,8 +158,9 @@ std::string parentPath(const std::string& path)
     return dot == std::string::npos ? std::string() : path.substr(0, dot);
 }
 
-std::string moduleClass(const torch::jit::Module& root, const std::string& path)
+std::string moduleClass(const torch::jit::Module& root, const std::string& scope)
 {
+    const std::string path = modulePathOf(scope);
     try {
         torch::jit::Module m = root;
         size_t begin = 0;
@@ -352,7 +383,8 @@ ModelGraph Builder::build(const SampleSet* probe)
 {
     m_graph = m_model.module.get_method("forward").graph()->copy();
     m_self = m_graph->inputs()[0];
-    inlineWithScopes(m_graph->block(), m_self, m_weightIndex, m_scopes);
+    std::unordered_map<std::string, int> calls;
+    inlineWithScopes(m_graph->block(), m_self, m_weightIndex, m_scopes, calls);
     for (size_t i = 1; i < m_graph->inputs().size(); ++i) {
         Value* in = m_graph->inputs()[i];
         const int leaf = addLeaf(GraphNodeKind::Input, in->debugNameBase(), "input", "", -1);
