@@ -297,7 +297,7 @@ bool GraphPanel::exportTo(const QString& path, QString* error) const
     try {
         if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
             const double scale = 2.0; // print-sharp
-            QImage image(QSize(int(std::ceil(std::max(m_layout.width, 320.0) * scale)),
+            QImage image(QSize(int(std::ceil(std::max(m_layout.width, kGraphMinWidth) * scale)),
                                int(std::ceil((m_layout.height + kGraphLegendHeight) * scale))),
                          QImage::Format_ARGB32);
             image.fill(Qt::white);

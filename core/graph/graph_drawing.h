@@ -30,6 +30,7 @@ public:
 
 // The figure's name, the aggregate groups show and the colour scale, in a band this high.
 constexpr double kGraphLegendHeight = 44.0;
+constexpr double kGraphMinWidth = 400.0; // a figure's narrowest: the legend fits
 void drawGraphLegend(GraphCanvas& canvas, const GraphColoring& coloring, double width);
 // The boxes and edges, `top` points down.
 void drawGraphBody(GraphCanvas& canvas, const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring,

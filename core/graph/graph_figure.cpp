@@ -53,6 +53,20 @@ void drawArrow(GraphCanvas& canvas, const std::vector<GraphPoint>& path)
                     kEdgeInk);
 }
 
+void drawFrame(GraphCanvas& canvas, const GraphNode& node, const PlacedNode& p, const GraphColoring& coloring, double top)
+{
+    const double y = p.y + top;
+    canvas.beginNode(p.node);
+    const Rgb fill{250, 250, 251};
+    canvas.rect(p.x, y, p.width, p.height, &fill, kFrame, 1);
+    canvas.text(p.x + 6, y + 14, frameTitle(node), 10, true, kInk, Anchor::Start);
+    if (std::isfinite(coloring.nodeValues[static_cast<size_t>(p.node)])) {
+        const Rgb c = coloring.nodeColors[static_cast<size_t>(p.node)];
+        canvas.rect(p.x + p.width - 18, y + 5, 12, 12, &c, kFrame, 0.5);
+    }
+    canvas.endNode();
+}
+
 } // namespace
 
 void drawGraphLegend(GraphCanvas& canvas, const GraphColoring& coloring, double width)
@@ -72,7 +86,7 @@ void drawGraphLegend(GraphCanvas& canvas, const GraphColoring& coloring, double 
         }
         return;
     }
-    const double barWidth = std::min(240.0, width - 16);
+    const double barWidth = std::min(240.0, width - 110); // room for the "not analysed" swatch
     const int steps = 48;
     for (int i = 0; i < steps; ++i) {
         const double t = (i + 0.5) / steps;
@@ -92,22 +106,22 @@ void drawGraphLegend(GraphCanvas& canvas, const GraphColoring& coloring, double 
 void drawGraphBody(GraphCanvas& canvas, const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring,
                    double top)
 {
+    // Open groups' frames first, then the edges, then the boxes over the edges' ends.
+    for (const PlacedNode& p : layout.nodes)
+        if (p.open)
+            drawFrame(canvas, graph.nodes[static_cast<size_t>(p.node)], p, coloring, top);
+    for (const PlacedEdge& e : layout.edges) {
+        std::vector<GraphPoint> path = e.path;
+        for (GraphPoint& q : path)
+            q.y += top;
+        drawArrow(canvas, path);
+    }
     for (const PlacedNode& p : layout.nodes) {
         const GraphNode& node = graph.nodes[static_cast<size_t>(p.node)];
-        const double value = coloring.nodeValues[static_cast<size_t>(p.node)];
+        if (p.open)
+            continue;
         const double y = p.y + top;
         canvas.beginNode(p.node);
-        if (p.open) {
-            const Rgb fill{250, 250, 251};
-            canvas.rect(p.x, y, p.width, p.height, &fill, kFrame, 1);
-            canvas.text(p.x + 6, y + 14, frameTitle(node), 10, true, kInk, Anchor::Start);
-            if (std::isfinite(value)) {
-                const Rgb c = coloring.nodeColors[static_cast<size_t>(p.node)];
-                canvas.rect(p.x + p.width - 18, y + 5, 12, 12, &c, kFrame, 0.5);
-            }
-            canvas.endNode();
-            continue;
-        }
         const bool hasFigure = node.kind == GraphNodeKind::Layer || node.kind == GraphNodeKind::Group;
         const Rgb fill = hasFigure ? coloring.nodeColors[static_cast<size_t>(p.node)] : kOperationFill;
         canvas.rect(p.x, y, p.width, p.height, &fill, node.kind == GraphNodeKind::Group ? kInk : kFrame,
@@ -117,17 +131,13 @@ void drawGraphBody(GraphCanvas& canvas, const ModelGraph& graph, const GraphLayo
         canvas.text(p.x + p.width / 2, y + 27, boxDetail(node), 8, false, ink, Anchor::Middle);
         if (const std::string& badge = coloring.badges.empty() ? std::string() : coloring.badges[static_cast<size_t>(p.node)];
             !badge.empty()) {
+            // On the top-right corner, reaching out to the right: edges meet the box's middle.
             const double w = 5.2 * static_cast<double>(badge.size()) + 8;
-            canvas.rect(p.x + p.width - w + 4, y - 6, w, 12, &kInk, kInk, 0);
-            canvas.text(p.x + p.width - w / 2 + 4, y + 3, badge, 8, true, kWhite, Anchor::Middle);
+            const double left = p.x + p.width - 0.6 * w;
+            canvas.rect(left, y - 6, w, 12, &kInk, kInk, 0);
+            canvas.text(left + w / 2, y + 3, badge, 8, true, kWhite, Anchor::Middle);
         }
         canvas.endNode();
-    }
-    for (const PlacedEdge& e : layout.edges) {
-        std::vector<GraphPoint> path = e.path;
-        for (GraphPoint& q : path)
-            q.y += top;
-        drawArrow(canvas, path);
     }
 }
 
@@ -246,7 +256,7 @@ private:
 
 std::string graphSvg(const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring)
 {
-    const double width = std::max(layout.width, 320.0);
+    const double width = std::max(layout.width, kGraphMinWidth);
     const double height = layout.height + kGraphLegendHeight;
     SvgCanvas canvas;
     canvas.out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
@@ -261,7 +271,7 @@ std::string graphSvg(const ModelGraph& graph, const GraphLayout& layout, const G
 
 std::string graphPdf(const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring)
 {
-    const double width = std::max(layout.width, 320.0);
+    const double width = std::max(layout.width, kGraphMinWidth);
     const double height = layout.height + kGraphLegendHeight;
     PdfCanvas canvas(height);
     drawGraphLegend(canvas, coloring, width);
