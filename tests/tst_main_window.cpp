@@ -12,7 +12,10 @@
 #include "core/progress.h"
 #include "core/runtime.h"
 #include "test_paths.h"
+#include "views/figure_export.h"
 #include "views/layer_table_model.h"
+#include "views/overview_plots.h"
+#include "views/plot_style.h"
 #include "views/model_summary_panel.h"
 
 #include <QElapsedTimer>
@@ -101,6 +104,32 @@ private slots:
         const QImage shot = m_window->grab().toImage();
         QVERIFY(shot.save(QDir(testing::testOutputDir()).filePath("main_window.png")));
         QVERIFY(shot.width() >= 1000);
+    }
+
+    // A plot opens large in a window of its own and comes back to its tab when it closes.
+    void figureOpensInAWindowAndComesBack()
+    {
+        QCustomPlot* plot = m_window->overview()->plot(QStringLiteral("hessian"));
+        QVERIFY(plot);
+        QWidget* home = plot->parentWidget();
+        QWidget* window = views::openFigureInWindow(plot);
+        QVERIFY(window);
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        QCOMPARE(plot->window(), window);
+        QVERIFY(plot->width() > 1000);
+        QCOMPARE(views::openFigureInWindow(plot), window); // once
+        window->close();
+        QTRY_COMPARE(plot->window(), static_cast<QWidget*>(m_window.get()));
+        QCOMPARE(plot->parentWidget(), home);
+    }
+
+    // Per-layer axes shorten names to the space they get: leading modules to their initials.
+    void layerNamesShortenToTheirSpace()
+    {
+        QCOMPARE(views::compactLayerName("layer1.conv1", 18), QString("layer1.conv1"));
+        QCOMPARE(views::compactLayerName("layer2.downsample.0", 18), QString("l2.downsample.0"));
+        QCOMPARE(views::compactLayerName("layer2.downsample.0", 8), QString("l2.d.0"));
+        QCOMPARE(views::compactLayerName("transformer.h.11.attn.c_proj", 12), QString("…11.a.c_proj"));
     }
 
     void sortsByClickingHeader()

@@ -4,13 +4,18 @@
 
 #include <qcustomplot.h>
 
+#include <QDialog>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPdfWriter>
 #include <QSaveFile>
+#include <QPointer>
+#include <QStackedWidget>
 #include <QSvgGenerator>
+#include <QVBoxLayout>
 
 #include <cmath>
 
@@ -20,6 +25,8 @@ namespace {
 constexpr double kPngScale = 3.0;
 constexpr int kPngDpi = 300;
 constexpr int kLayoutDpi = 96;
+
+QString figureTitle(QCustomPlot* plot);
 
 // The figure menu of one plot; a child of the plot, so it lives and dies with it, and made once
 // so that the menu's signal is connected once.
@@ -57,11 +64,63 @@ private:
         menu.addAction(tr("Export as SVG…"), this, [this] { exportAs(QStringLiteral(".svg"), tr("SVG drawing (*.svg)")); });
         menu.addAction(tr("Export as PDF…"), this, [this] { exportAs(QStringLiteral(".pdf"), tr("PDF document (*.pdf)")); });
         menu.addSeparator();
+        if (!m_window)
+            menu.addAction(tr("Open in a window"), this, [this] { openInWindow(); });
         menu.addAction(tr("Reset view"), this, [this] { resetView(m_plot); });
         menu.exec(m_plot->mapToGlobal(pos));
     }
 
+public:
+    // A dock gives a figure a few hundred pixels; a window of its own gives it the screen. The
+    // plot itself moves there (live: it follows the selection and the analysis) and a note holds
+    // its place until the window closes.
+    QWidget* openInWindow()
+    {
+        if (m_window)
+            return m_window;
+        QWidget* home = m_plot->parentWidget();
+        auto* note = new QLabel(tr("Shown in its own window; close it to bring the figure back here."));
+        note->setAlignment(Qt::AlignCenter);
+        note->setWordWrap(true);
+        auto* stack = qobject_cast<QStackedWidget*>(home);
+        if (stack) {
+            const bool current = stack->currentWidget() == m_plot;
+            stack->insertWidget(stack->indexOf(m_plot), note);
+            stack->removeWidget(m_plot);
+            if (current)
+                stack->setCurrentWidget(note);
+        } else if (home && home->layout()) {
+            delete home->layout()->replaceWidget(m_plot, note);
+        }
+        m_window = new QDialog(home ? home->window() : nullptr, Qt::Window);
+        m_window->setAttribute(Qt::WA_DeleteOnClose);
+        m_window->setWindowTitle(figureTitle(m_plot).isEmpty() ? baseName : figureTitle(m_plot));
+        auto* layout = new QVBoxLayout(m_window);
+        layout->setContentsMargins(0, 0, 0, 0);
+        layout->addWidget(m_plot);
+        m_plot->show();
+        m_window->resize(1200, 800);
+        connect(m_window, &QDialog::finished, this, [this, home, note, stack] {
+            if (stack) {
+                const bool current = stack->currentWidget() == note;
+                stack->insertWidget(stack->indexOf(note), m_plot);
+                if (current)
+                    stack->setCurrentWidget(m_plot);
+            } else if (home && home->layout()) {
+                m_plot->setParent(home);
+                delete home->layout()->replaceWidget(note, m_plot);
+            }
+            note->deleteLater();
+            m_window = nullptr;
+        });
+        m_window->show();
+        return m_window;
+    }
+
+private:
+
     QCustomPlot* m_plot;
+    QPointer<QDialog> m_window;
 };
 
 FigureMenu* menuOf(QCustomPlot* plot)
@@ -160,6 +219,12 @@ void installFigureMenu(QCustomPlot* plot, const QString& baseName)
         menu = new FigureMenu(plot);
     menu->baseName = baseName.isEmpty() ? QStringLiteral("figure") : baseName;
     plot->setContextMenuPolicy(Qt::CustomContextMenu);
+}
+
+QWidget* openFigureInWindow(QCustomPlot* plot)
+{
+    FigureMenu* menu = menuOf(plot);
+    return menu ? menu->openInWindow() : nullptr;
 }
 
 } // namespace bitlens::views

@@ -19,8 +19,13 @@ constexpr int kFigureHeight = 400;
 // Returns false with one sentence naming the file and the cause in *error.
 bool exportFigure(QCustomPlot* plot, const QString& path, QString* error);
 
-// Context menu: Export as PNG (300 dpi)… / SVG… / PDF…, Reset view. Calling it again only changes
-// the default file name (`baseName`, without suffix).
+// Context menu: Export as PNG (300 dpi)… / SVG… / PDF…, Open in a window, Reset view. Calling it
+// again only changes the default file name (`baseName`, without suffix).
 void installFigureMenu(QCustomPlot* plot, const QString& baseName);
+
+// The menu's "Open in a window": the live plot moves to a window of its own (a note holds its
+// place) and comes back when the window closes. Returns the window; null for a plot without the
+// menu, or the window already open.
+QWidget* openFigureInWindow(QCustomPlot* plot);
 
 } // namespace bitlens::views

@@ -18,16 +18,38 @@ QFont houseFont(double points, bool bold = false)
     return font;
 }
 
+} // namespace
+
+QString compactLayerName(const QString& name, int maxChars)
+{
+    if (name.size() <= maxChars)
+        return name;
+    // Shorten the leading modules to their initial and number ("layer2.downsample.0" ->
+    // "l2.d.0"), the last one kept whole, until it fits; then keep the end.
+    QStringList parts = name.split(QLatin1Char('.'));
+    for (int i = 0; i + 1 < parts.size() && parts.join(QLatin1Char('.')).size() > maxChars; ++i) {
+        QString word = parts[i];
+        QString digits;
+        while (!word.isEmpty() && word.back().isDigit()) {
+            digits.prepend(word.back());
+            word.chop(1);
+        }
+        parts[i] = word.left(1) + digits;
+    }
+    const QString compact = parts.join(QLatin1Char('.'));
+    return compact.size() <= maxChars ? compact : QStringLiteral("…") + compact.right(maxChars - 1);
+}
+
+namespace {
+
 // Layer names at integer keys, as many as fit: thinned out to one label per rotated line height
 // at the width being drawn (the viewport, which an export sets to the figure's size).
 class LayerTicker final : public QCPAxisTicker {
 public:
     LayerTicker(QCPAxis* axis, const std::vector<std::string>& names) : m_axis(axis)
     {
-        for (const std::string& name : names) {
-            const QString text = QString::fromStdString(name);
-            m_names << (text.size() > 18 ? QStringLiteral("…") + text.right(17) : text);
-        }
+        for (const std::string& name : names)
+            m_names << QString::fromStdString(name);
     }
 
 protected:
@@ -40,7 +62,12 @@ protected:
     int getSubTickCount(double) override { return 0; }
     QString getTickLabel(double tick, const QLocale&, QChar, int) override
     {
-        return m_names.value(int(std::lround(tick)));
+        // Rotated labels may take about a third of the height being drawn (a 250-pixel dock: ~10
+        // characters; an exported figure: 18).
+        const double height = m_axis->parentPlot()->viewport().height();
+        const double charHeight = 0.87 * 0.55 * QFontMetricsF(m_axis->tickLabelFont()).height(); // at 60°
+        const int maxChars = std::clamp(int(0.3 * height / charHeight), 6, 18);
+        return compactLayerName(m_names.value(int(std::lround(tick))), maxChars);
     }
     QVector<double> createTickVector(double step, const QCPRange& range) override
     {

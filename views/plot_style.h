@@ -48,6 +48,9 @@ void setFigureTitle(QCustomPlot* plot, const QString& title);
 
 // Layer names as tick labels at 0 … n−1, rotated, long ones elided from the left, thinned out to
 // what fits the width (tooltips carry the full names).
+// A layer name in at most `maxChars` characters: leading modules shortened to their initial and
+// number ("layer2.downsample.0" -> "l2.d.0"), then the end kept ("…attn.c_proj").
+QString compactLayerName(const QString& name, int maxChars);
 void setLayerTicks(QCPAxis* axis, const std::vector<std::string>& names);
 // Moves the legend out of the axis rect into a row above it, in as many columns as fit.
 void showLegendAbove(QCustomPlot* plot);
