@@ -58,11 +58,6 @@ QToolButton* toolButton(const QString& text, const QString& tip, QWidget* parent
     return b;
 }
 
-// The figures worth showing first when the user has not chosen one: curvature, then predicted
-// loss, then what the weights alone say, then the plan.
-const LayerFigure kFallbackOrder[] = {LayerFigure::TopEigenvalue, LayerFigure::DeltaLoss, LayerFigure::WeightKurtosis,
-                                      LayerFigure::Bits};
-
 } // namespace
 
 GraphPanel::GraphPanel(QWidget* parent)
@@ -73,16 +68,22 @@ GraphPanel::GraphPanel(QWidget* parent)
         m_figure->addItem(QString::fromUtf8(info.name), int(info.figure));
     m_figure->setToolTip(tr("The per-layer figure that colours the graph"));
     m_figure->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_figure->setMinimumContentsLength(16);
+    m_figure->setMinimumContentsLength(10);
     for (FigureAggregate a : {FigureAggregate::Max, FigureAggregate::Sum, FigureAggregate::Mean})
         m_aggregate->addItem(tr("groups: %1").arg(QString::fromUtf8(aggregateName(a))), int(a));
     m_aggregate->setToolTip(tr("What a group shows of its layers' figures"));
     m_find->setPlaceholderText(tr("Find a module…"));
     m_find->setClearButtonEnabled(true);
     auto* fit = toolButton(tr("Fit"), tr("Show the whole graph"), this);
-    auto* expand = toolButton(tr("Expand all"), tr("Open every group"), this);
-    auto* collapse = toolButton(tr("Collapse"), tr("Close every group"), this);
-    auto* exportButton = toolButton(tr("Export…"), tr("SVG, PDF, PNG, Model Explorer node data, Netron metrics"), this);
+    // The rest in one menu, so the dock stays narrow on a small screen.
+    auto* more = toolButton(tr("Graph ▾"), tr("Open or close every group, export"), this);
+    more->setPopupMode(QToolButton::InstantPopup);
+    auto* menu = new QMenu(more);
+    QAction* expand = menu->addAction(tr("Expand all groups"));
+    QAction* collapse = menu->addAction(tr("Collapse all groups"));
+    menu->addSeparator();
+    QAction* exportAction = menu->addAction(tr("Export… (SVG, PDF, PNG, DOT, Model Explorer, Netron)"));
+    more->setMenu(menu);
 
     // Two rows, so a narrow dock keeps the search field usable.
     auto* colours = new QHBoxLayout;
@@ -92,8 +93,8 @@ GraphPanel::GraphPanel(QWidget* parent)
     auto* tools = new QHBoxLayout;
     tools->setContentsMargins(4, 0, 4, 0);
     tools->addWidget(m_find, 1);
-    for (QToolButton* b : {fit, expand, collapse, exportButton})
-        tools->addWidget(b);
+    tools->addWidget(fit);
+    tools->addWidget(more);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
@@ -117,15 +118,15 @@ GraphPanel::GraphPanel(QWidget* parent)
             m_status->setText(tr("No module matches “%1”.").arg(m_find->text()));
     });
     connect(fit, &QToolButton::clicked, m_view, &GraphView::fitAll);
-    connect(expand, &QToolButton::clicked, this, [this] {
+    connect(expand, &QAction::triggered, this, [this] {
         if (m_graph)
             setExpansion(expandedExpansion(*m_graph));
     });
-    connect(collapse, &QToolButton::clicked, this, [this] {
+    connect(collapse, &QAction::triggered, this, [this] {
         if (m_graph)
             setExpansion(collapsedExpansion(*m_graph));
     });
-    connect(exportButton, &QToolButton::clicked, this, &GraphPanel::chooseExport);
+    connect(exportAction, &QAction::triggered, this, &GraphPanel::chooseExport);
     connect(m_view, &GraphView::nodeClicked, this, &GraphPanel::onNodeClicked);
     connect(m_view, &GraphView::nodeDoubleClicked, this, &GraphPanel::onNodeDoubleClicked);
 }
@@ -215,15 +216,10 @@ void GraphPanel::recolor(bool keepView)
     if (!m_graph || !m_source)
         return;
     const FigureSource source = m_source();
-    if (!m_figureChosen) { // the first figure with values, in kFallbackOrder
-        for (LayerFigure f : kFallbackOrder) {
-            const std::vector<double> v = layerFigureValues(f, source);
-            if (std::any_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); })) {
-                m_figure->setCurrentIndex(m_figure->findData(int(f)));
-                m_aggregate->setCurrentIndex(m_aggregate->findData(int(figureInfo(f).aggregate)));
-                break;
-            }
-        }
+    if (!m_figureChosen) {
+        const LayerFigure f = defaultFigure(source);
+        m_figure->setCurrentIndex(m_figure->findData(int(f)));
+        m_aggregate->setCurrentIndex(m_aggregate->findData(int(figureInfo(f).aggregate)));
     }
     m_coloring = colorGraph(*m_graph, figure(), FigureAggregate(m_aggregate->currentData().toInt()),
                             layerFigureValues(figure(), source));

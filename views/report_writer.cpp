@@ -1,8 +1,12 @@
 #include "report_writer.h"
 
+#include "graph_view.h"
+#include "core/graph/graph_export.h"
+
 #include "analysis_values.h"
 #include "estimator_trust_plot.h"
 #include "figure_export.h"
+#include "graph_view.h"
 #include "layer_detail_plots.h"
 #include "overview_plots.h"
 #include "plan_bits_plot.h"
@@ -11,6 +15,7 @@
 
 #include "core/data/dataset.h"
 #include "core/errors.h"
+#include "core/graph/graph_export.h"
 #include "core/io/report_tables.h"
 #include "core/progress.h"
 
@@ -18,7 +23,10 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QBuffer>
 #include <QElapsedTimer>
+#include <QImage>
+#include <QPainter>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -131,6 +139,47 @@ struct ReportWriter::Impl {
                          }});
     }
 
+    // The model graph in its default view, coloured as the dock colours it first: SVG, PDF, PNG,
+    // and its node data for Model Explorer and Netron.
+    void addGraphFigure()
+    {
+        steps.push_back({QObject::tr("Drawing the model graph"), [this] {
+                             QElapsedTimer timer;
+                             timer.start();
+                             const ModelGraph& graph = *input.graph;
+                             const FigureSource source{&input.layers, 0, input.analysis.get(), &input.plan, input.prediction.estimator};
+                             const LayerFigure figure = defaultFigure(source);
+                             const GraphColoring coloring = colorGraph(graph, figure, figureInfo(figure).aggregate,
+                                                                       layerFigureValues(figure, source));
+                             GraphLayouter layouter(graph);
+                             const GraphLayout layout = layouter.layout(defaultExpansion(graph));
+                             writeFile(QStringLiteral("figures/graph.svg"), QByteArray::fromStdString(graphSvg(graph, layout, coloring)));
+                             writeFile(QStringLiteral("figures/graph.pdf"), QByteArray::fromStdString(graphPdf(graph, layout, coloring)));
+                             QImage image(QSize(int(std::ceil(std::max(layout.width, kGraphMinWidth) * 2)),
+                                                int(std::ceil((layout.height + kGraphLegendHeight) * 2))),
+                                          QImage::Format_ARGB32);
+                             image.fill(Qt::white);
+                             const int dotsPerMeter = int(std::lround(144 / 0.0254)); // 2 px a point: the PDF's size
+                             image.setDotsPerMeterX(dotsPerMeter);
+                             image.setDotsPerMeterY(dotsPerMeter);
+                             QPainter painter(&image);
+                             painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+                             painter.scale(2, 2);
+                             paintGraph(painter, graph, layout, coloring);
+                             painter.end();
+                             QByteArray png;
+                             QBuffer buffer(&png);
+                             buffer.open(QIODevice::WriteOnly);
+                             image.save(&buffer, "PNG");
+                             writeFile(QStringLiteral("figures/graph.png"), png);
+                             writeFile(QStringLiteral("graph_nodes.json"), QByteArray::fromStdString(modelExplorerNodeData(graph, coloring)));
+                             writeFile(QStringLiteral("model.metrics.json"), QByteArray::fromStdString(netronMetrics(graph, source)));
+                             figures.push_back({QStringLiteral("figures/graph"),
+                                                QObject::tr("The model graph coloured by %1").arg(QString::fromUtf8(figureInfo(figure).name)), -1});
+                             summary.figureSeconds += 1e-3 * double(timer.elapsed());
+                         }});
+    }
+
     void planSteps();
     void createFolder();
     void commit();
@@ -217,6 +266,9 @@ void ReportWriter::Impl::planSteps()
         planBits.reset(createPlanBitsPlot(input.layers, input.plan, input.prediction.cost));
         return planBits.get();
     });
+
+    if (input.graph)
+        addGraphFigure();
 
     const int digits = std::max(2, int(QString::number(qlonglong(a.layers.size()) - 1).size()));
     for (size_t i = 0; i < a.layers.size(); ++i) {

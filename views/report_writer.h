@@ -17,6 +17,7 @@
 
 #include "core/alloc/plan_prediction.h"
 #include "core/eval/plan_measurement.h"
+#include "core/graph/model_graph.h"
 #include "core/stats/model_analysis.h"
 
 #include <QString>
@@ -52,6 +53,7 @@ struct ReportInput {
     std::string modelSha256;
     ReportDataset dataset;
     PlanMeasurement measured;       // measurePlan (core/eval/plan_measurement.h)
+    std::shared_ptr<const ModelGraph> graph; // buildModelGraph of the model; null: no graph figure
 };
 
 // Whether a report may be written to `folder`: its parent exists and is writable, and `folder`

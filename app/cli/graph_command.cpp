@@ -79,7 +79,7 @@ int runGraph(const CliArgs& args)
     auto start = std::chrono::steady_clock::now();
     const ModelGraph graph = buildModelGraph(*model, probe.get());
     const double buildSeconds = secondsSince(start);
-    const LayerFigure figure = layerFigureFromId(args.value("color", source.analysis ? "lambda_max" : "bits"));
+    const LayerFigure figure = args.options.count("color") ? layerFigureFromId(args.value("color", "")) : defaultFigure(source);
     GraphColoring coloring = colorGraph(graph, figure, aggregateFrom(args.value("aggregate", ""), figure),
                                         layerFigureValues(figure, source));
     coloring.badges = layerBadges(graph, source);

@@ -128,6 +128,7 @@ void ExportController::startReport(const views::ExportRequest& request, QStringL
     input.prediction = m_session->prediction();
     input.modelPath = m_session->modelPath().toStdString();
     input.dataset = views::describeDataset(*data, m_session->datasetOptions().seed);
+    input.graph = m_session->modelGraph();
     const std::optional<EvalResult> baseline = m_session->baseline();
     m_jobs->start(QStringLiteral("report"), tr("Measuring for the report"),
                   guarded([this, model, data, input, baseline, folder](Progress& progress) mutable {

@@ -55,6 +55,7 @@ void GraphController::buildGraph()
             if (session->generation() != generation)
                 return;
             m_graph = graph;
+            session->setModelGraph(graph);
             m_layouter = std::make_shared<GraphLayouter>(*m_graph);
             m_panel->setGraph(m_graph);
             emit graphReady();

@@ -32,6 +32,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
@@ -142,7 +143,9 @@ MainWindow::MainWindow(QWidget* parent)
     createAllocationDocks();
     createGraphDock();
     createMenus();
-    resize(1500, 950);
+    // The default size, within the screen (a 1280 × 800 laptop shows the whole window).
+    const QSize available = screen() ? screen()->availableGeometry().size() : QSize(1500, 950);
+    resize(QSize(1500, 950).boundedTo(available));
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());

@@ -25,6 +25,7 @@
 
 #include <QDockWidget>
 #include <QMenu>
+#include <QScreen>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTableView>
@@ -130,10 +131,20 @@ void MainWindow::createGraphDock()
     m_graphPanel = new views::GraphPanel;
     m_graph = new GraphController(m_session, m_jobs, m_graphPanel, this);
     // A model graph is a tall chain: the left column, full height, beside the table and the plots.
-    setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
-    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
-    QDockWidget* dock = addDock(m_graphPanel, tr("Graph"), QStringLiteral("graphDock"), Qt::LeftDockWidgetArea);
-    resizeDocks({dock}, {330}, Qt::Horizontal);
+    // A screen narrower than the window's default has no room for a third column: there the graph
+    // is a tab beside the layer editor.
+    const bool wide = !screen() || screen()->availableGeometry().width() >= 1500;
+    if (wide) {
+        setCorner(Qt::TopLeftCorner, Qt::LeftDockWidgetArea);
+        setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    }
+    QDockWidget* dock = addDock(m_graphPanel, tr("Graph"), QStringLiteral("graphDock"),
+                                wide ? Qt::LeftDockWidgetArea : Qt::RightDockWidgetArea);
+    if (wide)
+        resizeDocks({dock}, {330}, Qt::Horizontal);
+    else
+        tabifyDockWidget(findChild<QDockWidget*>(QStringLiteral("allocateDock")), dock);
+    findChild<QDockWidget*>(QStringLiteral("editorDock"))->raise();
     connect(m_graphPanel, &views::GraphPanel::layersChosen, this, &MainWindow::selectLayers);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         std::vector<int> layers;

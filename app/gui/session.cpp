@@ -48,6 +48,7 @@ void Session::setModel(std::unique_ptr<Model> model, std::optional<ModelSidecar>
     m_modelPath = m_model ? QString::fromStdString(m_model->path()) : QString();
     m_totalParams = m_model ? m_model->totalParams() : 0;
     m_sidecar = std::move(sidecar);
+    m_modelGraph.reset();
     m_layers = m_model ? m_model->layers() : std::vector<LayerInfo>{};
     ++m_generation;
     m_baseline.reset();

@@ -25,6 +25,7 @@ class QUndoStack;
 
 namespace bitlens {
 class Model;
+struct ModelGraph;
 }
 
 namespace bitlens::app {
@@ -56,6 +57,10 @@ public:
     const std::vector<LayerInfo>& layers() const { return m_layers; }
     int64_t totalMacs() const;
     void setLayers(std::vector<LayerInfo> layers);
+
+    // The model's graph (core/graph), built in the background after the model opens; null until then.
+    std::shared_ptr<const ModelGraph> modelGraph() const { return m_modelGraph; }
+    void setModelGraph(std::shared_ptr<const ModelGraph> graph) { m_modelGraph = std::move(graph); }
 
     const std::optional<EvalResult>& baseline() const { return m_baseline; }
     bool baselineRunning() const { return m_baselineRunning; }
@@ -134,6 +139,7 @@ signals:
 
 private:
     std::shared_ptr<Model> m_model;
+    std::shared_ptr<const ModelGraph> m_modelGraph;
     QString m_modelPath;
     int64_t m_totalParams = 0;
     std::optional<ModelSidecar> m_sidecar;

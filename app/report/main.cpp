@@ -101,6 +101,7 @@ int run(const CliArgs& args)
     input.modelPath = analysis->modelPath;
     input.modelSha256 = analysis->modelSha256;
     input.dataset = views::describeDataset(w.data, w.dataOptions.seed);
+    input.graph = std::make_shared<const ModelGraph>(buildModelGraph(*w.model, &w.data.evaluation));
     const double loadSeconds = 1e-3 * double(clock.restart());
     SubProgress measuring(progress, 0.0, 0.7);
     input.measured = measurePlan(*w.model, w.data, plan, measuring);

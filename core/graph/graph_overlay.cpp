@@ -102,6 +102,16 @@ const char* aggregateName(FigureAggregate aggregate)
     return "max";
 }
 
+LayerFigure defaultFigure(const FigureSource& source)
+{
+    for (LayerFigure f : {LayerFigure::TopEigenvalue, LayerFigure::DeltaLoss, LayerFigure::WeightKurtosis}) {
+        const std::vector<double> v = layerFigureValues(f, source);
+        if (std::any_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); }))
+            return f;
+    }
+    return LayerFigure::Bits;
+}
+
 std::vector<std::string> methodNames()
 {
     std::vector<std::string> names;

@@ -47,6 +47,9 @@ struct FigureSource {
 };
 // One value per layer, NaN where the figure was not analysed. Method gives the QuantMethod's index.
 std::vector<double> layerFigureValues(LayerFigure figure, const FigureSource& source);
+// The figure a graph shows until one is chosen: the first with values of λ₁, the predicted ΔLoss,
+// weight kurtosis and the plan's bits (always there).
+LayerFigure defaultFigure(const FigureSource& source);
 // The names of Method's values ("rtn", "gptq", ...), by index.
 std::vector<std::string> methodNames();
 
