@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
+cmake --build build --target benchmarks -j "$(nproc)"
 # The benchmarks run as bitlens and bitlens-cli do (core/runtime.h): idle OpenMP threads sleep.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 if [ "${1:-}" = "--resnet18" ] && [ ! -f "$HOME/.cache/bitlens/resnet18_fmnist.pt" ]; then

@@ -1,5 +1,6 @@
 #include "analysis_placeholder.h"
 
+#include <QChildEvent>
 #include <QLabel>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -35,8 +36,10 @@ AnalysisPlaceholder::AnalysisPlaceholder(QWidget* content, QWidget* parent)
 
 void AnalysisPlaceholder::showContent(bool available, const QString& whatToRun)
 {
+    m_contentDue = available;
     if (available) {
-        setCurrentWidget(m_content);
+        if (indexOf(m_content) >= 0) // else it is in a window of its own for now
+            setCurrentWidget(m_content);
         return;
     }
     showMessage(tr("Not analysed yet"), whatToRun.isEmpty() ? tr("Run Analyse to compute it.") : whatToRun);
@@ -45,11 +48,23 @@ void AnalysisPlaceholder::showContent(bool available, const QString& whatToRun)
 
 void AnalysisPlaceholder::showMessage(const QString& title, const QString& detail)
 {
+    m_contentDue = false;
     m_title->setText(title);
     m_detail->setText(detail);
     m_detail->setVisible(!detail.isEmpty());
     m_analyse->setVisible(false);
     setCurrentWidget(m_message);
+}
+
+void AnalysisPlaceholder::childEvent(QChildEvent* event)
+{
+    QStackedWidget::childEvent(event);
+    // Added as a child first, to the stack right after: show it once it is there.
+    if (event->added() && event->child() == m_content)
+        QMetaObject::invokeMethod(this, [this] {
+            if (m_contentDue && indexOf(m_content) >= 0)
+                setCurrentWidget(m_content);
+        }, Qt::QueuedConnection);
 }
 
 } // namespace bitlens::views

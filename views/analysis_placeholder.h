@@ -24,8 +24,13 @@ public:
 signals:
     void analyseRequested();
 
+protected:
+    // The content back from a window of its own (figure_export.h) shows if it is what is due.
+    void childEvent(QChildEvent* event) override;
+
 private:
     QWidget* m_content;
+    bool m_contentDue = false; // showContent(true) was the last word
     QWidget* m_message;
     QLabel* m_title;
     QLabel* m_detail;

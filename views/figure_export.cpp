@@ -79,20 +79,20 @@ public:
         if (m_window)
             return m_window;
         QWidget* home = m_plot->parentWidget();
-        auto* note = new QLabel(tr("Shown in its own window; close it to bring the figure back here."));
+        auto* stack = qobject_cast<QStackedWidget*>(home);
+        if (!home || (!stack && !home->layout()))
+            return nullptr; // nowhere to hold its place
+        auto* note = new QLabel(tr("Shown in its own window; close it to bring the figure back here."), home);
         note->setAlignment(Qt::AlignCenter);
         note->setWordWrap(true);
-        auto* stack = qobject_cast<QStackedWidget*>(home);
         if (stack) {
-            const bool current = stack->currentWidget() == m_plot;
             stack->insertWidget(stack->indexOf(m_plot), note);
+            stack->setCurrentWidget(note);
             stack->removeWidget(m_plot);
-            if (current)
-                stack->setCurrentWidget(note);
-        } else if (home && home->layout()) {
+        } else {
             delete home->layout()->replaceWidget(m_plot, note);
         }
-        m_window = new QDialog(home ? home->window() : nullptr, Qt::Window);
+        m_window = new QDialog(home->window(), Qt::Window);
         m_window->setAttribute(Qt::WA_DeleteOnClose);
         m_window->setWindowTitle(figureTitle(m_plot).isEmpty() ? baseName : figureTitle(m_plot));
         auto* layout = new QVBoxLayout(m_window);
@@ -100,18 +100,21 @@ public:
         layout->addWidget(m_plot);
         m_plot->show();
         m_window->resize(1200, 800);
-        connect(m_window, &QDialog::finished, this, [this, home, note, stack] {
-            if (stack) {
+        // Back before the window is deleted with its children; the home and the note may be gone.
+        connect(m_window, &QDialog::finished, this, [this, home = QPointer<QWidget>(home), note = QPointer<QLabel>(note)] {
+            m_window = nullptr;
+            if (!home || !note)
+                return;
+            if (auto* stack = qobject_cast<QStackedWidget*>(home.data())) {
                 const bool current = stack->currentWidget() == note;
                 stack->insertWidget(stack->indexOf(note), m_plot);
                 if (current)
                     stack->setCurrentWidget(m_plot);
-            } else if (home && home->layout()) {
+            } else {
                 m_plot->setParent(home);
                 delete home->layout()->replaceWidget(note, m_plot);
             }
             note->deleteLater();
-            m_window = nullptr;
         });
         m_window->show();
         return m_window;

@@ -292,16 +292,7 @@ bool GraphPanel::exportTo(const QString& path, QString* error) const
     }
     try {
         if (path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
-            const double scale = 2.0; // print-sharp
-            QImage image(QSize(int(std::ceil(std::max(m_layout.width, kGraphMinWidth) * scale)),
-                               int(std::ceil((m_layout.height + kGraphLegendHeight) * scale))),
-                         QImage::Format_ARGB32);
-            image.fill(Qt::white);
-            QPainter painter(&image);
-            painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
-            painter.scale(scale, scale);
-            paintGraph(painter, *m_graph, m_layout, m_coloring);
-            painter.end();
+            const QImage image = graphImage(*m_graph, m_layout, m_coloring, 2.0); // print-sharp
             AtomicFile file(path.toStdString());
             file.write([&](const std::string& temporary) {
                 if (!image.save(QString::fromStdString(temporary), "PNG"))

@@ -1,6 +1,7 @@
 #include "graph_view.h"
 
 #include <QGraphicsItemGroup>
+#include <QImage>
 #include <QGraphicsPathItem>
 #include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
@@ -195,7 +196,7 @@ QString GraphView::nodeText(const ModelGraph& graph, const GraphColoring& colori
     const LayerFigureInfo& info = figureInfo(coloring.figure);
     if (n.kind == GraphNodeKind::Layer || n.kind == GraphNodeKind::Group) {
         QString shown = std::isnan(value) ? tr("not analysed") : QString::number(value, 'g', 4);
-        if (info.scale == ColorScaleKind::Categorical && !std::isnan(value))
+        if (info.scale == ColorScaleKind::Categorical && !std::isnan(value) && size_t(value) < coloring.categories.size())
             shown = QString::fromStdString(coloring.categories[size_t(value)]);
         else if (info.scale == ColorScaleKind::Categorical && n.kind == GraphNodeKind::Group)
             shown = tr("mixed");
@@ -370,11 +371,22 @@ void GraphView::updateMinimap()
     m_minimap->viewport()->update();
 }
 
-void paintGraph(QPainter& painter, const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring)
+QImage graphImage(const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring, double scale)
 {
+    const double width = std::max(layout.width, kGraphMinWidth);
+    QImage image(QSize(int(std::ceil(width * scale)), int(std::ceil((layout.height + kGraphLegendHeight) * scale))),
+                 QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    const int dotsPerMeter = int(std::lround(72 * scale / 0.0254));
+    image.setDotsPerMeterX(dotsPerMeter);
+    image.setDotsPerMeterY(dotsPerMeter);
+    QPainter painter(&image);
+    painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+    painter.scale(scale, scale);
     PainterCanvas canvas(painter);
-    drawGraphLegend(canvas, coloring, layout.width);
+    drawGraphLegend(canvas, coloring, width);
     drawGraphBody(canvas, graph, layout, coloring, kGraphLegendHeight);
+    return image;
 }
 
 void paintGraphLegend(QPainter& painter, const GraphColoring& coloring, double width)

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+class QImage;
 class QPainter;
 
 namespace bitlens::views {
@@ -62,8 +63,10 @@ private:
     QPoint m_pressAt;
 };
 
-// Draws with a QPainter: the PNG export, at any scale (legend above the graph), and the legend alone.
-void paintGraph(QPainter& painter, const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring);
+// The figure as an image, legend above the graph, `scale` pixels a point (its dpi says 72 × scale,
+// so it prints at the PDF's size): the dock's PNG export and the report's.
+QImage graphImage(const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring, double scale);
+// The legend alone, drawn with a QPainter `width` points wide.
 void paintGraphLegend(QPainter& painter, const GraphColoring& coloring, double width);
 
 } // namespace bitlens::views

@@ -1,8 +1,5 @@
 #include "report_writer.h"
 
-#include "graph_view.h"
-#include "core/graph/graph_export.h"
-
 #include "analysis_values.h"
 #include "estimator_trust_plot.h"
 #include "figure_export.h"
@@ -21,12 +18,10 @@
 
 #include <qcustomplot.h>
 
+#include <QBuffer>
 #include <QCoreApplication>
 #include <QDir>
-#include <QBuffer>
 #include <QElapsedTimer>
-#include <QImage>
-#include <QPainter>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -155,22 +150,11 @@ struct ReportWriter::Impl {
                              const GraphLayout layout = layouter.layout(defaultExpansion(graph));
                              writeFile(QStringLiteral("figures/graph.svg"), QByteArray::fromStdString(graphSvg(graph, layout, coloring)));
                              writeFile(QStringLiteral("figures/graph.pdf"), QByteArray::fromStdString(graphPdf(graph, layout, coloring)));
-                             QImage image(QSize(int(std::ceil(std::max(layout.width, kGraphMinWidth) * 2)),
-                                                int(std::ceil((layout.height + kGraphLegendHeight) * 2))),
-                                          QImage::Format_ARGB32);
-                             image.fill(Qt::white);
-                             const int dotsPerMeter = int(std::lround(144 / 0.0254)); // 2 px a point: the PDF's size
-                             image.setDotsPerMeterX(dotsPerMeter);
-                             image.setDotsPerMeterY(dotsPerMeter);
-                             QPainter painter(&image);
-                             painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
-                             painter.scale(2, 2);
-                             paintGraph(painter, graph, layout, coloring);
-                             painter.end();
                              QByteArray png;
                              QBuffer buffer(&png);
                              buffer.open(QIODevice::WriteOnly);
-                             image.save(&buffer, "PNG");
+                             if (!graphImage(graph, layout, coloring, 2.0).save(&buffer, "PNG"))
+                                 fail(QStringLiteral("%1/figures/graph.png: cannot encode the image").arg(folder));
                              writeFile(QStringLiteral("figures/graph.png"), png);
                              writeFile(QStringLiteral("graph_nodes.json"), QByteArray::fromStdString(modelExplorerNodeData(graph, coloring)));
                              writeFile(QStringLiteral("model.metrics.json"), QByteArray::fromStdString(netronMetrics(graph, source)));

@@ -78,11 +78,12 @@ void GraphController::startLayout(const GraphExpansion& expansion)
     // The layout thread holds the graph and its layouter, which a new model may replace meanwhile.
     m_watcher.setFuture(QtConcurrent::run([graph = m_graph, layouter = m_layouter, expansion] {
         Result r;
+        r.graph = graph;
         r.expansion = expansion;
         const auto start = std::chrono::steady_clock::now();
         try {
             r.layout = layouter->layout(expansion);
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {
             r.error = e.what();
         }
         r.seconds = secondsSince(start);
@@ -99,6 +100,8 @@ void GraphController::onLayoutFinished()
         m_pending.reset();
         startLayout(next);
     }
+    if (r.graph != m_graph)
+        return; // another model's graph came meanwhile
     if (!r.error.empty()) {
         m_panel->setGraph(nullptr, QString::fromStdString(r.error));
         return;

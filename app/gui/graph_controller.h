@@ -47,6 +47,7 @@ private:
     std::shared_ptr<const ModelGraph> m_graph;
     std::shared_ptr<GraphLayouter> m_layouter; // used by one layout thread at a time
     struct Result {
+        std::shared_ptr<const ModelGraph> graph; // laid out for this graph; a newer one drops it
         GraphExpansion expansion;
         GraphLayout layout;
         std::string error;

@@ -163,7 +163,8 @@ void MainWindow::selectLayers(const std::vector<int>& layers, int current)
         if (row.isValid())
             rows.select(row, row);
     }
-    m_table->selectionModel()->select(rows, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    // The graph's choice replaces the table's selection (the current row stays the chosen layer).
+    m_table->selectionModel()->select(rows, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     m_graphPanel->setSelection(layers, current);
 }
 

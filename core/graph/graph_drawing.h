@@ -31,6 +31,11 @@ public:
 // The figure's name, the aggregate groups show and the colour scale, in a band this high.
 constexpr double kGraphLegendHeight = 44.0;
 constexpr double kGraphMinWidth = 400.0; // a figure's narrowest: the legend fits
+constexpr Rgb kOperationFill{241, 243, 244}; // boxes without a figure: operations, inputs, output
+
+// `value` with `decimals` digits after the point, or (decimals < 0) in %g style with -decimals
+// significant digits: always with a '.', whatever the process's locale (files must parse anywhere).
+std::string plainNumber(double value, int decimals);
 void drawGraphLegend(GraphCanvas& canvas, const GraphColoring& coloring, double width);
 // The boxes and edges, `top` points down.
 void drawGraphBody(GraphCanvas& canvas, const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring,

@@ -3,6 +3,7 @@
 #include "graph_export.h"
 
 #include "../errors.h"
+#include "graph_drawing.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,15 +20,20 @@ bool endsWith(const std::string& s, const std::string& tail)
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-std::string dotQuoted(const std::string& s)
+std::string dotEscaped(const std::string& s)
 {
-    std::string out = "\"";
+    std::string out;
     for (char c : s) {
         if (c == '"' || c == '\\')
             out += '\\';
         out += c;
     }
-    return out + '"';
+    return out;
+}
+
+std::string dotQuoted(const std::string& s)
+{
+    return '"' + dotEscaped(s) + '"';
 }
 
 void writeDotNode(std::ostringstream& out, const ModelGraph& graph, const GraphExpansion& open,
@@ -36,15 +42,15 @@ void writeDotNode(std::ostringstream& out, const ModelGraph& graph, const GraphE
     const GraphNode& node = graph.nodes[static_cast<size_t>(n)];
     if (n != 0 && !open[static_cast<size_t>(n)]) {
         const bool hasFigure = node.kind == GraphNodeKind::Layer || node.kind == GraphNodeKind::Group;
-        out << indent << 'n' << n << " [label=" << dotQuoted(node.label + "\\n" + node.type) << " fillcolor=\""
-            << (hasFigure ? coloring.nodeColors[static_cast<size_t>(n)].hex() : "#f1f3f4") << '"'
+        out << indent << 'n' << n << " [label=\"" << dotEscaped(node.label) << "\\n" << dotEscaped(boxDetail(node))
+            << "\" fillcolor=\"" << (hasFigure ? coloring.nodeColors[static_cast<size_t>(n)] : kOperationFill).hex() << '"'
             << (node.kind == GraphNodeKind::Group ? " penwidth=2" : "") << "];\n";
         return;
     }
     const bool cluster = n != 0;
     if (cluster)
         out << indent << "subgraph cluster_" << n << " {\n"
-            << indent << "  label=" << dotQuoted(node.label + (node.type.empty() ? "" : " · " + node.type)) << ";\n";
+            << indent << "  label=" << dotQuoted(frameTitle(node)) << ";\n";
     for (int c : node.children)
         writeDotNode(out, graph, open, coloring, c, indent + "  ");
     if (cluster)
@@ -113,10 +119,7 @@ std::string modelExplorerNodeData(const ModelGraph& graph, const GraphColoring& 
     if (coloring.scale.kind != ColorScaleKind::Categorical) {
         nlohmann::json gradient = nlohmann::json::array();
         for (double stop : {0.0, 0.25, 0.5, 0.75, 1.0}) {
-            const ColorScale& s = coloring.scale;
-            const double v = s.logarithmic ? std::exp(std::log(s.low) + stop * (std::log(s.high) - std::log(s.low)))
-                                           : s.low + stop * (s.high - s.low);
-            gradient.push_back({{"stop", stop}, {"bgColor", s.color(v).hex()}});
+            gradient.push_back({{"stop", stop}, {"bgColor", coloring.scale.color(coloring.scale.valueAt(stop)).hex()}});
         }
         data["gradient"] = gradient;
     }

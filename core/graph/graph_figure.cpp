@@ -4,6 +4,8 @@
 #include "graph_drawing.h"
 #include "graph_export.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -14,21 +16,11 @@ namespace {
 const Rgb kInk{32, 33, 36};
 const Rgb kEdgeInk{95, 99, 104};
 const Rgb kFrame{154, 160, 166};
-const Rgb kOperationFill{241, 243, 244};
 const Rgb kWhite{255, 255, 255};
 
 std::string number(double v)
 {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.2f", v);
-    return text;
-}
-
-std::string figureNumber(double v)
-{
-    char text[32];
-    std::snprintf(text, sizeof text, "%.4g", v);
-    return text;
+    return plainNumber(v, 2);
 }
 
 // Dark text on light fills, white on dark ones (relative luminance).
@@ -76,9 +68,12 @@ void drawGraphLegend(GraphCanvas& canvas, const GraphColoring& coloring, double 
     if (info.scale != ColorScaleKind::Categorical)
         title += std::string(" · groups: ") + aggregateName(coloring.aggregate);
     canvas.text(8, 16, title, 11, true, kInk, Anchor::Start);
-    if (info.scale == ColorScaleKind::Categorical) {
+    if (info.scale == ColorScaleKind::Categorical) { // the categories the layers use
         double x = 8;
         for (size_t i = 0; i < coloring.categories.size(); ++i) {
+            if (std::find(coloring.layerValues.begin(), coloring.layerValues.end(), static_cast<double>(i))
+                == coloring.layerValues.end())
+                continue;
             const Rgb c = coloring.scale.color(static_cast<double>(i));
             canvas.rect(x, 24, 12, 12, &c, kFrame, 0.5);
             canvas.text(x + 16, 34, coloring.categories[i], 9, false, kInk, Anchor::Start);
@@ -89,15 +84,11 @@ void drawGraphLegend(GraphCanvas& canvas, const GraphColoring& coloring, double 
     const double barWidth = std::min(240.0, width - 110); // room for the "not analysed" swatch
     const int steps = 48;
     for (int i = 0; i < steps; ++i) {
-        const double t = (i + 0.5) / steps;
-        const ColorScale& s = coloring.scale;
-        const double v = s.logarithmic ? std::exp(std::log(s.low) + t * (std::log(s.high) - std::log(s.low)))
-                                       : s.low + t * (s.high - s.low);
-        const Rgb c = s.color(v);
+        const Rgb c = coloring.scale.color(coloring.scale.valueAt((i + 0.5) / steps));
         canvas.rect(8 + barWidth * i / steps, 24, barWidth / steps + 0.3, 10, &c, c, 0);
     }
-    canvas.text(8, 44, figureNumber(coloring.scale.low), 9, false, kInk, Anchor::Start);
-    canvas.text(8 + barWidth, 44, figureNumber(coloring.scale.high) + (coloring.scale.logarithmic ? " (log)" : ""), 9,
+    canvas.text(8, 44, plainNumber(coloring.scale.low, -4), 9, false, kInk, Anchor::Start);
+    canvas.text(8 + barWidth, 44, plainNumber(coloring.scale.high, -4) + (coloring.scale.logarithmic ? " (log)" : ""), 9,
                 false, kInk, Anchor::End);
     canvas.rect(16 + barWidth, 24, 10, 10, &kMissingColor, kFrame, 0.5);
     canvas.text(30 + barWidth, 33, "not analysed", 9, false, kInk, Anchor::Start);
@@ -213,6 +204,8 @@ public:
     std::ostringstream out;
     void rect(double x, double y, double w, double h, const Rgb* fill, Rgb stroke, double width) override
     {
+        if (!fill && width <= 0)
+            return;
         if (fill)
             out << color(*fill, "rg");
         if (width > 0)
@@ -284,7 +277,7 @@ std::string graphPdf(const ModelGraph& graph, const GraphLayout& layout, const G
             + "] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-        "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "endstream"};
+        "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "\nendstream"};
     std::string pdf = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
     std::vector<size_t> offsets;
     for (size_t i = 0; i < objects.size(); ++i) {
@@ -301,6 +294,14 @@ std::string graphPdf(const ModelGraph& graph, const GraphLayout& layout, const G
     pdf += "trailer\n<< /Size " + std::to_string(objects.size() + 1) + " /Root 1 0 R >>\nstartxref\n"
            + std::to_string(xref) + "\n%%EOF\n";
     return pdf;
+}
+
+std::string plainNumber(double value, int decimals)
+{
+    char text[64];
+    const auto r = decimals >= 0 ? std::to_chars(text, text + sizeof text, value, std::chars_format::fixed, decimals)
+                                 : std::to_chars(text, text + sizeof text, value, std::chars_format::general, -decimals);
+    return std::string(text, r.ptr);
 }
 
 } // namespace bitlens

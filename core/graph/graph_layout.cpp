@@ -1,6 +1,7 @@
 #include "graph_layout.h"
 
 #include "../errors.h"
+#include "graph_drawing.h"
 
 #include <algorithm>
 #include <set>
@@ -42,7 +43,7 @@ void set(void* object, const char* name, const std::string& value)
 
 std::string inches(double points)
 {
-    return std::to_string(points / 72.0);
+    return plainNumber(points / 72.0, 4); // Graphviz parses in the C locale
 }
 #endif
 
@@ -85,6 +86,111 @@ std::string frameTitle(const GraphNode& node)
 {
     return node.label + (node.type.empty() ? "" : " · " + node.type);
 }
+
+namespace {
+
+// Where an edge of a level starts or ends: a child, or -1 for outside the group.
+using LevelEdges = std::set<std::pair<int, int>>;
+
+#ifdef BITLENS_HAVE_GRAPHVIZ
+// One level for dot: a fixed-size box per child, a point where edges enter ("in") or leave ("out").
+struct DotLevel {
+    Agraph_t* graph = agopen(const_cast<char*>("g"), Agdirected, nullptr);
+    GVC_t* context = nullptr; // set once laid out: the layout is freed with the graph
+    std::vector<Agnode_t*> boxes;
+    std::vector<std::pair<Agedge_t*, std::pair<int, int>>> edges;
+    ~DotLevel()
+    {
+        if (context)
+            gvFreeLayout(context, graph);
+        agclose(graph);
+    }
+};
+
+void buildLevel(DotLevel& level, const GraphNode& g, const std::vector<BoxSize>& sizes, const LevelEdges& edges)
+{
+    set(level.graph, "rankdir", "TB");
+    set(level.graph, "nodesep", "0.25");
+    set(level.graph, "ranksep", "0.3");
+    set(level.graph, "splines", "spline");
+    agattr(level.graph, AGEDGE, const_cast<char*>("arrowhead"), const_cast<char*>("none"));
+    for (size_t i = 0; i < g.children.size(); ++i) {
+        Agnode_t* n = agnode(level.graph, const_cast<char*>(("n" + std::to_string(i)).c_str()), 1);
+        set(n, "shape", "box");
+        set(n, "fixedsize", "true");
+        set(n, "label", "");
+        set(n, "width", inches(sizes[i].width));
+        set(n, "height", inches(sizes[i].height));
+        level.boxes.push_back(n);
+    }
+    // Ports need no rank=source/sink subgraph: with edges only out (in) dot ranks them first (last),
+    // and Graphviz 2.42's mincross crashes on such subgraphs in some graphs with cycles.
+    const auto port = [&](const char* name) {
+        Agnode_t* n = agnode(level.graph, const_cast<char*>(name), 1);
+        set(n, "shape", "point");
+        set(n, "width", "0.02");
+        set(n, "label", "");
+        return n;
+    };
+    Agnode_t* in = nullptr;
+    Agnode_t* out = nullptr;
+    const auto box = [&](int child) {
+        return level.boxes[static_cast<size_t>(std::find(g.children.begin(), g.children.end(), child) - g.children.begin())];
+    };
+    for (const auto& [from, to] : edges) {
+        Agnode_t* tail = from >= 0 ? box(from) : (in ? in : in = port("in"));
+        Agnode_t* head = to >= 0 ? box(to) : (out ? out : out = port("out"));
+        level.edges.push_back({agedge(level.graph, tail, head, nullptr, 1), {from, to}});
+    }
+}
+#endif
+
+// A group's inside laid out by dot: its children's boxes and the edges, in the frame's coordinates.
+GraphLayouter::Inside layOutLevel(const ModelGraph& graph, int group, const std::vector<BoxSize>& sizes,
+                                  const LevelEdges& edges, const GraphExpansion& open)
+{
+    const GraphNode& g = graph.nodes[static_cast<size_t>(group)];
+#ifndef BITLENS_HAVE_GRAPHVIZ
+    (void)sizes, (void)edges, (void)open;
+    throw Error("this build of BitLens has no Graphviz (libgraphviz-dev), so it cannot lay out " + g.label
+                + "; write .dot and lay it out with Graphviz's dot elsewhere");
+#else
+    std::lock_guard<std::mutex> lock(graphvizMutex());
+    DotLevel level;
+    buildLevel(level, g, sizes, edges);
+    if (gvLayout(graphvizContext(), level.graph, "dot") != 0)
+        throw Error("Graphviz could not lay out the group " + (g.id.empty() ? g.label : g.id));
+    level.context = graphvizContext();
+    const boxf bb = GD_bb(level.graph);
+    const double header = group == 0 ? kGroupMargin : kGroupHeader;
+    // Wide enough for the frame's title and the colour swatch beside it.
+    const double titleWidth = group == 0 ? 0.0 : 6.8 * static_cast<double>(characters(frameTitle(g))) + 34.0;
+    const double extra = std::max(0.0, titleWidth - (bb.UR.x - bb.LL.x + 2 * kGroupMargin));
+    const auto toFrame = [&](pointf p) {
+        return GraphPoint{kGroupMargin + extra / 2 + p.x - bb.LL.x, header + bb.UR.y - p.y};
+    };
+    GraphLayouter::Inside result;
+    result.width = bb.UR.x - bb.LL.x + 2 * kGroupMargin + extra;
+    result.height = bb.UR.y - bb.LL.y + header + kGroupMargin;
+    for (size_t i = 0; i < g.children.size(); ++i) {
+        const GraphPoint c = toFrame(ND_coord(level.boxes[i]));
+        const int child = g.children[i];
+        result.children.push_back({child, c.x - sizes[i].width / 2, c.y - sizes[i].height / 2, sizes[i].width,
+                                   sizes[i].height, open[static_cast<size_t>(child)] != 0});
+    }
+    for (const auto& [e, ends] : level.edges) {
+        PlacedEdge placed{ends.first >= 0 ? ends.first : group, ends.second >= 0 ? ends.second : group, {}};
+        if (const splines* spl = ED_spl(e))
+            for (int b = 0; b < spl->size; ++b)
+                for (int k = 0; k < spl->list[b].size; ++k)
+                    placed.path.push_back(toFrame(spl->list[b].list[k]));
+        result.edges.push_back(std::move(placed));
+    }
+    return result;
+#endif
+}
+
+} // namespace
 
 BoxSize boxSize(const GraphNode& node)
 {
@@ -132,15 +238,6 @@ GraphExpansion defaultExpansion(const ModelGraph& graph, int maxVisible)
     return open;
 }
 
-bool graphLayoutAvailable()
-{
-#ifdef BITLENS_HAVE_GRAPHVIZ
-    return true;
-#else
-    return false;
-#endif
-}
-
 GraphLayouter::GraphLayouter(const ModelGraph& graph) : m_graph(graph) {}
 GraphLayouter::~GraphLayouter() = default;
 
@@ -154,7 +251,6 @@ std::shared_ptr<const GraphLayouter::Inside> GraphLayouter::inside(int group, co
         return it->second;
 
     const GraphNode& g = m_graph.nodes[static_cast<size_t>(group)];
-    auto result = std::make_shared<Inside>();
     std::vector<BoxSize> sizes;
     for (int c : g.children) {
         if (open[static_cast<size_t>(c)]) {
@@ -165,7 +261,7 @@ std::shared_ptr<const GraphLayouter::Inside> GraphLayouter::inside(int group, co
         }
     }
     // This level's edges between children, and where edges enter (from = -1) or leave (to = -1).
-    std::set<std::pair<int, int>> edges;
+    LevelEdges edges;
     for (const GraphEdge& e : m_graph.edges) {
         const int from = childOf(m_graph, e.from, group);
         const int to = childOf(m_graph, e.to, group);
@@ -173,82 +269,10 @@ std::shared_ptr<const GraphLayouter::Inside> GraphLayouter::inside(int group, co
             edges.insert({from, to});
     }
 
-#ifndef BITLENS_HAVE_GRAPHVIZ
-    throw Error("this build of BitLens has no Graphviz (libgraphviz-dev), so it cannot lay out graphs; "
-                "write .dot and lay it out with Graphviz's dot elsewhere");
-#else
-    std::lock_guard<std::mutex> lock(graphvizMutex());
-    GVC_t* gvc = graphvizContext();
-    Agraph_t* gv = agopen(const_cast<char*>("g"), Agdirected, nullptr);
-    set(gv, "rankdir", "TB");
-    set(gv, "nodesep", "0.25");
-    set(gv, "ranksep", "0.3");
-    std::vector<Agnode_t*> boxes;
-    for (size_t i = 0; i < g.children.size(); ++i) {
-        Agnode_t* n = agnode(gv, const_cast<char*>(("n" + std::to_string(i)).c_str()), 1);
-        set(n, "shape", "box");
-        set(n, "fixedsize", "true");
-        set(n, "label", "");
-        set(n, "width", inches(sizes[i].width));
-        set(n, "height", inches(sizes[i].height));
-        boxes.push_back(n);
-    }
-    // Ports need no rank=source/sink subgraph: with edges only out (in) dot ranks them first (last),
-    // and Graphviz 2.42's mincross crashes on such subgraphs in some graphs with cycles.
-    const auto port = [&](const char* name) {
-        Agnode_t* n = agnode(gv, const_cast<char*>(name), 1);
-        set(n, "shape", "point");
-        set(n, "width", "0.02");
-        set(n, "label", "");
-        return n;
-    };
-    Agnode_t* in = nullptr;
-    Agnode_t* out = nullptr;
-    std::vector<std::pair<Agedge_t*, std::pair<int, int>>> placedEdges;
-    const auto indexOf = [&](int child) {
-        return static_cast<size_t>(std::find(g.children.begin(), g.children.end(), child) - g.children.begin());
-    };
-    for (const auto& [from, to] : edges) {
-        Agnode_t* tail = from >= 0 ? boxes[indexOf(from)] : (in ? in : in = port("in"));
-        Agnode_t* head = to >= 0 ? boxes[indexOf(to)] : (out ? out : out = port("out"));
-        placedEdges.push_back({agedge(gv, tail, head, nullptr, 1), {from, to}});
-    }
-    set(gv, "splines", "spline");
-    agattr(gv, AGEDGE, const_cast<char*>("arrowhead"), const_cast<char*>("none"));
-    if (gvLayout(gvc, gv, "dot") != 0) {
-        agclose(gv);
-        throw Error("Graphviz could not lay out the group " + (g.id.empty() ? g.label : g.id));
-    }
+    auto result = std::make_shared<Inside>(layOutLevel(m_graph, group, sizes, edges, open));
     ++runs;
-    const boxf bb = GD_bb(gv);
-    const double header = group == 0 ? kGroupMargin : kGroupHeader;
-    // Wide enough for the frame's title and the colour swatch beside it.
-    const double titleWidth = group == 0 ? 0.0 : 6.8 * static_cast<double>(characters(frameTitle(g))) + 34.0;
-    const double extra = std::max(0.0, titleWidth - (bb.UR.x - bb.LL.x + 2 * kGroupMargin));
-    const auto toFrame = [&](pointf p) {
-        return GraphPoint{kGroupMargin + extra / 2 + p.x - bb.LL.x, header + bb.UR.y - p.y};
-    };
-    result->width = bb.UR.x - bb.LL.x + 2 * kGroupMargin + extra;
-    result->height = bb.UR.y - bb.LL.y + header + kGroupMargin;
-    for (size_t i = 0; i < g.children.size(); ++i) {
-        const GraphPoint c = toFrame(ND_coord(boxes[i]));
-        const int child = g.children[i];
-        result->children.push_back({child, c.x - sizes[i].width / 2, c.y - sizes[i].height / 2, sizes[i].width,
-                                    sizes[i].height, open[static_cast<size_t>(child)] != 0});
-    }
-    for (const auto& [e, ends] : placedEdges) {
-        PlacedEdge placed{ends.first >= 0 ? ends.first : group, ends.second >= 0 ? ends.second : group, {}};
-        if (const splines* spl = ED_spl(e))
-            for (int b = 0; b < spl->size; ++b)
-                for (int k = 0; k < spl->list[b].size; ++k)
-                    placed.path.push_back(toFrame(spl->list[b].list[k]));
-        result->edges.push_back(std::move(placed));
-    }
-    gvFreeLayout(gvc, gv);
-    agclose(gv);
     m_cache.emplace(key, result);
     return result;
-#endif
 }
 
 void GraphLayouter::place(int group, const GraphExpansion& open, double x, double y, GraphLayout& out, int& runs)

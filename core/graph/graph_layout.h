@@ -65,9 +65,6 @@ BoxSize boxSize(const GraphNode& node);
 constexpr double kGroupHeader = 22.0;
 constexpr double kGroupMargin = 8.0;
 
-// Whether this build lays out graphs (it links Graphviz).
-bool graphLayoutAvailable();
-
 // Ownership: holds a reference to the graph, which must outlive it. Threading: layout() from one
 // thread at a time per instance; Graphviz itself is serialised across instances.
 class GraphLayouter {

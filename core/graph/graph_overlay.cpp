@@ -40,9 +40,10 @@ double analysedFigure(LayerFigure figure, const ModelAnalysis& a, size_t i)
 // Viridis at five evenly spaced stops; linear in between is within a few levels of the real map.
 const Rgb kViridis[] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
 const Rgb kDiverging[] = {{33, 102, 172}, {247, 247, 247}, {178, 24, 43}};
-// Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-const Rgb kCategories[] = {{230, 159, 0}, {86, 180, 233}, {0, 158, 115}, {240, 228, 66},
-                           {0, 114, 178}, {213, 94, 0}, {204, 121, 167}, {153, 153, 153}};
+// Okabe-Ito (distinguishable with the common colour-vision deficiencies), then grey: one colour
+// per quantization method.
+const Rgb kCategories[] = {{230, 159, 0}, {86, 180, 233}, {0, 158, 115}, {240, 228, 66}, {0, 114, 178},
+                           {213, 94, 0},  {204, 121, 167}, {0, 0, 0},    {153, 153, 153}};
 
 Rgb mix(const Rgb* stops, size_t count, double t)
 {
@@ -177,6 +178,11 @@ ColorScale ColorScale::fit(ColorScaleKind kind, const std::vector<double>& value
     return s;
 }
 
+double ColorScale::valueAt(double t) const
+{
+    return logarithmic ? std::exp(std::log(low) + t * (std::log(high) - std::log(low))) : low + t * (high - low);
+}
+
 double ColorScale::position(double value) const
 {
     if (kind == ColorScaleKind::Categorical || high <= low)
@@ -233,10 +239,6 @@ GraphColoring colorGraph(const ModelGraph& graph, LayerFigure figure, FigureAggr
     }
     return c;
 }
-
-} // namespace bitlens
-
-namespace bitlens {
 
 std::vector<std::string> layerBadges(const ModelGraph& graph, const FigureSource& source)
 {

@@ -69,6 +69,7 @@ struct ColorScale {
     static ColorScale fit(ColorScaleKind kind, const std::vector<double>& values);
     Rgb color(double value) const; // NaN: grey
     double position(double value) const; // 0..1 along the scale
+    double valueAt(double t) const;      // the inverse: the value at t in 0..1
 };
 constexpr Rgb kMissingColor{224, 224, 224};
 

@@ -21,7 +21,9 @@ struct SampleSet;
 enum class GraphNodeKind { Group, Input, Output, Layer, Operation };
 
 struct GraphNode {
-    std::string id;    // unique: a module path ("layer1.0.conv1"), "" for the root, "layer1.0/add" for ops
+    // Unique: a module path ("layer1.0.conv1", "layer1.0.relu#2" for a module's second call), "" for
+    // the root, "scope/op" for operations ("layer1.0/add", "/add" in the root), "/input:x", "/output".
+    std::string id;
     std::string label; // what a box shows: "conv1", "add", "BasicBlock 0"
     std::string type;  // the module's class ("Conv2d", "BasicBlock") or the operator ("aten::add")
     GraphNodeKind kind = GraphNodeKind::Operation;
@@ -54,7 +56,8 @@ struct ModelGraph {
 };
 
 // Builds the graph of a loaded model. With `probe`, one sample runs through the model and every
-// leaf records its output's shape. Throws ModelLoadError when forward rejects the probe.
+// leaf records its output's shape. Throws ModelLoadError naming the model when forward rejects the
+// probe or its graph cannot be folded.
 ModelGraph buildModelGraph(Model& model, const SampleSet* probe);
 
 } // namespace bitlens

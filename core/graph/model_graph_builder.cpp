@@ -245,7 +245,8 @@ int Builder::addLeaf(GraphNodeKind kind, const std::string& label, const std::st
     leaf.node.type = type;
     leaf.node.layer = layer;
     leaf.scope = scope;
-    const std::string base = (scope.empty() ? "" : scope + "/") + label;
+    // Module paths have no '/': "scope/op" (the root's ops "/op") never names a module.
+    const std::string base = scope + "/" + label;
     const int k = m_opCount[base]++;
     leaf.node.id = k == 0 ? base : base + "_" + std::to_string(k);
     const int index = static_cast<int>(m_leaves.size());
@@ -388,12 +389,12 @@ ModelGraph Builder::build(const SampleSet* probe)
     for (size_t i = 1; i < m_graph->inputs().size(); ++i) {
         Value* in = m_graph->inputs()[i];
         const int leaf = addLeaf(GraphNodeKind::Input, in->debugNameBase(), "input", "", -1);
-        m_leaves[static_cast<size_t>(leaf)].node.id = "input:" + in->debugNameBase();
+        m_leaves[static_cast<size_t>(leaf)].node.id = "/input:" + in->debugNameBase();
         m_sources[in] = {leaf};
     }
     visit(m_graph->block());
     const int output = addLeaf(GraphNodeKind::Output, "output", "output", "", -1);
-    m_leaves[static_cast<size_t>(output)].node.id = "output";
+    m_leaves[static_cast<size_t>(output)].node.id = "/output";
     for (const Value* v : m_graph->outputs())
         connect(sourcesOf(v), output);
 
@@ -411,7 +412,11 @@ ModelGraph Builder::build(const SampleSet* probe)
 
 ModelGraph buildModelGraph(Model& model, const SampleSet* probe)
 {
-    return Builder(model.impl()).build(probe);
+    try {
+        return Builder(model.impl()).build(probe);
+    } catch (const c10::Error& e) { // a graph this folding does not understand
+        throw ModelLoadError(model.path() + ": cannot fold its forward into a graph (" + torchErrorSummary(e) + ")");
+    }
 }
 
 } // namespace bitlens
