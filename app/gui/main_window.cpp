@@ -69,6 +69,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideMiddle); // "transformer.…c_proj": a transformer's names differ at the end
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     // Numbers and shapes take what they need, the name column the rest. Fitted when the rows or the analysis change, not on every plan edit: ResizeToContents would
