@@ -151,9 +151,9 @@ GraphLayouter::Inside layOutLevel(const ModelGraph& graph, int group, const std:
 {
     const GraphNode& g = graph.nodes[static_cast<size_t>(group)];
 #ifndef BITLENS_HAVE_GRAPHVIZ
-    (void)sizes, (void)edges, (void)open;
-    throw Error("this build of BitLens has no Graphviz (libgraphviz-dev), so it cannot lay out " + g.label
-                + "; write .dot and lay it out with Graphviz's dot elsewhere");
+    (void)g, (void)sizes, (void)edges, (void)open;
+    throw Error("this build of BitLens has no Graphviz (libgraphviz-dev), so it draws no graph figure; "
+                "write .dot and lay it out with Graphviz's dot elsewhere");
 #else
     std::lock_guard<std::mutex> lock(graphvizMutex());
     DotLevel level;
