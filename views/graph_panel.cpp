@@ -221,9 +221,7 @@ void GraphPanel::recolor(bool keepView)
         m_figure->setCurrentIndex(m_figure->findData(int(f)));
         m_aggregate->setCurrentIndex(m_aggregate->findData(int(figureInfo(f).aggregate)));
     }
-    m_coloring = colorGraph(*m_graph, figure(), FigureAggregate(m_aggregate->currentData().toInt()),
-                            layerFigureValues(figure(), source));
-    m_coloring.badges = layerBadges(*m_graph, source);
+    m_coloring = colorGraph(*m_graph, figure(), FigureAggregate(m_aggregate->currentData().toInt()), source);
     m_legend->setColoring(&m_coloring);
     if (m_laidOut) {
         m_view->showLayout(m_graph, m_layout, m_coloring, keepView);
@@ -301,15 +299,7 @@ bool GraphPanel::exportTo(const QString& path, QString* error) const
             file.commit();
             return true;
         }
-        std::string bytes;
-        switch (graphFileFormat(path.toStdString())) {
-        case GraphFileFormat::Svg: bytes = graphSvg(*m_graph, m_layout, m_coloring); break;
-        case GraphFileFormat::Pdf: bytes = graphPdf(*m_graph, m_layout, m_coloring); break;
-        case GraphFileFormat::Dot: bytes = graphDot(*m_graph, m_expansion, m_coloring); break;
-        case GraphFileFormat::ModelExplorerNodeData: bytes = modelExplorerNodeData(*m_graph, m_coloring); break;
-        case GraphFileFormat::NetronMetrics: bytes = netronMetrics(*m_graph, m_source()); break;
-        }
-        replaceWholeFile(path.toStdString(), bytes);
+        writeGraphFile(path.toStdString(), *m_graph, m_expansion, m_layout, m_coloring, m_source());
         return true;
     } catch (const Error& e) {
         *error = QString::fromStdString(e.what());

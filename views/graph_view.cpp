@@ -1,5 +1,7 @@
 #include "graph_view.h"
 
+#include "format.h"
+
 #include <QGraphicsItemGroup>
 #include <QImage>
 #include <QGraphicsPathItem>
@@ -186,12 +188,8 @@ QString GraphView::nodeText(const ModelGraph& graph, const GraphColoring& colori
     const GraphNode& n = graph.nodes[size_t(node)];
     QString text = QStringLiteral("<b>%1</b><br>%2").arg(QString::fromStdString(n.id.empty() ? n.label : n.id).toHtmlEscaped(),
                                                        QString::fromStdString(n.type).toHtmlEscaped());
-    if (!n.shape.empty()) {
-        QStringList dims;
-        for (int64_t d : n.shape)
-            dims << QString::number(d);
-        text += QStringLiteral("<br>output %1").arg(dims.join(QStringLiteral("×")));
-    }
+    if (!n.shape.empty())
+        text += QStringLiteral("<br>output %1").arg(shapeText(n.shape));
     const double value = coloring.nodeValues[size_t(node)];
     const LayerFigureInfo& info = figureInfo(coloring.figure);
     if (n.kind == GraphNodeKind::Layer || n.kind == GraphNodeKind::Group) {

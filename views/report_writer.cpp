@@ -144,8 +144,7 @@ struct ReportWriter::Impl {
                              const ModelGraph& graph = *input.graph;
                              const FigureSource source{&input.layers, 0, input.analysis.get(), &input.plan, input.prediction.estimator};
                              const LayerFigure figure = defaultFigure(source);
-                             const GraphColoring coloring = colorGraph(graph, figure, figureInfo(figure).aggregate,
-                                                                       layerFigureValues(figure, source));
+                             const GraphColoring coloring = colorGraph(graph, figure, figureInfo(figure).aggregate, source);
                              GraphLayouter layouter(graph);
                              const GraphLayout layout = layouter.layout(defaultExpansion(graph));
                              writeFile(QStringLiteral("figures/graph.svg"), QByteArray::fromStdString(graphSvg(graph, layout, coloring)));

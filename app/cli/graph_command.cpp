@@ -7,7 +7,6 @@
 #include "core/errors.h"
 #include "core/graph/graph_export.h"
 #include "core/io/analysis_bundle.h"
-#include "core/io/atomic_file.h"
 #include "core/stopwatch.h"
 
 #include <iostream>
@@ -80,28 +79,18 @@ int runGraph(const CliArgs& args)
     const ModelGraph graph = buildModelGraph(*model, probe.get());
     const double buildSeconds = secondsSince(start);
     const LayerFigure figure = args.options.count("color") ? layerFigureFromId(args.value("color", "")) : defaultFigure(source);
-    GraphColoring coloring = colorGraph(graph, figure, aggregateFrom(args.value("aggregate", ""), figure),
-                                        layerFigureValues(figure, source));
-    coloring.badges = layerBadges(graph, source);
+    const GraphColoring coloring = colorGraph(graph, figure, aggregateFrom(args.value("aggregate", ""), figure), source);
     const GraphExpansion open = expansionFrom(args.value("expand", "auto"), graph);
     GraphLayouter layouter(graph);
     GraphLayout layout;
     double layoutSeconds = 0.0;
     for (size_t i = 0; i < outputs.size(); ++i) {
-        std::string bytes;
-        if ((formats[i] == GraphFileFormat::Svg || formats[i] == GraphFileFormat::Pdf) && layout.nodes.empty()) {
+        if (drawsGraph(formats[i]) && layout.nodes.empty()) {
             start = std::chrono::steady_clock::now();
             layout = layouter.layout(open);
             layoutSeconds = secondsSince(start);
         }
-        switch (formats[i]) {
-        case GraphFileFormat::Svg: bytes = graphSvg(graph, layout, coloring); break;
-        case GraphFileFormat::Pdf: bytes = graphPdf(graph, layout, coloring); break;
-        case GraphFileFormat::Dot: bytes = graphDot(graph, open, coloring); break;
-        case GraphFileFormat::ModelExplorerNodeData: bytes = modelExplorerNodeData(graph, coloring); break;
-        case GraphFileFormat::NetronMetrics: bytes = netronMetrics(graph, source); break;
-        }
-        replaceWholeFile(outputs[i], bytes);
+        writeGraphFile(outputs[i], graph, open, layout, coloring, source);
     }
     size_t groups = 0;
     for (size_t n = 0; n < graph.nodes.size(); ++n)

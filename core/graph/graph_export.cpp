@@ -3,6 +3,7 @@
 #include "graph_export.h"
 
 #include "../errors.h"
+#include "../io/atomic_file.h"
 #include "graph_drawing.h"
 
 #include <nlohmann/json.hpp>
@@ -86,6 +87,25 @@ GraphFileFormat graphFileFormat(const std::string& path)
         return GraphFileFormat::ModelExplorerNodeData;
     throw Error(path + ": unknown graph file type (.svg, .pdf, .dot, .json for Model Explorer's node data, "
                        ".metrics.json for Netron)");
+}
+
+bool drawsGraph(GraphFileFormat format)
+{
+    return format == GraphFileFormat::Svg || format == GraphFileFormat::Pdf;
+}
+
+void writeGraphFile(const std::string& path, const ModelGraph& graph, const GraphExpansion& open,
+                    const GraphLayout& layout, const GraphColoring& coloring, const FigureSource& source)
+{
+    std::string bytes;
+    switch (graphFileFormat(path)) {
+    case GraphFileFormat::Svg: bytes = graphSvg(graph, layout, coloring); break;
+    case GraphFileFormat::Pdf: bytes = graphPdf(graph, layout, coloring); break;
+    case GraphFileFormat::Dot: bytes = graphDot(graph, open, coloring); break;
+    case GraphFileFormat::ModelExplorerNodeData: bytes = modelExplorerNodeData(graph, coloring); break;
+    case GraphFileFormat::NetronMetrics: bytes = netronMetrics(graph, source); break;
+    }
+    replaceWholeFile(path, bytes);
 }
 
 std::string graphDot(const ModelGraph& graph, const GraphExpansion& open, const GraphColoring& coloring)

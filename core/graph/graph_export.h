@@ -14,6 +14,12 @@ enum class GraphFileFormat { Svg, Pdf, Dot, ModelExplorerNodeData, NetronMetrics
 // By the name's ending: .svg, .pdf, .dot / .gv, .metrics.json (Netron), other .json (Model
 // Explorer). Throws Error naming the file for anything else.
 GraphFileFormat graphFileFormat(const std::string& path);
+// Whether the format draws the graph (SVG, PDF) and so needs a layout of `open`.
+bool drawsGraph(GraphFileFormat format);
+// Writes the graph to `path` in its format (through a temporary file): `layout` is read by the
+// figures only. Throws Error naming the file.
+void writeGraphFile(const std::string& path, const ModelGraph& graph, const GraphExpansion& open,
+                    const GraphLayout& layout, const GraphColoring& coloring, const FigureSource& source);
 
 std::string graphSvg(const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring);
 std::string graphPdf(const ModelGraph& graph, const GraphLayout& layout, const GraphColoring& coloring);

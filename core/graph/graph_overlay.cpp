@@ -240,6 +240,14 @@ GraphColoring colorGraph(const ModelGraph& graph, LayerFigure figure, FigureAggr
     return c;
 }
 
+GraphColoring colorGraph(const ModelGraph& graph, LayerFigure figure, FigureAggregate aggregate,
+                         const FigureSource& source)
+{
+    GraphColoring c = colorGraph(graph, figure, aggregate, layerFigureValues(figure, source));
+    c.badges = layerBadges(graph, source);
+    return c;
+}
+
 std::vector<std::string> layerBadges(const ModelGraph& graph, const FigureSource& source)
 {
     std::vector<std::string> badges(graph.nodes.size());

@@ -87,6 +87,9 @@ struct GraphColoring {
 };
 GraphColoring colorGraph(const ModelGraph& graph, LayerFigure figure, FigureAggregate aggregate,
                          std::vector<double> layerValues);
+// The same from `source`: the figure's values per layer and the badges (layerBadges).
+GraphColoring colorGraph(const ModelGraph& graph, LayerFigure figure, FigureAggregate aggregate,
+                         const FigureSource& source);
 // Marks Layer nodes: "pin" for a pinned layer, "tie K" for the K-th tie group (from 1), "shared"
 // for a weight several nodes use (a tied head); joined by spaces.
 std::vector<std::string> layerBadges(const ModelGraph& graph, const FigureSource& source);

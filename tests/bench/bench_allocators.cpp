@@ -47,18 +47,6 @@ Instance syntheticInstance(int layers, uint64_t seed)
     return instance;
 }
 
-template <typename Solve>
-double medianSeconds(int repeats, Solve solve)
-{
-    std::vector<double> seconds;
-    for (int r = 0; r < repeats; ++r) {
-        const auto start = std::chrono::steady_clock::now();
-        solve();
-        seconds.push_back(secondsSince(start));
-    }
-    return bench::median(seconds);
-}
-
 } // namespace
 
 int main()
@@ -76,9 +64,9 @@ int main()
         const int repeats = layers >= 10000 ? 3 : 5;
         Allocation knapsack, greedy;
         ParetoFront front;
-        const double knapsackSeconds = medianSeconds(repeats, [&] { knapsack = knapsackAllocation(p, resolution, progress); });
-        const double greedySeconds = medianSeconds(repeats, [&] { greedy = greedyHullAllocation(p); });
-        const double frontSeconds = medianSeconds(repeats, [&] { front = paretoFront(p, resolution, progress); });
+        const double knapsackSeconds = bench::medianSeconds(repeats, [&] { knapsack = knapsackAllocation(p, resolution, progress); });
+        const double greedySeconds = bench::medianSeconds(repeats, [&] { greedy = greedyHullAllocation(p); });
+        const double frontSeconds = bench::medianSeconds(repeats, [&] { front = paretoFront(p, resolution, progress); });
         std::printf("%7d %12.6g | %11.2f %12.6g | %9.2f %12.6g %10.3g | %9.1f %7zu\n", layers, knapsack.lowerBound,
                     1e3 * knapsackSeconds, knapsack.predictedDeltaLoss, 1e3 * greedySeconds, greedy.predictedDeltaLoss,
                     greedy.gap, 1e3 * frontSeconds, front.points.size());

@@ -20,6 +20,19 @@ inline double median(std::vector<double> v)
     return v[v.size() / 2];
 }
 
+// The median wall-clock seconds of `repeats` calls of `work`.
+template <typename Work>
+double medianSeconds(int repeats, Work work)
+{
+    std::vector<double> seconds;
+    for (int r = 0; r < repeats; ++r) {
+        const auto start = std::chrono::steady_clock::now();
+        work();
+        seconds.push_back(secondsSince(start));
+    }
+    return median(seconds);
+}
+
 // The demo models, plus the cached ResNet-18 when resources/models/train_resnet18.py made one.
 inline std::vector<std::string> benchModels()
 {

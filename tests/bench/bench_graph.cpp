@@ -37,19 +37,13 @@ namespace {
 
 double msSince(std::chrono::steady_clock::time_point start)
 {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return 1e3 * secondsSince(start);
 }
 
-template <typename F>
-double medianMs(int runs, F f)
+template <typename Work>
+double medianMs(int runs, Work work)
 {
-    std::vector<double> t;
-    for (int i = 0; i < runs; ++i) {
-        const auto start = std::chrono::steady_clock::now();
-        f();
-        t.push_back(msSince(start));
-    }
-    return bench::median(t);
+    return 1e3 * bench::medianSeconds(runs, work);
 }
 
 SampleSet probeFor(const std::string& name)
