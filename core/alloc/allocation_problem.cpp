@@ -293,7 +293,7 @@ AllocationProblem problemFromJson(const std::string& text, const std::string& so
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         reader.fail(std::string("not valid JSON (") + e.what() + ")");
     }
     AllocationProblem p = reader.problem(j);

@@ -1,11 +1,11 @@
 #include "lanczos.h"
 
+#include "../size_guard.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <Eigen/Eigenvalues>
 
 #include <cmath>
-
-#include <unistd.h>
 
 namespace bitlens {
 namespace {
@@ -43,7 +43,7 @@ bool topConverged(const Tridiagonal& t, double nextBeta, int topK, double tolera
 
 int lanczosStepsThatFit(int64_t n, int wanted)
 {
-    const double memory = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+    const double memory = double(physicalMemoryBytes());
     const double rows = 0.5 * memory / (8.0 * double(std::max<int64_t>(n, 1)));
     return int(std::min<double>(wanted, std::floor(rows)));
 }

@@ -1,6 +1,7 @@
 #include "dataset.h"
 
 #include "../errors.h"
+#include "../io/hdf5_probe.h"
 #include "../io/model_sidecar.h"
 #include "../progress.h"
 #include "hdf5_reader.h"
@@ -112,7 +113,9 @@ std::vector<int64_t> seededSubset(int64_t total, int64_t count, uint64_t seed)
     return idx;
 }
 
-DatasetSplits loadDataset(const std::string& path, const DatasetOptions& options, Progress& progress)
+namespace {
+
+DatasetSplits loadInProcess(const std::string& path, const DatasetOptions& options, Progress& progress)
 {
     if (options.calibrationSize <= 0)
         throw DatasetError(path + ": the calibration size must be positive, not "
@@ -149,6 +152,20 @@ DatasetSplits loadDataset(const std::string& path, const DatasetOptions& options
     out.numClasses = 1 + std::max(train.maxLabel(), out.evaluation.maxLabel());
     progress.report(1.0, "Dataset loaded");
     return out;
+}
+
+} // namespace
+
+DatasetSplits loadDataset(const std::string& path, const DatasetOptions& options, Progress& progress)
+{
+    if (isHdf5File(path)) {
+        progress.report(0.0, "Checking the HDF5 file");
+        probeHdf5File(path, [&] {
+            NullProgress quiet;
+            loadInProcess(path, options, quiet);
+        });
+    }
+    return loadInProcess(path, options, progress);
 }
 
 std::string defaultDatasetPath()

@@ -21,6 +21,16 @@ std::vector<hsize_t> extent(const H5::DataSet& ds)
     return dims;
 }
 
+// h5::checkedElements, refused as a dataset error.
+size_t datasetElements(const H5::DataSet& ds, size_t valueBytes)
+{
+    try {
+        return h5::checkedElements(ds, valueBytes);
+    } catch (const Error& e) {
+        throw DatasetError(e.what());
+    }
+}
+
 } // namespace
 
 bool isHdf5File(const std::string& path)
@@ -91,10 +101,11 @@ SampleSet readHdf5Split(const std::string& path, const std::string& group)
         } else {
             throw DatasetError(path + ": " + inputsName + " must be float32 or uint8");
         }
-        set.data.resize(static_cast<size_t>(idims[0]) * set.sampleBytes());
+        const size_t valueBytes = set.type == SampleType::UInt8 ? 1 : sizeof(float);
+        set.data.resize(datasetElements(inputs, valueBytes) * valueBytes);
         inputs.read(set.data.data(), set.type == SampleType::UInt8 ? H5::PredType::NATIVE_UINT8
                                                                    : H5::PredType::NATIVE_FLOAT);
-        set.labels.resize(static_cast<size_t>(ldims[0]));
+        set.labels.resize(datasetElements(labels, sizeof(int64_t)));
         labels.read(set.labels.data(), H5::PredType::NATIVE_INT64);
         for (int64_t l : set.labels) {
             if (l < 0)
@@ -144,7 +155,7 @@ std::vector<int32_t> readHdf5Tokens(const std::string& path, const std::string& 
                                + " dimensions");
         if (ds.getTypeClass() != H5T_INTEGER)
             throw DatasetError(path + ": " + dataset + " must hold integer tokens");
-        std::vector<int64_t> wide(static_cast<size_t>(dims[0]));
+        std::vector<int64_t> wide(datasetElements(ds, sizeof(int64_t)));
         ds.read(wide.data(), H5::PredType::NATIVE_INT64);
         std::vector<int32_t> tokens(wide.size());
         for (size_t i = 0; i < wide.size(); ++i) {

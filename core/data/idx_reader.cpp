@@ -1,6 +1,7 @@
 #include "idx_reader.h"
 
 #include "../errors.h"
+#include "../size_guard.h"
 
 #include <zlib.h>
 
@@ -141,12 +142,14 @@ SampleSet readIdxPair(const std::string& imagesPath, const std::string& labelsPa
     if (set.sampleShape.size() == 2)
         set.sampleShape.insert(set.sampleShape.begin(), 1);
 
-    // Four 32-bit dimensions can multiply past 64 bits; no real file comes near 2^62 bytes.
-    double claimed = set.type == SampleType::UInt8 ? 1.0 : 4.0;
-    for (int64_t d : ih.dims)
-        claimed *= static_cast<double>(d);
-    if (claimed > 0x1p62)
-        throw DatasetError(imagesPath + ": corrupt header: its dimensions multiply to more than 2^62 bytes");
+    // Four 32-bit dimensions can multiply past 64 bits; a gzipped file can truly hold more than
+    // memory. Either is refused before reading (the read below also grows only as data arrives).
+    try {
+        checkedBytes(checkedCount(std::vector<uint64_t>(ih.dims.begin(), ih.dims.end()), imagesPath),
+                     set.type == SampleType::UInt8 ? 1 : 4, imagesPath);
+    } catch (const Error& e) {
+        throw DatasetError(e.what());
+    }
     const int64_t n = ih.dims[0];
     images.read(set.data, static_cast<size_t>(n) * set.sampleBytes(), "image data");
     if (set.type == SampleType::Float32) {

@@ -6,6 +6,7 @@
 #include "atomic_file.h"
 #include "curvature_bundle.h"
 #include "hdf5_helpers.h"
+#include "hdf5_probe.h"
 #include "session_group.h"
 
 #include <algorithm>
@@ -245,7 +246,9 @@ void writeAnalysisBundle(const ModelAnalysis& a, const std::string& path, const 
     out.commit();
 }
 
-ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& expectedSha256)
+namespace {
+
+ModelAnalysis readBundleInProcess(const std::string& path, const std::string& expectedSha256)
 {
     try {
         const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kOldestVersion, kVersion);
@@ -380,10 +383,14 @@ ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& exp
     }
 }
 
+} // namespace
+
 bool isAnalysisBundle(const std::string& path)
 {
     try {
-        openVersionedFile(path, kFileFormat, "analysis bundle", kOldestVersion, kVersion);
+        const auto open = [&] { openVersionedFile(path, kFileFormat, "analysis bundle", kOldestVersion, kVersion); };
+        probeHdf5File(path, open);
+        open();
         return true;
     } catch (const Error&) {
         return false;
@@ -392,7 +399,9 @@ bool isAnalysisBundle(const std::string& path)
     }
 }
 
-std::optional<SessionState> readSessionState(const std::string& path)
+namespace {
+
+std::optional<SessionState> readSessionInProcess(const std::string& path)
 {
     try {
         const H5::H5File file = openVersionedFile(path, kFileFormat, "analysis bundle", kOldestVersion, kVersion);
@@ -402,6 +411,20 @@ std::optional<SessionState> readSessionState(const std::string& path)
     } catch (const H5::Exception& e) {
         throw Error(path + ": cannot read the session (" + hdf5ErrorCause(e) + ")");
     }
+}
+
+} // namespace
+
+ModelAnalysis readAnalysisBundle(const std::string& path, const std::string& expectedSha256)
+{
+    probeHdf5File(path, [&] { readBundleInProcess(path, expectedSha256); });
+    return readBundleInProcess(path, expectedSha256);
+}
+
+std::optional<SessionState> readSessionState(const std::string& path)
+{
+    probeHdf5File(path, [&] { readSessionInProcess(path); });
+    return readSessionInProcess(path);
 }
 
 } // namespace bitlens

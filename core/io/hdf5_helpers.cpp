@@ -2,6 +2,7 @@
 
 #include "../errors.h"
 #include "../runtime.h"
+#include "../size_guard.h"
 
 #include <filesystem>
 
@@ -9,6 +10,36 @@
 #include <cstdlib>
 
 namespace bitlens::h5 {
+namespace {
+
+std::string nameOf(const H5::H5Object& o, const std::string& attribute)
+{
+    return o.getFileName() + ": attribute '" + attribute + "' of " + o.getObjName();
+}
+
+// Values an attribute holds, checked against the bytes the file stores for it before anything
+// is allocated (attributes are never compressed).
+size_t checkedPoints(const H5::Attribute& a, const std::string& what)
+{
+    const H5::DataSpace space = a.getSpace();
+    const uint64_t points = space.getSimpleExtentType() == H5S_NULL ? 0 : uint64_t(space.getSimpleExtentNpoints());
+    const uint64_t bytes = checkedBytes(points, a.getDataType().getSize(), what);
+    if (bytes > a.getStorageSize())
+        throw Error(what + " claims " + std::to_string(points) + " values (" + byteText(double(bytes))
+                    + ") but the file stores " + byteText(double(a.getStorageSize())) + ": it is damaged");
+    return size_t(points);
+}
+
+// A scalar attribute: exactly one value (an array would overrun the one read into).
+H5::Attribute scalarAttribute(const H5::H5Object& o, const std::string& name)
+{
+    H5::Attribute a = o.openAttribute(name);
+    if (const size_t points = checkedPoints(a, nameOf(o, name)); points != 1)
+        throw Error(nameOf(o, name) + " holds " + std::to_string(points) + " values where one is expected");
+    return a;
+}
+
+} // namespace
 
 void setString(H5::H5Object& o, const std::string& name, const std::string& value)
 {
@@ -41,14 +72,14 @@ void setReals(H5::H5Object& o, const std::string& name, const std::vector<double
 std::vector<double> getReals(const H5::H5Object& o, const std::string& name)
 {
     const H5::Attribute a = o.openAttribute(name);
-    std::vector<double> values(static_cast<size_t>(a.getSpace().getSimpleExtentNpoints()));
+    std::vector<double> values(checkedPoints(a, nameOf(o, name)));
     a.read(H5::PredType::NATIVE_DOUBLE, values.data());
     return values;
 }
 
 std::string getString(const H5::H5Object& o, const std::string& name)
 {
-    const H5::Attribute a = o.openAttribute(name);
+    const H5::Attribute a = scalarAttribute(o, name);
     std::string value;
     a.read(a.getStrType(), value);
     return value.c_str(); // fixed-length strings may carry padding NULs
@@ -57,21 +88,21 @@ std::string getString(const H5::H5Object& o, const std::string& name)
 int64_t getInt(const H5::H5Object& o, const std::string& name)
 {
     int64_t value = 0;
-    o.openAttribute(name).read(H5::PredType::NATIVE_INT64, &value);
+    scalarAttribute(o, name).read(H5::PredType::NATIVE_INT64, &value);
     return value;
 }
 
 double getReal(const H5::H5Object& o, const std::string& name)
 {
     double value = 0;
-    o.openAttribute(name).read(H5::PredType::NATIVE_DOUBLE, &value);
+    scalarAttribute(o, name).read(H5::PredType::NATIVE_DOUBLE, &value);
     return value;
 }
 
 std::vector<int64_t> getInts(const H5::H5Object& o, const std::string& name)
 {
     const H5::Attribute a = o.openAttribute(name);
-    std::vector<int64_t> values(static_cast<size_t>(a.getSpace().getSimpleExtentNpoints()));
+    std::vector<int64_t> values(checkedPoints(a, nameOf(o, name)));
     a.read(H5::PredType::NATIVE_INT64, values.data());
     return values;
 }
@@ -96,9 +127,8 @@ void writeStrings(H5::Group& g, const std::string& name, const std::vector<std::
 std::vector<std::string> readStrings(const H5::Group& g, const std::string& name)
 {
     const H5::DataSet ds = g.openDataSet(name);
-    const hssize_t n = ds.getSpace().getSimpleExtentNpoints();
     const H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-    std::vector<char*> pointers(static_cast<size_t>(n), nullptr);
+    std::vector<char*> pointers(checkedElements(ds, sizeof(char*)), nullptr);
     ds.read(pointers.data(), type);
     std::vector<std::string> out;
     for (char* p : pointers) {
@@ -106,6 +136,25 @@ std::vector<std::string> readStrings(const H5::Group& g, const std::string& name
         std::free(p);
     }
     return out;
+}
+
+size_t checkedElements(const H5::DataSet& ds, size_t memoryElementBytes)
+{
+    const std::string what = ds.getFileName() + ": " + ds.getObjName();
+    const H5::DataSpace space = ds.getSpace();
+    if (space.getSimpleExtentType() == H5S_NULL)
+        return 0;
+    std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
+    space.getSimpleExtentDims(dims.data());
+    const uint64_t count = checkedCount(std::vector<uint64_t>(dims.begin(), dims.end()), what);
+    checkedBytes(count, memoryElementBytes, what);
+    if (ds.getCreatePlist().getNfilters() == 0) {
+        const uint64_t bytes = checkedBytes(count, ds.getDataType().getSize(), what);
+        if (bytes > ds.getStorageSize())
+            throw Error(what + " claims " + std::to_string(count) + " values (" + byteText(double(bytes))
+                        + ") but the file stores " + byteText(double(ds.getStorageSize())) + ": it is truncated or damaged");
+    }
+    return size_t(count);
 }
 
 bool exists(const H5::Group& g, const std::string& path)

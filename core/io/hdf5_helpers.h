@@ -27,6 +27,10 @@ void writeData(H5::Group& g, const std::string& name, const H5::DataType& fileTy
 void writeStrings(H5::Group& g, const std::string& name, const std::vector<std::string>& values);
 std::vector<std::string> readStrings(const H5::Group& g, const std::string& name);
 bool exists(const H5::Group& g, const std::string& path);
+// The values `ds` holds, checked before anything is allocated for them (size_guard.h): refused
+// in one sentence when their count overflows, when they exceed this machine's memory at
+// `memoryElementBytes` each, or when an unfiltered dataset claims more than the file stores.
+size_t checkedElements(const H5::DataSet& ds, size_t memoryElementBytes);
 
 // Whole 1-D and 2-D float64 / int64 datasets.
 void writeVector(H5::Group& g, const std::string& name, const std::vector<double>& v);
@@ -56,7 +60,7 @@ std::vector<T> readData(const H5::Group& g, const std::string& name, const H5::P
         dims->resize(static_cast<size_t>(space.getSimpleExtentNdims()));
         space.getSimpleExtentDims(dims->data());
     }
-    std::vector<T> values(static_cast<size_t>(space.getSimpleExtentNpoints()));
+    std::vector<T> values(checkedElements(ds, sizeof(T)));
     ds.read(values.data(), memType);
     return values;
 }

@@ -8,6 +8,7 @@
 #include "../progress.h"
 #include "../quant/input_transform.h"
 #include "hdf5_helpers.h"
+#include "hdf5_probe.h"
 #include "packed_matrix.h"
 #include "safetensors_tensor.h"
 
@@ -164,7 +165,9 @@ void writePackedWeights(const std::string& safetensorsPath, const CompressionPla
     });
 }
 
-PackedWeights readPackedWeights(const std::string& path)
+namespace {
+
+PackedWeights readInProcess(const std::string& path)
 {
     try {
         const H5::H5File file = openVersionedFile(path, kFileFormat, "packed-weights file", 1, kVersion);
@@ -240,6 +243,14 @@ PackedWeights readPackedWeights(const std::string& path)
     } catch (const std::invalid_argument& e) {
         throw Error(path + ": damaged packed weights (" + e.what() + ")");
     }
+}
+
+} // namespace
+
+PackedWeights readPackedWeights(const std::string& path)
+{
+    probeHdf5File(path, [&] { readInProcess(path); });
+    return readInProcess(path);
 }
 
 } // namespace bitlens

@@ -1,6 +1,7 @@
 #include "model_impl.h"
 
 #include "compat_ops.h"
+#include "torchscript_archive.h"
 
 #include "../data/batch_tensor.h"
 #include "../errors.h"
@@ -16,13 +17,6 @@ namespace fs = std::filesystem;
 
 namespace bitlens {
 namespace {
-
-bool isZipArchive(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    char magic[4] = {};
-    return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
-}
 
 // "aten::scaled_dot_product_attention" from TorchScript's "Unknown builtin op: aten::…" error;
 // "" for any other error.
@@ -49,8 +43,7 @@ torch::jit::Module loadArchive(const std::string& path)
         throw ModelLoadError(path + ": file not found");
     if (fs::is_directory(path))
         throw ModelLoadError(path + ": is a folder, not a TorchScript archive");
-    if (!isZipArchive(path))
-        throw ModelLoadError(path + ": not a TorchScript archive (expected a zip written by torch.jit.save)");
+    checkTorchScriptArchive(path);
     registerCompatOperators();
     try {
         return torch::jit::load(path, torch::kCPU);

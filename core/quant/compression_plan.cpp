@@ -312,7 +312,7 @@ CompressionPlan planFromJson(const std::string& text, const std::string& source)
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
         // Drop nlohmann's "[json.exception.parse_error.101] " tag: the rest says where and why.
         const std::string what = e.what();
         const size_t tag = what.find("] ");
@@ -403,7 +403,7 @@ LayerOption optionFromJsonText(const std::string& text, const std::string& sourc
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {
         reader.fail("malformed option '" + printable(text) + "'");
     }
     return reader.option(j, "option", LayerOption{});
