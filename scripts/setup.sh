@@ -20,6 +20,9 @@ PACKAGES=(
   # The demo language model's corpus (/usr/share/games/fortunes): its sidecar names it.
   fortunes fortunes-min
   xvfb xauth
+  # The sanitized build and the fuzz targets (scripts/sanitize.sh, scripts/fuzz.sh): Clang with
+  # AddressSanitizer, UBSan and libFuzzer.
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

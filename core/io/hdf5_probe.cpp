@@ -73,8 +73,9 @@ void probeHdf5File(const std::string& path, const std::function<void()>& read, s
         throw Error(path + ": the HDF5 library crashed reading it (" + std::string(strsignal(WTERMSIG(status)))
                     + "); the file is damaged");
     if (WIFEXITED(status) && WEXITSTATUS(status) != kRead && WEXITSTATUS(status) != kThrew)
-        throw Error(path + ": the HDF5 library failed reading it (it stopped with exit code "
-                    + std::to_string(WEXITSTATUS(status)) + "); the file is damaged");
+        // A sanitizer's report, in the sanitized build.
+        throw Error(path + ": the HDF5 library crashed reading it (exit code " + std::to_string(WEXITSTATUS(status))
+                    + "); the file is damaged");
 }
 
 } // namespace bitlens
