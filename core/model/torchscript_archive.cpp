@@ -86,6 +86,7 @@ struct Entry {
     uint64_t uncompressed = 0;
     uint64_t localOffset = 0;
     uint32_t method = 0;
+    uint32_t flags = 0;
     uint32_t crc = 0;
 };
 
@@ -125,6 +126,7 @@ std::vector<Entry> readEntries(Archive& a, const Directory& d)
             a.fail("entry " + std::to_string(n + 1) + " runs past the central directory");
         Entry e;
         e.name.assign(reinterpret_cast<const char*>(p + 46), nameBytes);
+        e.flags = uint32_t(little(p + 8, 2));
         e.method = uint32_t(little(p + 10, 2));
         e.crc = uint32_t(little(p + 16, 4));
         e.compressed = little(p + 20, 4);
@@ -178,6 +180,10 @@ void checkEntry(Archive& a, const Entry& e, const std::string& folder, uint64_t 
 {
     if (e.method != 0 && e.method != 8)
         a.fail("'" + e.name + "' uses zip compression method " + std::to_string(e.method) + " (only stored and deflated are read)");
+    // Encryption (traditional or strong), patched data and a masked directory: zip features
+    // torch.jit.save never writes and LibTorch's reader refuses only after it leaked its state.
+    if (e.flags & (0x0001 | 0x0020 | 0x0040 | 0x2000))
+        a.fail("'" + e.name + "' is encrypted or patched (zip flags " + std::to_string(e.flags) + ")");
     if (e.method == 0 && e.compressed != e.uncompressed)
         a.fail("the stored entry '" + e.name + "' has two different sizes");
     const std::vector<unsigned char> h = a.read(e.localOffset, 30, "local header");
