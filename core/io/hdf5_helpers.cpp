@@ -17,16 +17,23 @@ std::string nameOf(const H5::H5Object& o, const std::string& attribute)
     return o.getFileName() + ": attribute '" + attribute + "' of " + o.getObjName();
 }
 
+// Refuses `count` values of `valueBytes` each that need more than the `stored` bytes the file
+// holds for them (uncompressed data cannot).
+void checkStored(const std::string& what, uint64_t count, uint64_t valueBytes, uint64_t stored, const char* cause)
+{
+    const uint64_t bytes = checkedBytes(count, valueBytes, what);
+    if (bytes > stored)
+        throw Error(what + " claims " + std::to_string(count) + " values (" + byteText(double(bytes))
+                    + ") but the file stores " + byteText(double(stored)) + ": " + cause);
+}
+
 // Values an attribute holds, checked against the bytes the file stores for it before anything
 // is allocated (attributes are never compressed).
 size_t checkedPoints(const H5::Attribute& a, const std::string& what)
 {
     const H5::DataSpace space = a.getSpace();
     const uint64_t points = space.getSimpleExtentType() == H5S_NULL ? 0 : uint64_t(space.getSimpleExtentNpoints());
-    const uint64_t bytes = checkedBytes(points, a.getDataType().getSize(), what);
-    if (bytes > a.getStorageSize())
-        throw Error(what + " claims " + std::to_string(points) + " values (" + byteText(double(bytes))
-                    + ") but the file stores " + byteText(double(a.getStorageSize())) + ": it is damaged");
+    checkStored(what, points, a.getDataType().getSize(), a.getStorageSize(), "it is damaged");
     return size_t(points);
 }
 
@@ -148,12 +155,8 @@ size_t checkedElements(const H5::DataSet& ds, size_t memoryElementBytes)
     space.getSimpleExtentDims(dims.data());
     const uint64_t count = checkedCount(std::vector<uint64_t>(dims.begin(), dims.end()), what);
     checkedBytes(count, memoryElementBytes, what);
-    if (ds.getCreatePlist().getNfilters() == 0) {
-        const uint64_t bytes = checkedBytes(count, ds.getDataType().getSize(), what);
-        if (bytes > ds.getStorageSize())
-            throw Error(what + " claims " + std::to_string(count) + " values (" + byteText(double(bytes))
-                        + ") but the file stores " + byteText(double(ds.getStorageSize())) + ": it is truncated or damaged");
-    }
+    if (ds.getCreatePlist().getNfilters() == 0)
+        checkStored(what, count, ds.getDataType().getSize(), ds.getStorageSize(), "it is truncated or damaged");
     return size_t(count);
 }
 
